@@ -18,7 +18,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from custom_nodes.core.errors import Cancelled
 from custom_nodes.core.paths import REPO_ROOT, using_directories
@@ -106,6 +105,7 @@ class LocalRunner:
         with self._lock, using_directories(**self.dirs):
             entry = job.execute()
         entry["prompt"] = [len(self.history), prompt_id, result.prompt, {"client_id": client_id}, result.good_outputs]
+        entry["node_errors"] = result.node_errors  # outputs that failed validation and were skipped
         self.history[prompt_id] = entry
         return entry
 

@@ -96,10 +96,20 @@ class _Validator:
     def __init__(self, prompt: dict, object_info: dict):
         self.prompt, self.info = prompt, object_info
         self.validated: dict[str, tuple[bool, list, str]] = {}
+        self.visiting: set[str] = set()
 
     def node(self, node_id: str) -> tuple[bool, list, str]:
         if node_id in self.validated:
             return self.validated[node_id]
+        if node_id in self.visiting:
+            raise ValueError(f"dependency cycle detected through node {node_id}")
+        self.visiting.add(node_id)
+        try:
+            return self._node(node_id)
+        finally:
+            self.visiting.discard(node_id)
+
+    def _node(self, node_id: str) -> tuple[bool, list, str]:
         entry = self.prompt[node_id]
         info = self.info[entry["class_type"]]
         inputs = entry.setdefault("inputs", {})
@@ -121,6 +131,9 @@ class _Validator:
             inputs[name], error = _check_widget(name, value, kind, options)
             if error:
                 errors.append(error)
+        earlier = self.validated.get(node_id)
+        if earlier is not None and earlier[1]:  # a cycle already recorded its reason for this node
+            return earlier
         result = (not errors and valid, errors, node_id)
         self.validated[node_id] = result
         return result
