@@ -1,0 +1,126 @@
+"""Set up Atelier. Idempotent: running it twice changes nothing the second time.
+
+    python install.py                    install requirements.txt into this Python (what ComfyUI-Manager runs)
+    python install.py --comfyui PATH     link this pack into PATH/custom_nodes and add models/ to its model paths
+    python install.py --check            show installed / missing packages, node domains and model files
+
+Never downloads model weights (``models/manifest.json`` lists them with their sources and licences).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent
+PACK_NAME = "atelier"
+#: ComfyUI model folders that our models/ directory provides (extra_model_paths.yaml section).
+MODEL_FOLDERS = ("checkpoints", "controlnet", "ipadapter", "clip_vision", "loras", "upscale_models",
+                 "vae", "atelier")
+
+
+def requirement_names(path: Path = REPO / "requirements.txt") -> list[str]:
+    names = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0])
+    return names
+
+
+def install_requirements() -> int:
+    """pip-install requirements.txt into the running interpreter (ComfyUI's, under ComfyUI-Manager)."""
+    cmd = [sys.executable, "-m", "pip", "install", "-r", str(REPO / "requirements.txt")]
+    print("running:", " ".join(cmd))
+    return subprocess.call(cmd)
+
+
+def link_into_comfyui(comfyui: Path) -> None:
+    """Symlink the repo as ``custom_nodes/atelier`` and register ``models/`` in extra_model_paths.yaml."""
+    comfyui = comfyui.expanduser().resolve()
+    if not (comfyui / "main.py").is_file() or not (comfyui / "custom_nodes").is_dir():
+        raise SystemExit(f"error: {comfyui} does not look like a ComfyUI folder (no main.py or custom_nodes/)")
+    link = comfyui / "custom_nodes" / PACK_NAME
+    if link.is_symlink() and link.resolve() == REPO:
+        print(f"already linked: {link}")
+    elif link.exists() or link.is_symlink():
+        raise SystemExit(f"error: {link} exists and is not a link to {REPO}; move it away first")
+    else:
+        link.symlink_to(REPO, target_is_directory=True)
+        print(f"linked {link} -> {REPO}")
+    write_model_paths(comfyui / "extra_model_paths.yaml")
+
+
+def write_model_paths(path: Path) -> None:
+    import yaml
+
+    config = {}
+    if path.is_file():
+        config = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(config, dict):
+            raise SystemExit(f"error: {path} is not a YAML mapping; fix or remove it first")
+    section = {"base_path": str(REPO / "models"), **{f: f for f in MODEL_FOLDERS}}
+    if config.get(PACK_NAME) == section:
+        print(f"model paths already registered in {path}")
+        return
+    config[PACK_NAME] = section
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    os.replace(tmp, path)
+    print(f"registered {REPO / 'models'} in {path}")
+
+
+def manifest_entries() -> list[dict]:
+    path = REPO / "models" / "manifest.json"
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text())
+    return data["models"] if isinstance(data, dict) else data
+
+
+def check() -> int:
+    """Print what is installed and what is missing; exit status 1 when a package is missing."""
+    missing = 0
+    print("Python packages:")
+    for name in requirement_names():
+        try:
+            print(f"  ok       {name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            print(f"  MISSING  {name}")
+            missing += 1
+    sys.path.insert(0, str(REPO))
+    from custom_nodes import registry
+
+    print(f"Nodes: {len(registry.NODE_CLASS_MAPPINGS)} loaded")
+    for domain, why in registry.FAILED.items():
+        print(f"  FAILED   {domain}: {why}")
+    entries = manifest_entries()
+    print(f"Models ({len(entries)} in models/manifest.json):")
+    for e in entries:
+        here = (REPO / "models" / e["folder"] / e["file"]).is_file()
+        state = "ok      " if here else "missing "
+        print(f"  {state} {e['folder']}/{e['file']}  ({e.get('licence', '?')}; {e.get('source_url', '?')})")
+    return 1 if missing else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comfyui", type=Path, help="ComfyUI folder to link this pack into")
+    parser.add_argument("--check", action="store_true", help="report what is installed and what is missing")
+    args = parser.parse_args(argv)
+    if args.check:
+        return check()
+    if args.comfyui:
+        link_into_comfyui(args.comfyui)
+        return 0
+    return install_requirements()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
