@@ -9,11 +9,11 @@ BIN := $(VENV)/bin
 $(BIN)/.atelier-all: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[all]"
+	$(BIN)/pip install --quiet -c constraints.txt ".[all]"
 	touch $@
 
 $(BIN)/.atelier-test: $(BIN)/.atelier-all
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[all,test]"
+	$(BIN)/pip install --quiet -c constraints.txt ".[all,test]"
 	bash tools/setup_test_tools.sh
 	touch $@
 
