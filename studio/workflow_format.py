@@ -84,6 +84,26 @@ def _node_height(info: dict) -> int:
     return 60 + 24 * rows
 
 
+def _positions(prompt: dict, depth: dict, layout: Layout, object_info: dict) -> dict[str, tuple[int, int]]:
+    """Groups side by side, left to right in order; inside a group, columns by dependency depth."""
+    grouped = [list(m) for m in layout.groups.values()]
+    seen = {n for m in grouped for n in m}
+    loose = [n for n in prompt if n not in seen]
+    blocks = [m for m in grouped if m] + ([loose] if loose else [])
+    blocks.sort(key=lambda m: sum(depth[n] for n in m) / len(m))  # mean depth: upstream blocks first
+    positions, x0 = {}, 0
+    for members in blocks:
+        levels = sorted({depth[n] for n in members})
+        column_y: dict[int, int] = {}
+        for n in sorted(members, key=lambda n: (depth[n], int(n) if n.isdigit() else n)):
+            col = levels.index(depth[n])
+            y = column_y.get(col, 200)
+            positions[n] = (x0 + col * COLUMN_WIDTH, y)
+            column_y[col] = y + _node_height(object_info[prompt[n]["class_type"]]) + ROW_GAP
+        x0 += len(levels) * COLUMN_WIDTH + 60
+    return positions
+
+
 def api_to_ui(prompt: dict, object_info: dict, layout: Layout | None = None) -> dict:
     """A readable UI workflow for ``prompt``: columns by dependency depth, groups and notes."""
     layout = layout or Layout()
@@ -91,11 +111,11 @@ def api_to_ui(prompt: dict, object_info: dict, layout: Layout | None = None) -> 
     if missing:
         raise WorkflowFormatError(f"no schema for {missing}")
     depth, ids = _depths(prompt), {nid: i + 1 for i, nid in enumerate(prompt)}
-    nodes, links, column_y = [], [], {}
+    positions = _positions(prompt, depth, layout, object_info)
+    nodes, links = [], []
     for order, nid in enumerate(sorted(prompt, key=lambda n: (depth[n], ids[n]))):
         entry, info = prompt[nid], object_info[prompt[nid]["class_type"]]
-        x, y = depth[nid] * COLUMN_WIDTH, column_y.get(depth[nid], 200)
-        column_y[depth[nid]] = y + _node_height(info) + ROW_GAP
+        x, y = positions[nid]
         node = {"id": ids[nid], "type": entry["class_type"], "pos": [x, y], "size": [NODE_WIDTH, _node_height(info)],
                 "flags": {}, "order": order, "mode": 0, "inputs": [], "outputs": [],
                 "properties": {"Node name for S&R": entry["class_type"]}, "widgets_values": []}
