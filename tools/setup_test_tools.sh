@@ -14,3 +14,15 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "gltf-validator: skipped (no npm on this machine)"
 fi
+
+# Headless Chromium (Debian) for the studio's browser test, driven by Playwright's Python API.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium: skipped (not installed and no root apt-get here)"
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && echo "chromium: $(chromium --version 2>/dev/null | head -1)"
+exit 0
