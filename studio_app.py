@@ -14,8 +14,15 @@ import gradio as gr
 from studio.runner import LocalRunner
 
 
+def _runner_from_env() -> LocalRunner:
+    work = os.environ.get("ATELIER_WORK_DIR")
+    if not work:
+        return LocalRunner()
+    return LocalRunner(os.path.join(work, "output"), os.path.join(work, "input"), os.path.join(work, "temp"))
+
+
 def build_app(runner: LocalRunner | None = None) -> gr.Blocks:
-    runner = runner or LocalRunner()
+    runner = runner or _runner_from_env()
     from custom_nodes.registry import FAILED, NODE_CLASS_MAPPINGS
 
     def run_check():
