@@ -85,7 +85,7 @@ def _disk(radius: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
-def _limb(pose, shape, joints: tuple[str, str, str], full: bool, width: float) -> np.ndarray:
+def limb_band(pose, shape, joints: tuple[str, str, str], full: bool, width: float) -> np.ndarray:
     """Band along shoulder→elbow(→wrist) or hip→knee(→ankle); only the visible part of the chain."""
     chain = [point(pose, joints[0])] if visible(pose, joints[0]) else []
     for j in joints[1:3] if full else joints[1:2]:
@@ -168,7 +168,7 @@ def _body_region(labels, pose, s: MaskSettings) -> np.ndarray:
     if s.garment in ("upper", "dress"):
         region |= torso_polygon(pose, labels.shape)
         for side in ("right", "left"):
-            region |= _limb(pose, labels.shape, (f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"),
+            region |= limb_band(pose, labels.shape, (f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"),
                             relaxed, s.arm_width * h)
         if relaxed:
             region |= any_of(labels, ARMS)
@@ -177,7 +177,7 @@ def _body_region(labels, pose, s: MaskSettings) -> np.ndarray:
     if s.garment in ("lower", "dress"):
         full_legs = relaxed and s.garment == "lower"
         for side in ("right", "left"):
-            region |= _limb(pose, labels.shape, (f"{side}_hip", f"{side}_knee", f"{side}_ankle"),
+            region |= limb_band(pose, labels.shape, (f"{side}_hip", f"{side}_knee", f"{side}_ankle"),
                             full_legs, s.leg_width * h)
         if full_legs:
             region |= any_of(labels, LEGS)
