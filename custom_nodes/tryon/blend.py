@@ -108,3 +108,27 @@ def paste_back(result: np.ndarray, original: np.ndarray, keep: np.ndarray, feath
     _check(result, original, keep)
     alpha = 1.0 - inner_ramp(~keep, feather * keep.shape[0])
     return (result * (1 - alpha[..., None]) + original * alpha[..., None]).astype(np.float32)
+
+
+def blend_region(original: np.ndarray, generated: np.ndarray, mask: np.ndarray, method: str = "poisson",
+                 feather: float = 0.01, keep: np.ndarray | None = None, reference: np.ndarray | None = None,
+                 colour_strength: float = 1.0) -> tuple[np.ndarray, dict[str, float]]:
+    """Put the ``mask`` region of ``generated`` back into ``original``: blend, optional colour match to
+    ``reference`` pixels (N, 3), then paste ``keep`` (face, hands) back from the original.
+
+    Returns (image, report) with the ΔE00 figures when colours were matched.
+    """
+    if method not in ("poisson", "feather"):
+        raise InvalidInputError(f"must be poisson or feather, got {method!r}", field="method")
+    if generated.shape != original.shape:
+        generated = cv2.resize(generated, original.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    if method == "poisson":
+        out = poisson_blend(original, generated, mask)
+    else:
+        out = feather_composite(original, generated, mask, feather)
+    report: dict[str, float] = {}
+    if reference is not None and colour_strength > 0 and mask.any():
+        out, report = match_colours(out, mask, reference, colour_strength)
+    if keep is not None and keep.any():
+        out = paste_back(out, original, keep)
+    return out, report

@@ -62,3 +62,17 @@ def check_label_map(labels, shape: tuple[int, int] | None = None, field: str = "
 def any_of(labels: np.ndarray, values) -> np.ndarray:
     """(H, W) bool: pixels whose label is in ``values``."""
     return np.isin(labels, np.asarray(values, np.uint8))
+
+
+class PersonParse:
+    """What travels on the ``ATELIER_PARSE`` socket: an ATR-18 label map and where it came from."""
+
+    __slots__ = ("labels", "source")
+
+    def __init__(self, labels: np.ndarray, source: str):
+        lab = check_label_map(labels)
+        lab.setflags(write=False)
+        self.labels, self.source = lab, str(source)
+
+    def __repr__(self) -> str:
+        return f"PersonParse({self.labels.shape[1]}×{self.labels.shape[0]}, source={self.source!r})"
