@@ -39,7 +39,7 @@ U2NET_HUMAN = ModelSpec("u2net_human_seg", "rembg", "u2net_human_seg.onnx",
                         "Apache-2.0", env="U2NET_HOME", home_default="~/.u2net")
 OPENPOSE_BODY = ModelSpec("openpose_body", "atelier/openpose", "body_pose_model.pth",
                           "https://huggingface.co/lllyasviel/Annotators/blob/main/body_pose_model.pth",
-                          "CMU OpenPose licence: non-commercial only (never a default)")
+                          "CMU OpenPose licence (academic / non-commercial)")
 
 
 def _candidates(spec: ModelSpec) -> list[Path]:
