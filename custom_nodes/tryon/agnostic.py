@@ -106,7 +106,7 @@ def torso_polygon(pose: np.ndarray, shape) -> np.ndarray:
     return _polygon(shape, pts)
 
 
-def _neck(pose, labels, height) -> np.ndarray:
+def neck_region(pose, labels, height) -> np.ndarray:
     """Quad from under the chin to the shoulder line; the chin is the lowest face pixel near the nose."""
     shape = labels.shape
     if not visible(pose, "nose", "neck"):
@@ -173,7 +173,7 @@ def _body_region(labels, pose, s: MaskSettings) -> np.ndarray:
         if relaxed:
             region |= any_of(labels, ARMS)
         if s.include_neck:
-            region |= _neck(pose, labels, h)
+            region |= neck_region(pose, labels, h)
     if s.garment in ("lower", "dress"):
         full_legs = relaxed and s.garment == "lower"
         for side in ("right", "left"):

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.params import param
 from ..core.progress import report
-from .agnostic import MaskSettings, agnostic_mask, limb_band
+from .agnostic import MaskSettings, agnostic_mask, limb_band, neck_region
 from .blend import feather_composite, match_colours, paste_back, poisson_blend
 from .garment import cut_garment, garment_landmarks
 from .images import as_rgb
@@ -66,7 +66,7 @@ def _inpaint(image: np.ndarray, hole: np.ndarray, factor: int = 4) -> np.ndarray
 
 def _skin_fill(image: np.ndarray, labels: np.ndarray, pose: np.ndarray, hole: np.ndarray, kind: str,
                limb_width: float = 0.035) -> tuple[np.ndarray, np.ndarray]:
-    """Paint arms (and legs for bottoms/dresses) inside ``hole`` with the person's median visible skin colour.
+    """Paint neck and arms (legs for bottoms/dresses) inside ``hole`` with the person's median visible skin colour.
 
     Returns (image, the part of ``hole`` still unfilled). Without visible skin nothing is painted.
     """
@@ -79,6 +79,8 @@ def _skin_fill(image: np.ndarray, labels: np.ndarray, pose: np.ndarray, hole: np
     for joints in chains:
         for side in ("right", "left"):
             limbs |= limb_band(pose, hole.shape, tuple(f"{side}_{j}" for j in joints), True, limb_width * hole.shape[0])
+    if kind != "bottom":
+        limbs |= neck_region(pose, labels, hole.shape[0]) & ~any_of(labels, (L["face"],))
     fill = hole & limbs
     out = image.copy()
     out[fill] = np.median(skin, axis=0)
