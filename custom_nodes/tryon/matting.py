@@ -9,6 +9,7 @@ default ``~/.u2net``), then ``models/rembg/``.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import cv2
@@ -53,5 +54,11 @@ class OnnxMatting:
 
 
 def load_matting(path: str | Path | None = None, spec: ModelSpec = U2NET) -> OnnxMatting:
-    """Load a U²-Net ONNX matting model from ``path`` or the usual folders; never downloads."""
-    return OnnxMatting(locate(spec, path))
+    """Load a U²-Net ONNX matting model from ``path`` or the usual folders; never downloads. Cached per file."""
+    found = locate(spec, path)
+    return _load(str(found), found.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _load(path: str, stamp: int) -> OnnxMatting:
+    return OnnxMatting(Path(path))

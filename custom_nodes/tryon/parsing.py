@@ -8,6 +8,7 @@ elsewhere skip this step entirely (see :func:`labels_from_mask`).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -60,19 +61,28 @@ def _preprocessing(folder: Path) -> tuple[tuple[int, int], tuple, tuple]:
 
 
 def load_segformer(path: str | Path | None = None) -> SegformerParser:
-    """Load the clothes-parsing SegFormer from ``path`` or ``models/atelier/segformer_b2_clothes/``."""
+    """Load the clothes-parsing SegFormer from ``path`` or ``models/atelier/segformer_b2_clothes/``.
+
+    Loaded models are cached per folder (and reloaded when its files change).
+    """
     folder = locate(SEGFORMER_CLOTHES, path)
+    stamp = max(f.stat().st_mtime_ns for f in folder.iterdir() if f.is_file())
+    return _load_segformer(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_segformer(folder: str, stamp: int) -> SegformerParser:
     try:
         import torch  # noqa: F401
         from transformers import SegformerForSemanticSegmentation
     except ImportError as exc:
         raise DependencyMissingError(exc.name or "transformers", "Person parsing", "tryon") from exc
-    model = SegformerForSemanticSegmentation.from_pretrained(str(folder), local_files_only=True)
+    model = SegformerForSemanticSegmentation.from_pretrained(folder, local_files_only=True)
     if model.config.num_labels != len(ATR_LABELS):
         raise InvalidInputError(f"expected a {len(ATR_LABELS)}-label ATR model, '{folder}' has "
                                 f"{model.config.num_labels} labels", path=folder)
     model.eval()
-    return SegformerParser(folder, model, *_preprocessing(folder))
+    return SegformerParser(Path(folder), model, *_preprocessing(Path(folder)))
 
 
 def labels_from_mask(mask: np.ndarray, garment: str = "upper") -> np.ndarray:

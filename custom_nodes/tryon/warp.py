@@ -53,41 +53,42 @@ def _outward(left, right, amount: float, up: float = 0.0):
     return left - amount * d + up * n * perp_up, right + amount * d + up * n * perp_up
 
 
+def _body_sides(pose, joint: str) -> dict[str, str]:
+    """Image side → body side: facing the camera, the person's right is on the image's left."""
+    left_is_right = point(pose, f"right_{joint}")[0] <= point(pose, f"left_{joint}")[0]
+    return {"left": "right", "right": "left"} if left_is_right else {"left": "left", "right": "right"}
+
+
 def person_targets(kind: str, landmarks: dict[str, np.ndarray], pose: np.ndarray) -> dict[str, np.ndarray]:
     """Target pixel position on the person for each garment landmark that can be placed."""
-    if kind in ("top", "dress"):
-        if not visible(pose, "right_shoulder", "left_shoulder"):
-            raise InvalidInputError("both shoulders must be visible to place a top or dress", field="pose")
-        sl, sr = _outward(*_pair(pose, "right_shoulder", "left_shoulder"), 0.08 if kind == "top" else -0.1)
-        anchors_g = np.stack([landmarks["shoulder_left"], landmarks["shoulder_right"]])
-        sides = {"left": ("right" if point(pose, "right_shoulder")[0] <= point(pose, "left_shoulder")[0] else "left")}
-    else:
-        if not visible(pose, "right_hip", "left_hip"):
-            raise InvalidInputError("both hips must be visible to place a bottom", field="pose")
-        sl, sr = _outward(*_pair(pose, "right_hip", "left_hip"), 0.45, up=0.35)
-        anchors_g = np.stack([landmarks["waist_left"], landmarks["waist_right"]])
-        sides = {"left": ("right" if point(pose, "right_hip")[0] <= point(pose, "left_hip")[0] else "left")}
-    sim = fit_affine(anchors_g, np.stack([sl, sr]))
+    joint = "shoulder" if kind in ("top", "dress") else "hip"
+    if not visible(pose, f"right_{joint}", f"left_{joint}"):
+        raise InvalidInputError(f"both {joint}s must be visible to place a {kind}", field="pose")
+    if joint == "shoulder":  # garment shoulder seams sit a little outside the joints (inside for dresses)
+        anchor = "shoulder"
+        al, ar = _outward(*_pair(pose, "right_shoulder", "left_shoulder"), 0.08 if kind == "top" else -0.1)
+    else:  # waistband corners: above and outside the hip joints
+        anchor = "waist"
+        al, ar = _outward(*_pair(pose, "right_hip", "left_hip"), 0.45, up=0.35)
+    sim = fit_affine(np.stack([landmarks[f"{anchor}_left"], landmarks[f"{anchor}_right"]]), np.stack([al, ar]))
     scale = float(np.sqrt(abs(np.linalg.det(sim[:, :2]))))
     out = {n: landmarks[n] @ sim[:, :2].T + sim[:, 2] for n in landmarks}
-    first = "shoulder" if kind in ("top", "dress") else "waist"
-    out[f"{first}_left"], out[f"{first}_right"] = sl, sr
+    out[f"{anchor}_left"], out[f"{anchor}_right"] = al, ar
     if "collar" in landmarks and visible(pose, "neck"):
         out["collar"] = np.array([point(pose, "neck")[0], out["collar"][1]])
-    if kind == "top" and visible(pose, "right_hip", "left_hip"):
+    if kind == "top" and visible(pose, "right_hip", "left_hip"):  # hems take the hip width
         hl, hr = _outward(*_pair(pose, "right_hip", "left_hip"), 0.4)
         out["hem_left"] = np.array([hl[0], out["hem_left"][1]])
         out["hem_right"] = np.array([hr[0], out["hem_right"][1]])
     if kind == "dress":
         return out
-    for img_side in ("left", "right"):
-        body = sides["left"] if img_side == "left" else ({"right": "left", "left": "right"}[sides["left"]])
-        limb = ("shoulder", "elbow", "wrist") if kind == "top" else ("hip", "knee", "ankle")
-        name = f"sleeve_{img_side}" if kind == "top" else f"hem_{img_side}"
+    limb = ("shoulder", "elbow", "wrist") if kind == "top" else ("hip", "knee", "ankle")
+    end = "sleeve" if kind == "top" else "hem"
+    for img_side, body in _body_sides(pose, joint).items():  # sleeves/legs slide along the limb
+        name = f"{end}_{img_side}"
         if name in landmarks and visible(pose, *(f"{body}_{j}" for j in limb)):
-            start = landmarks[f"{first}_{img_side}"]
-            length = float(np.linalg.norm(landmarks[name] - start)) * scale
-            chain = [out[f"{first}_{img_side}"]] + [point(pose, f"{body}_{j}") for j in limb[1:]]
+            length = float(np.linalg.norm(landmarks[name] - landmarks[f"{anchor}_{img_side}"])) * scale
+            chain = [out[f"{anchor}_{img_side}"]] + [point(pose, f"{body}_{j}") for j in limb[1:]]
             out[name] = _along(chain, length)
     return out
 

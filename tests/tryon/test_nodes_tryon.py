@@ -84,3 +84,11 @@ def test_pose_without_people_is_a_clear_error(inputs):
     empty = [{"people": [], "canvas_width": 192, "canvas_height": 256}]
     with pytest.raises(InvalidInputError, match="no person"):
         AtelierAgnosticMask().mask(image, PersonParse(p.labels, "t"), empty)
+
+
+def test_pose_sockets_match_comfyui_controlnet_aux(third_party_object_info):
+    """Our nodes take exactly the POSE_KEYPOINT that DWPose / OpenPose nodes output."""
+    for producer in ("DWPreprocessor", "OpenposePreprocessor"):
+        assert "POSE_KEYPOINT" in third_party_object_info[producer]["output"]
+    for node in (AtelierAgnosticMask, AtelierTryOnWarp, AtelierClassicTryOn):
+        assert node.INPUT_TYPES()["required"]["pose"][0] == "POSE_KEYPOINT"
