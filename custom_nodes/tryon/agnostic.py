@@ -121,10 +121,11 @@ def neck_region(pose, labels, height) -> np.ndarray:
                             (neck[0] + 1.6 * half, neck[1] + 0.02 * height), (neck[0] - 1.6 * half, neck[1] + 0.02 * height)])
 
 
-def hands_mask(pose: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(H, W) bool hands: arm-labelled pixels past the wrist (along the forearm) plus a disc there.
+def hands_mask(pose: np.ndarray, labels: np.ndarray, hands: list[np.ndarray] | None = None) -> np.ndarray:
+    """(H, W) bool hands: arm-labelled pixels past the wrist (along the forearm) plus a disc there, plus
+    the dilated hull of each hand's keypoints when a detector gave them (``hands``: (n, 2) px arrays).
 
-    ATR has no hand class, so the hand is the end of the arm beyond the wrist keypoint.
+    ATR has no hand class, so without hand keypoints the hand is the end of the arm beyond the wrist.
     """
     shape = labels.shape
     yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32) + 0.5
@@ -142,6 +143,11 @@ def hands_mask(pose: np.ndarray, labels: np.ndarray) -> np.ndarray:
         out |= arm & (along > -0.1 * length) & (dist < 0.7 * length)
         centre = wr + 0.25 * length * d
         out |= np.hypot(xx - centre[0], yy - centre[1]) < 0.28 * length
+    for pts in hands or []:
+        hull = cv2.convexHull(np.round(np.asarray(pts, np.float32)).astype(np.int32))
+        canvas = np.zeros(shape, np.uint8)
+        cv2.fillConvexPoly(canvas, hull, 1)
+        out |= cv2.dilate(canvas, _disk(0.012 * shape[0])).astype(bool)
     return out
 
 
@@ -198,20 +204,24 @@ def _shift_hem(mask: np.ndarray, pixels: int) -> np.ndarray:
     return cv2.erode(m, k, anchor=(0, 0)).astype(bool)  # keeps y only if m[y .. y + |pixels|] all set
 
 
-def agnostic_mask(labels, pose: np.ndarray, settings: MaskSettings | None = None) -> AgnosticResult:
-    """Agnostic mask of one person from an ATR label map (H, W) and an (18, 3) pose in pixels."""
+def agnostic_mask(labels, pose: np.ndarray, settings: MaskSettings | None = None,
+                  hands: list[np.ndarray] | None = None) -> AgnosticResult:
+    """Agnostic mask of one person from an ATR label map (H, W) and an (18, 3) pose in pixels.
+
+    ``hands``: optional hand keypoints ((n, 2) px each, e.g. DWPose's) that are protected too.
+    """
     s = settings or MaskSettings()
     labels = check_label_map(labels)
     pose = np.asarray(pose, np.float32)
-    if pose.shape != (18, 3):
-        raise InvalidInputError(f"expected an (18, 3) OpenPose-18 pose, got {pose.shape}", field="pose")
+    if pose.shape != (18, 3) or not np.isfinite(pose).all():
+        raise InvalidInputError(f"expected a finite (18, 3) OpenPose-18 pose, got {pose.shape}", field="pose")
     h = labels.shape[0]
     person = _target_person(labels, pose)
     if person.sum() < 1e-3 * labels.size:
         raise InvalidInputError("no person in the label map (almost every pixel is background)", field="labels")
-    hands = hands_mask(pose, labels)
+    hand_px = hands_mask(pose, labels, hands)
     face = any_of(labels, ALWAYS_PROTECTED[:4])
-    protected = face | hands | any_of(labels, ALWAYS_PROTECTED) | (any_of(labels, OTHER_GARMENT[s.garment]) & ~any_of(labels, GARMENT_LABELS[s.garment]))
+    protected = face | hand_px | any_of(labels, ALWAYS_PROTECTED) | (any_of(labels, OTHER_GARMENT[s.garment]) & ~any_of(labels, GARMENT_LABELS[s.garment]))
     protected |= (labels > 0) & ~person  # other people
     region = _body_region(labels, pose, s) & ~((labels > 0) & ~person)
     if s.dilation > 0:
@@ -223,7 +233,7 @@ def agnostic_mask(labels, pose: np.ndarray, settings: MaskSettings | None = None
     elif s.grow < 0:
         region = cv2.erode(region.astype(np.uint8), _disk(-s.grow * h)).astype(bool)
     mask = region & ~protected
-    return AgnosticResult(mask, protected, face | hands, torso_polygon(pose, labels.shape))
+    return AgnosticResult(mask, protected, face | hand_px, torso_polygon(pose, labels.shape))
 
 
 def agnostic_image(image: np.ndarray, mask: np.ndarray, grey: float = GREY) -> np.ndarray:

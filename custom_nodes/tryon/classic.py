@@ -88,13 +88,14 @@ def _skin_fill(image: np.ndarray, labels: np.ndarray, pose: np.ndarray, hole: np
 
 
 def classic_tryon(person_image, labels, pose: np.ndarray, garment_image, settings: ClassicSettings | None = None,
-                  on_progress=None) -> ClassicResult:
-    """Dress ``person_image`` (H, W, 3) with the garment photo, given its ATR ``labels`` and (18, 3) ``pose``."""
+                  hands: list[np.ndarray] | None = None, on_progress=None) -> ClassicResult:
+    """Dress ``person_image`` (H, W, 3) with the garment photo, given its ATR ``labels`` and (18, 3) ``pose``
+    (``hands``: optional hand keypoints, (n, 2) px each)."""
     s = settings or ClassicSettings()
     person = as_rgb(person_image, "person_image")
     labels = check_label_map(labels, person.shape[:2])
     total = 5
-    agn = agnostic_mask(labels, pose, MaskSettings(garment=MASK_KIND[s.kind], mode=s.mode))
+    agn = agnostic_mask(labels, pose, MaskSettings(garment=MASK_KIND[s.kind], mode=s.mode), hands)
     report(on_progress, 1, total)
     cut = cut_garment(garment_image, s.cut_method)
     landmarks = garment_landmarks(cut.mask, s.kind)

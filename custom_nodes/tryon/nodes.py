@@ -21,7 +21,7 @@ from .classic import ClassicSettings, classic_tryon
 from .garment import GarmentCut, cut_garment, garment_landmarks
 from .images import check_size
 from .labels import HEAD, PersonParse, any_of
-from .pose import people_from_pose_keypoint, pose_from_avatar, select_person, to_pose_keypoint
+from .pose import parse_frame, pose_from_avatar, select_index, select_person, to_pose_keypoint
 from .preview import colour_labels, draw_pose
 
 CATEGORY = "Atelier/TryOn"
@@ -48,11 +48,15 @@ def _one(image, field: str) -> np.ndarray:
     return arr[0]
 
 
-def _pose(pose_keypoint, shape, person_index: int) -> tuple[np.ndarray, str]:
+def _pose(pose_keypoint, shape, person_index: int) -> tuple[np.ndarray, str, list[np.ndarray]]:
+    """(pose, note, hand points) of the chosen person in the first POSE_KEYPOINT frame."""
     frames = pose_keypoint if isinstance(pose_keypoint, list) else [pose_keypoint]
     if not frames:
         raise InvalidInputError("the POSE_KEYPOINT list is empty", field="pose")
-    return select_person(people_from_pose_keypoint(frames[0], shape[1], shape[0]), person_index)
+    people = parse_frame(frames[0], shape[1], shape[0])
+    poses = [p for p, _ in people]
+    pose, note = select_person(poses, person_index)
+    return pose, note, people[select_index(poses, person_index)][1]
 
 
 def _contract_person(tmp_path=None) -> dict:
@@ -149,8 +153,8 @@ class AtelierAgnosticMask:
 
     def mask(self, image, parse, pose, person_index=-1, **settings):
         photo = _one(image, "image")
-        body, note = _pose(pose, photo.shape[:2], person_index)
-        res = agnostic_mask(parse.labels, body, from_widgets(MaskSettings, settings))
+        body, note, hands = _pose(pose, photo.shape[:2], person_index)
+        res = agnostic_mask(parse.labels, body, from_widgets(MaskSettings, settings), hands)
         return (numpy_to_mask(res.mask), numpy_to_image(agnostic_image(photo, res.mask)),
                 numpy_to_mask(res.protected), note)
 
@@ -221,7 +225,7 @@ class AtelierTryOnWarp:
         from .warp import person_targets, warp_garment
 
         photo = _one(image, "image")
-        body, _ = _pose(pose, photo.shape[:2], person_index)
+        body, _, _ = _pose(pose, photo.shape[:2], person_index)
         ref = mask_to_numpy(agnostic_mask)[0] > 0.5 if agnostic_mask is not None else None
         res = warp_garment(garment.cut.image, garment.cut.mask, garment.landmarks,
                            person_targets(garment.kind, garment.landmarks, body), photo.shape[:2], rigidity, ref,
@@ -265,7 +269,8 @@ class AtelierTryOnBlend:
         if parse is not None:
             keep = any_of(parse.labels, HEAD)
             if pose is not None:
-                keep = keep | hands_mask(_pose(pose, photo.shape[:2], -1)[0], parse.labels)
+                body, _, hands = _pose(pose, photo.shape[:2], -1)
+                keep = keep | hands_mask(body, parse.labels, hands)
         ref = garment.cut.image[garment.cut.mask] if garment is not None else None
         out, rep = blend_region(photo, _one(generated, "generated"), mask_to_numpy(mask)[0] > 0.5, method, feather,
                                 keep, ref, colour_match)
@@ -293,9 +298,9 @@ class AtelierClassicTryOn:
 
     def tryon(self, image, parse, pose, garment_image, person_index=-1, **settings):
         photo = _one(image, "image")
-        body, note = _pose(pose, photo.shape[:2], person_index)
+        body, note, hands = _pose(pose, photo.shape[:2], person_index)
         res = classic_tryon(photo, parse.labels, body, _one(garment_image, "garment_image"),
-                            from_widgets(ClassicSettings, settings), on_progress=node_progress(5))
+                            from_widgets(ClassicSettings, settings), hands, on_progress=node_progress(5))
         text = "; ".join(res.notes + ((note,) if note else ()) + (
             f"warp quality {res.quality:.2f}", f"ΔE00 {res.colour['delta_e00_before']:.2f} → "
             f"{res.colour['delta_e00_after']:.2f}"))

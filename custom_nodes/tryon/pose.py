@@ -51,8 +51,20 @@ def _person_array(person: dict, field: str) -> np.ndarray:
     return pts
 
 
-def people_from_pose_keypoint(frame: dict, width: int, height: int, field: str = "pose") -> list[np.ndarray]:
-    """All people of one POSE_KEYPOINT frame as (18, 3) float32 poses in pixels of a width×height photo."""
+def _hand_points(person: dict, key: str, scale: np.ndarray) -> np.ndarray | None:
+    flat = np.asarray(person.get(key) or [], np.float64).reshape(-1)
+    if flat.size < 3 or flat.size % 3 or not np.isfinite(flat).all():
+        return None
+    pts = flat.reshape(-1, 3)
+    pts = pts[pts[:, 2] > 0, :2] * scale
+    return pts.astype(np.float32) if len(pts) >= 3 else None
+
+
+def parse_frame(frame: dict, width: int, height: int, field: str = "pose") -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """Every person of one POSE_KEYPOINT frame: ((18, 3) pose, [hand points (n, 2)…]) in photo pixels.
+
+    Hands come from DWPose's ``hand_left/right_keypoints_2d`` when present (empty list otherwise).
+    """
     if not isinstance(frame, dict) or "people" not in frame:
         raise InvalidInputError("expected a POSE_KEYPOINT frame: a dict with 'people'", field=field)
     cw = float(frame.get("canvas_width") or width)
@@ -66,8 +78,15 @@ def people_from_pose_keypoint(frame: dict, width: int, height: int, field: str =
         normalised = pts[seen, :2].max() <= 1.0 and pts[seen, :2].min() >= 0.0
         scale = np.array([width, height]) if normalised else np.array([width / cw, height / ch])
         pts[:, :2] *= scale
-        people.append(pts.astype(np.float32))
+        hands = [h for key in ("hand_left_keypoints_2d", "hand_right_keypoints_2d")
+                 if (h := _hand_points(person, key, scale)) is not None]
+        people.append((pts.astype(np.float32), hands))
     return people
+
+
+def people_from_pose_keypoint(frame: dict, width: int, height: int, field: str = "pose") -> list[np.ndarray]:
+    """All people of one POSE_KEYPOINT frame as (18, 3) float32 poses in pixels of a width×height photo."""
+    return [pose for pose, _ in parse_frame(frame, width, height, field)]
 
 
 def person_size(pose: np.ndarray) -> float:
@@ -79,20 +98,27 @@ def person_size(pose: np.ndarray) -> float:
 def select_person(people: list[np.ndarray], index: int = -1, field: str = "pose") -> tuple[np.ndarray, str]:
     """Pick one pose: ``index`` ≥ 0 picks that person, -1 the largest. Returns (pose, note for the user).
 
+    Use :func:`select_index` for the index itself (to pick the same person's hands).
+
     Raises if there is nobody, or if the chosen person lacks both shoulders or both hips (a try-on
     cannot place a garment without them).
     """
-    if not people:
-        raise InvalidInputError("no person found in the pose (is there a person in the photo?)", field=field)
-    if index >= len(people):
-        raise InvalidInputError(f"person {index} requested but the pose holds {len(people)}", field=field)
-    chosen = index if index >= 0 else int(np.argmax([person_size(p) for p in people]))
+    chosen = select_index(people, index, field)
     pose = people[chosen]
     if not (visible(pose, "right_shoulder", "left_shoulder") or visible(pose, "right_hip", "left_hip")):
         raise InvalidInputError("the person has neither both shoulders nor both hips visible", field=field)
     note = "" if len(people) == 1 else (f"{len(people)} people found; using person {chosen} "
                                         f"({'largest' if index < 0 else 'requested'})")
     return pose, note
+
+
+def select_index(people: list[np.ndarray], index: int = -1, field: str = "pose") -> int:
+    """Index of the person :func:`select_person` picks."""
+    if not people:
+        raise InvalidInputError("no person found in the pose (is there a person in the photo?)", field=field)
+    if index >= len(people):
+        raise InvalidInputError(f"person {index} requested but the pose holds {len(people)}", field=field)
+    return index if index >= 0 else int(np.argmax([person_size(p) for p in people]))
 
 
 def to_pose_keypoint(people: list[np.ndarray], width: int, height: int) -> dict:

@@ -145,3 +145,17 @@ def test_bad_label_maps_and_poses_are_named(people):
         agnostic_mask(p.labels, p.pose[:10])
     with pytest.raises(InvalidInputError, match="garment"):
         MaskSettings(garment="hat")
+
+
+def test_hand_keypoints_from_a_detector_are_protected(people):
+    """DWPose-style hand keypoints protect a hand lying on the shirt, where the label map says upper clothes."""
+    p = people["long_skirt"]
+    chest = 0.5 * (p.pose[K["neck"], :2] + 0.5 * (p.pose[K["right_hip"], :2] + p.pose[K["left_hip"], :2]))
+    hand = chest + np.array([[-6, -4], [6, -4], [0, 8], [-4, 6], [4, 6]], np.float32)
+    assert p.labels[int(chest[1]), int(chest[0])] == L["upper_clothes"]
+    settings = MaskSettings(mode="relaxed")
+    without = agnostic_mask(p.labels, p.pose, settings).mask
+    with_hands = agnostic_mask(p.labels, p.pose, settings, hands=[hand]).mask
+    inside = (int(chest[1]), int(chest[0]))
+    assert without[inside] and not with_hands[inside]
+    assert with_hands.sum() > 0.9 * without.sum()  # only the hand was taken out

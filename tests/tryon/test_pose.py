@@ -76,3 +76,14 @@ def test_avatar_keypoints_project_into_the_camera_image():
     assert pose[K["nose"], 1] < pose[K["right_hip"], 1] < pose[K["right_ankle"], 1]  # head up, y down
     # facing the camera: the avatar's right shoulder (x < 0 in the world) appears on the image's left
     assert pose[K["right_shoulder"], 0] < pose[K["left_shoulder"], 0]
+
+
+def test_dwpose_hand_keypoints_come_with_their_person():
+    from custom_nodes.tryon.pose import parse_frame
+
+    pose = person_pose(256, 192)
+    frame = _frame(pose, 192, 256, normalise=True)
+    frame["people"][0]["hand_left_keypoints_2d"] = [0.5, 0.5, 0.9, 0.52, 0.5, 0.8, 0.51, 0.53, 0.7]
+    frame["people"][0]["hand_right_keypoints_2d"] = [0, 0, 0] * 21  # not detected
+    (got, hands), = parse_frame(frame, 192, 256)
+    assert len(hands) == 1 and np.allclose(hands[0][0], [96, 128])
