@@ -49,25 +49,9 @@ def test_missing_segformer_names_file_folder_url_and_licence(tmp_path):
     assert str(tmp_path / "nothing") in msg
 
 
-def _onnx_darkness_model(path):
-    """A U2-Net-shaped ONNX graph (1×3×32×32 in, 1×1×32×32 out) whose output is high on dark pixels."""
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper
-
-    weight = helper.make_tensor("w", TensorProto.FLOAT, [1, 3, 1, 1], [-1 / 3] * 3)
-    graph = helper.make_graph(
-        [helper.make_node("Conv", ["input.1", "w"], ["c"]), helper.make_node("Sigmoid", ["c"], ["d0"])],
-        "tiny_u2net", [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("d0", TensorProto.FLOAT, [1, 1, 32, 32])], [weight])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    onnx.save(model, str(path))
-    return path
-
-
-def test_matting_onnx_loads_from_u2net_home_and_cuts_a_garment(tmp_path, monkeypatch):
-    _onnx_darkness_model(tmp_path / "u2net.onnx")
-    monkeypatch.setenv("U2NET_HOME", str(tmp_path))
+def test_matting_onnx_loads_from_u2net_home_and_cuts_a_garment(tiny_u2net, monkeypatch):
+    """The tiny model (conftest) is U2-Net-shaped and bright on dark pixels: enough to cut a garment."""
+    monkeypatch.setenv("U2NET_HOME", str(tiny_u2net.parent))
     matting = load_matting()
     assert matting.size == (32, 32)
     garment = synthetic_garment("top", 128, 128)
@@ -78,8 +62,9 @@ def test_matting_onnx_loads_from_u2net_home_and_cuts_a_garment(tmp_path, monkeyp
     assert cut.method == "matting" and (cut.mask & truth).sum() / (cut.mask | truth).sum() > 0.8
 
 
-def test_matting_explicit_path_missing_and_corrupt_files(tmp_path, monkeypatch):
+def test_matting_explicit_path_missing_and_corrupt_files(tmp_path, tiny_u2net, monkeypatch):
     monkeypatch.setenv("U2NET_HOME", str(tmp_path / "empty"))
+    assert load_matting(tiny_u2net).path == tiny_u2net
     with pytest.raises(ModelMissingError) as err:
         load_matting()
     assert "u2net.onnx" in str(err.value) and "Apache-2.0" in str(err.value) and "github.com/danielgatis" in str(err.value)
