@@ -209,7 +209,7 @@ class AtelierTryOnWarp:
     RETURN_TYPES = ("IMAGE", "MASK", "FLOAT")
     RETURN_NAMES = ("warped", "warped_mask", "quality")
     OUTPUT_TOOLTIPS = ("Garment in the person photo's frame.", "Where the warped garment is.",
-                       "IoU with the agnostic mask (NaN without one), 0..1.")
+                       "IoU with the agnostic mask, 0..1; -1 when no mask is connected.")
 
     @classmethod
     def INPUT_TYPES(cls):
@@ -230,7 +230,8 @@ class AtelierTryOnWarp:
         res = warp_garment(garment.cut.image, garment.cut.mask, garment.landmarks,
                            person_targets(garment.kind, garment.landmarks, body), photo.shape[:2], rigidity, ref,
                            on_progress=node_progress(1))
-        return (numpy_to_image(res.image), numpy_to_mask(res.mask), res.quality)
+        quality = res.quality if np.isfinite(res.quality) else -1.0  # NaN is not valid JSON for the UI
+        return (numpy_to_image(res.image), numpy_to_mask(res.mask), float(quality))
 
     @classmethod
     def contract_inputs(cls, tmp_path) -> dict:
@@ -301,9 +302,9 @@ class AtelierClassicTryOn:
         body, note, hands = _pose(pose, photo.shape[:2], person_index)
         res = classic_tryon(photo, parse.labels, body, _one(garment_image, "garment_image"),
                             from_widgets(ClassicSettings, settings), hands, on_progress=node_progress(5))
-        text = "; ".join(res.notes + ((note,) if note else ()) + (
-            f"warp quality {res.quality:.2f}", f"ΔE00 {res.colour['delta_e00_before']:.2f} → "
-            f"{res.colour['delta_e00_after']:.2f}"))
+        colour = (f"ΔE00 {res.colour['delta_e00_before']:.2f} → {res.colour['delta_e00_after']:.2f}"
+                  if np.isfinite(res.colour["delta_e00_after"]) else "colour matching off")
+        text = "; ".join(res.notes + ((note,) if note else ()) + (f"warp quality {res.quality:.2f}", colour))
         return (numpy_to_image(res.image), numpy_to_mask(res.garment_mask), text)
 
     @classmethod

@@ -92,3 +92,14 @@ def test_pose_sockets_match_comfyui_controlnet_aux(third_party_object_info):
         assert "POSE_KEYPOINT" in third_party_object_info[producer]["output"]
     for node in (AtelierAgnosticMask, AtelierTryOnWarp, AtelierClassicTryOn):
         assert node.INPUT_TYPES()["required"]["pose"][0] == "POSE_KEYPOINT"
+
+
+def test_warp_without_a_mask_reports_minus_one_and_classic_without_colour_matching(inputs):
+    p, image, pose = inputs
+    from custom_nodes.tryon.labels import PersonParse
+
+    garment = AtelierGarmentPrep().prepare(numpy_to_image(synthetic_garment("top", 96, 96)))[0]
+    assert AtelierTryOnWarp().warp(garment, image, pose)[2] == -1.0
+    report = AtelierClassicTryOn().tryon(image, PersonParse(p.labels, "t"), pose,
+                                         numpy_to_image(synthetic_garment("top", 96, 96)), colour_match=0.0)[2]
+    assert "colour matching off" in report and "nan" not in report
