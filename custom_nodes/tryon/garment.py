@@ -65,6 +65,7 @@ def _grabcut(image: np.ndarray, max_side: int = 320, iterations: int = 4) -> np.
     sh, sw = small.shape[:2]
     inset = max(1, int(0.03 * max(sh, sw)))
     gc = np.zeros((sh, sw), np.uint8)
+    cv2.setRNGSeed(0)  # GrabCut's GMM start uses OpenCV's global RNG: same photo, same cut
     cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, (inset, inset, sw - 2 * inset, sh - 2 * inset),
                 np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64), iterations, cv2.GC_INIT_WITH_RECT)
     fg = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
