@@ -1,0 +1,141 @@
+"""Body keypoints for try-on: OpenPose-18 in image pixels, from any producer.
+
+A pose here is a (18, 3) float32 array ``[x_px, y_px, confidence]`` in :data:`OPENPOSE18` order (x right,
+y down, pixel centres at +0.5; confidence 0 = missing).
+
+``POSE_KEYPOINT`` (comfyui_controlnet_aux's DWPose / OpenPose nodes, ``SavePoseKpsAsJsonFile``) is a
+list with one dict per image::
+
+    {"people": [{"pose_keypoints_2d": [x0, y0, c0, x1, y1, c1, ...], "face_keypoints_2d": [...],
+                 "hand_left_keypoints_2d": [...], "hand_right_keypoints_2d": [...]}],
+     "canvas_width": W, "canvas_height": H}
+
+Producers disagree on units: some write pixels of the canvas, others 0..1 fractions of it. We detect
+it by range: if every visible coordinate lies in [0, 1] the pose is normalised and is scaled by the
+canvas size; otherwise it is in canvas pixels. (A person fitting in a 1×1 pixel canvas is not a case.)
+Poses on a canvas of another size than the photo are rescaled to the photo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avatar import OPENPOSE18
+from ..core.errors import InvalidInputError
+
+K = {name: i for i, name in enumerate(OPENPOSE18)}
+CONFIDENCE_MIN = 0.1
+
+
+def visible(pose: np.ndarray, *names: str) -> bool:
+    """True if every named keypoint has confidence ≥ :data:`CONFIDENCE_MIN`."""
+    return all(pose[K[n], 2] >= CONFIDENCE_MIN for n in names)
+
+
+def point(pose: np.ndarray, name: str) -> np.ndarray:
+    """(2,) float64 pixel position of a keypoint."""
+    return pose[K[name], :2].astype(np.float64)
+
+
+def _person_array(person: dict, field: str) -> np.ndarray:
+    flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+    if flat is None:
+        raise InvalidInputError("a person has no 'pose_keypoints_2d'", field=field)
+    arr = np.asarray(flat, np.float64).reshape(-1)
+    if arr.size < 54 or arr.size % 3:
+        raise InvalidInputError(f"'pose_keypoints_2d' must hold 18 × (x, y, c), got {arr.size} numbers", field=field)
+    pts = arr[:54].reshape(18, 3)
+    if not np.isfinite(pts).all():
+        raise InvalidInputError("keypoints hold NaN or infinite values", field=field)
+    pts[pts[:, 2] <= 0, :] = 0.0
+    return pts
+
+
+def _hand_points(person: dict, key: str, scale: np.ndarray) -> np.ndarray | None:
+    flat = np.asarray(person.get(key) or [], np.float64).reshape(-1)
+    if flat.size < 3 or flat.size % 3 or not np.isfinite(flat).all():
+        return None
+    pts = flat.reshape(-1, 3)
+    pts = pts[pts[:, 2] > 0, :2] * scale
+    return pts.astype(np.float32) if len(pts) >= 3 else None
+
+
+def parse_frame(frame: dict, width: int, height: int, field: str = "pose") -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """Every person of one POSE_KEYPOINT frame: ((18, 3) pose, [hand points (n, 2)…]) in photo pixels.
+
+    Hands come from DWPose's ``hand_left/right_keypoints_2d`` when present (empty list otherwise).
+    """
+    if not isinstance(frame, dict) or "people" not in frame:
+        raise InvalidInputError("expected a POSE_KEYPOINT frame: a dict with 'people'", field=field)
+    cw = float(frame.get("canvas_width") or width)
+    ch = float(frame.get("canvas_height") or height)
+    people = []
+    for i, person in enumerate(frame["people"] or []):
+        pts = _person_array(person, f"{field}.people[{i}]")
+        seen = pts[:, 2] > 0
+        if not seen.any():
+            continue
+        normalised = pts[seen, :2].max() <= 1.0 and pts[seen, :2].min() >= 0.0
+        scale = np.array([width, height]) if normalised else np.array([width / cw, height / ch])
+        pts[:, :2] *= scale
+        hands = [h for key in ("hand_left_keypoints_2d", "hand_right_keypoints_2d")
+                 if (h := _hand_points(person, key, scale)) is not None]
+        people.append((pts.astype(np.float32), hands))
+    return people
+
+
+def people_from_pose_keypoint(frame: dict, width: int, height: int, field: str = "pose") -> list[np.ndarray]:
+    """All people of one POSE_KEYPOINT frame as (18, 3) float32 poses in pixels of a width×height photo."""
+    return [pose for pose, _ in parse_frame(frame, width, height, field)]
+
+
+def person_size(pose: np.ndarray) -> float:
+    """Bounding-box diagonal of the visible keypoints [px]."""
+    seen = pose[pose[:, 2] >= CONFIDENCE_MIN, :2]
+    return float(np.linalg.norm(seen.max(0) - seen.min(0))) if len(seen) > 1 else 0.0
+
+
+def select_person(people: list[np.ndarray], index: int = -1, field: str = "pose") -> tuple[np.ndarray, str]:
+    """Pick one pose: ``index`` ≥ 0 picks that person, -1 the largest. Returns (pose, note for the user).
+
+    Use :func:`select_index` for the index itself (to pick the same person's hands).
+
+    Raises if there is nobody, or if the chosen person lacks both shoulders or both hips (a try-on
+    cannot place a garment without them).
+    """
+    chosen = select_index(people, index, field)
+    pose = people[chosen]
+    if not (visible(pose, "right_shoulder", "left_shoulder") or visible(pose, "right_hip", "left_hip")):
+        raise InvalidInputError("the person has neither both shoulders nor both hips visible", field=field)
+    note = "" if len(people) == 1 else (f"{len(people)} people found; using person {chosen} "
+                                        f"({'largest' if index < 0 else 'requested'})")
+    return pose, note
+
+
+def select_index(people: list[np.ndarray], index: int = -1, field: str = "pose") -> int:
+    """Index of the person :func:`select_person` picks."""
+    if not people:
+        raise InvalidInputError("no person found in the pose (is there a person in the photo?)", field=field)
+    if index >= len(people):
+        raise InvalidInputError(f"person {index} requested but the pose holds {len(people)}", field=field)
+    return index if index >= 0 else int(np.argmax([person_size(p) for p in people]))
+
+
+def to_pose_keypoint(people: list[np.ndarray], width: int, height: int) -> dict:
+    """One POSE_KEYPOINT frame (pixels, as DWPose writes it) from (18, 3) poses."""
+    out = []
+    for pose in people:
+        flat = np.asarray(pose, np.float64).reshape(-1).tolist()
+        out.append({"pose_keypoints_2d": flat, "face_keypoints_2d": [], "hand_left_keypoints_2d": [],
+                    "hand_right_keypoints_2d": []})
+    return {"people": out, "canvas_width": int(width), "canvas_height": int(height)}
+
+
+def pose_from_avatar(avatar, camera) -> np.ndarray:
+    """Project an :class:`Avatar`'s OpenPose-18 keypoints [m] through a :class:`Camera` → (18, 3) pixels."""
+    px, depth = camera.project(np.asarray(avatar.keypoints, np.float64))
+    conf = (np.asarray(avatar.keypoint_visible) & (depth > 0)).astype(np.float32)
+    pose = np.zeros((18, 3), np.float32)
+    pose[:, :2] = px
+    pose[:, 2] = conf
+    return pose
