@@ -3,8 +3,12 @@
     python install.py                    install requirements.txt into this Python (what ComfyUI-Manager runs)
     python install.py --comfyui PATH     link this pack into PATH/custom_nodes and add models/ to its model paths
     python install.py --check            show installed / missing packages, node domains and model files
+    python install.py models [--download] [--only ID …]
+                                         list the weights in models/manifest.json that are missing; with
+                                         --download fetch them (by hand-run only; SHA-256 verified)
 
-Never downloads model weights (``models/manifest.json`` lists them with their sources and licences).
+Installing never downloads model weights; ``python install.py models --download`` does, only when a
+person runs it, verifying each file's size and SHA-256 where the manifest has them.
 """
 
 from __future__ import annotations
@@ -84,6 +88,61 @@ def manifest_entries() -> list[dict]:
     return data["models"] if isinstance(data, dict) else data
 
 
+def model_path(entry: dict) -> Path:
+    return REPO / "models" / entry["folder"] / entry["file"]
+
+
+def download(entry: dict, timeout: float = 60.0, chunk: int = 1 << 20) -> Path:
+    """Fetch one manifest entry's ``download_url`` into models/, verified, atomically.
+
+    The bytes go to ``<file>.part`` first; only a file whose size and SHA-256 match the manifest (where
+    it states them) is renamed into place. A mismatch deletes the partial file and raises.
+    """
+    import hashlib
+    import urllib.request
+
+    url = entry.get("download_url")
+    if not url:
+        raise RuntimeError(f"{entry['id']}: no download_url; get it by hand from {entry.get('source_url')}")
+    target = model_path(entry)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply, part.open("wb") as out:
+            while block := reply.read(chunk):
+                out.write(block)
+                digest.update(block)
+                size += len(block)
+        if entry.get("size_bytes") not in (None, size):
+            raise RuntimeError(f"{entry['id']}: got {size} bytes, the manifest says {entry['size_bytes']}")
+        if entry.get("sha256") not in (None, digest.hexdigest()):
+            raise RuntimeError(f"{entry['id']}: SHA-256 {digest.hexdigest()} does not match the manifest's {entry['sha256']}")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    return target
+
+
+def models_command(download_missing: bool, only: list[str] | None) -> int:
+    entries = [e for e in manifest_entries() if not only or e["id"] in only]
+    missing = [e for e in entries if not model_path(e).is_file()]
+    for e in entries:
+        state = "missing " if e in missing else "ok      "
+        licence = e.get("licence", "?") + ("" if e.get("commercial_use", True) else ", NOT for commercial use")
+        print(f"  {state} models/{e['folder']}/{e['file']}  [{licence}]  {e.get('source_url', '')}")
+    if not download_missing:
+        return 1 if missing else 0
+    failed = 0
+    for e in missing:
+        try:
+            print(f"downloading {e['id']} -> {download(e)}")
+        except Exception as exc:  # report and go on with the next file
+            print(f"error: {exc}")
+            failed += 1
+    return 1 if failed else 0
+
+
 def check() -> int:
     """Print what is installed and what is missing; exit status 1 when a package is missing."""
     missing = 0
@@ -113,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comfyui", type=Path, help="ComfyUI folder to link this pack into")
     parser.add_argument("--check", action="store_true", help="report what is installed and what is missing")
+    parser.add_argument("command", nargs="?", choices=["models"], help="'models': list (and --download) weights")
+    parser.add_argument("--download", action="store_true", help="with 'models': download what is missing")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="with 'models': only these manifest ids")
     args = parser.parse_args(argv)
+    if args.command == "models":
+        return models_command(args.download, args.only)
     if args.check:
         return check()
     if args.comfyui:

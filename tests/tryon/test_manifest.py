@@ -9,7 +9,8 @@ from custom_nodes.tryon import models
 
 MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.json"
 KEYS = {"id": str, "folder": str, "file": str, "source_url": str, "sha256": (str, type(None)),
-        "size_bytes": (int, type(None)), "licence": str, "commercial_use": bool, "needed_by": list, "notes": str}
+        "size_bytes": (int, type(None)), "licence": str, "commercial_use": bool, "needed_by": list, "notes": str,
+        "download_url": (str, type(None))}
 
 
 def test_every_entry_has_the_documented_keys():
