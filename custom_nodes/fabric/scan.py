@@ -1,0 +1,283 @@
+"""Fabric photo → flat, evenly lit, square, power-of-two swatch with a known physical size.
+
+Steps (each usable on its own):
+
+1. perspective correction: the swatch's four corners (given, or found as the largest four-sided
+   contour — a card or the swatch outline) are mapped to a rectangle whose sides are the mean
+   lengths of opposite edges (or the card's true aspect ratio when its size is known);
+2. flat-field delighting: linear RGB is divided by a large-scale blur of its luminance, which removes
+   a lighting gradient but not the fabric's colour (every channel gets the same gain, so chromaticity
+   is untouched) and then rescaled so the mean luminance is that of the photo; optional mild CLAHE on
+   Lab lightness only, after which the mean lightness is restored;
+3. crop a border margin (the swatch edge, the card rim);
+4. physical scale: pixels per cm given, or measured from the card (known width in cm);
+5. centre square crop and resize to a power of two (area interpolation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ..core.progress import ProgressFn, report
+from .color import lab_to_srgb, linear_to_srgb, srgb_to_lab, srgb_to_linear
+from .filters import blur
+from .image_io import check_image
+
+#: Largest output side (px); the power of two chosen never exceeds it.
+MAX_TILE = 4096
+
+
+def parse_corners(text: str) -> np.ndarray | None:
+    """``"x,y; x,y; x,y; x,y"`` (pixels) → ``(4, 2)`` float32, or None for an empty string."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        pts = [[float(v) for v in p.split(",")] for p in text.replace("\n", ";").split(";") if p.strip()]
+        arr = np.array(pts, np.float32)
+    except ValueError:
+        raise InvalidInputError(f"cannot read corners from {text!r}; write 'x,y; x,y; x,y; x,y'",
+                                field="corners") from None
+    if arr.shape != (4, 2):
+        raise InvalidInputError(f"need exactly four 'x,y' corners, got {len(pts)}", field="corners")
+    return arr
+
+
+def check_corners(corners: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Validate four corners in order around the quad (either direction) → ``(4, 2)`` float32.
+
+    Corners that cross (a bow-tie), are not convex, enclose (almost) no area, or lie far outside the
+    image raise ``InvalidInputError`` naming the problem.
+    """
+    pts = np.asarray(corners, np.float32)
+    if pts.shape != (4, 2) or not np.isfinite(pts).all():
+        raise InvalidInputError(f"need four finite (x, y) corners, got shape {pts.shape}", field="corners")
+    margin = 0.05 * max(width, height)
+    if (pts < -margin).any() or (pts[:, 0] > width + margin).any() or (pts[:, 1] > height + margin).any():
+        raise InvalidInputError(f"corners {pts.tolist()} lie outside the {width}×{height} image", field="corners")
+    edges = np.roll(pts, -1, axis=0) - pts
+    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    if not ((turns > 0).all() or (turns < 0).all()):
+        raise InvalidInputError("the corners cross or do not form a convex quadrilateral; give them in order "
+                                "around the swatch (top-left, top-right, bottom-right, bottom-left)",
+                                field="corners")
+    area = 0.5 * abs(float((pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]).sum()))
+    if area < 64.0:
+        raise InvalidInputError(f"the corners enclose only {area:.0f} px²", field="corners")
+    return pts
+
+
+def order_corners(corners: np.ndarray) -> np.ndarray:
+    """Sort four points as top-left, top-right, bottom-right, bottom-left (image coordinates, y down)."""
+    pts = np.asarray(corners, np.float32)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # clockwise on screen, starting at the left-most angle (-pi)
+    start = int(np.argmin(pts.sum(axis=1)))  # top-left has the smallest x + y
+    return np.roll(pts, -start, axis=0)
+
+
+def detect_corners(image: np.ndarray) -> np.ndarray:
+    """Find the swatch (or card) as the largest four-sided contour → ordered ``(4, 2)`` corners.
+
+    Otsu threshold on lightness (trying both polarities), largest external contour, polygon
+    approximation. Raises ``InvalidInputError`` when no clear quadrilateral is found.
+    """
+    img = check_image(image)
+    grey = np.round(srgb_to_lab(img)[..., 0] * 2.55).astype(np.uint8)
+    grey = cv2.GaussianBlur(grey, (5, 5), 0)
+    h, w = grey.shape
+    best = None
+    for flag in (cv2.THRESH_BINARY, cv2.THRESH_BINARY_INV):
+        _, mask = cv2.threshold(grey, 0, 255, flag | cv2.THRESH_OTSU)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+            area = cv2.contourArea(c)
+            if area < 0.05 * h * w or area > 0.98 * h * w:
+                continue
+            quad = cv2.approxPolyDP(c, 0.02 * cv2.arcLength(c, True), True)
+            if len(quad) == 4 and (best is None or area > best[0]):
+                best = (area, quad.reshape(4, 2).astype(np.float32))
+    if best is None:
+        raise InvalidInputError("no four-cornered swatch or card found; give the corners explicitly",
+                                field="corners")
+    return order_corners(best[1])
+
+
+def rectangle_aspect(corners: np.ndarray, width: int, height: int) -> float | None:
+    """True width ÷ height of a rectangle seen in perspective, or None when it cannot be told.
+
+    Zhang & He (2007), "Whiteboard scanning and image enhancement": with the principal point at the
+    image centre and square pixels, the four corners fix the focal length and hence the aspect ratio.
+    When the view is (nearly) fronto-parallel the ratio of the mean edge lengths is used instead.
+    """
+    tl, tr, br, bl = (np.append(p, 1.0).astype(np.float64) for p in np.asarray(corners, np.float64))
+    m1, m2, m3, m4 = tl, tr, bl, br
+    k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
+    k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    u0, v0 = width / 2.0, height / 2.0
+    if abs(n2[2] * n3[2]) < 1e-9 * np.linalg.norm(n2) * np.linalg.norm(n3):
+        return float(np.hypot(n2[0], n2[1]) / np.hypot(n3[0], n3[1]))
+    f2 = -((n2[0] * n3[0] - (n2[0] * n3[2] + n2[2] * n3[0]) * u0 + n2[2] * n3[2] * u0 * u0)
+           + (n2[1] * n3[1] - (n2[1] * n3[2] + n2[2] * n3[1]) * v0 + n2[2] * n3[2] * v0 * v0)) / (n2[2] * n3[2])
+    if not np.isfinite(f2) or f2 <= 0:
+        return None  # corners inconsistent with a centred pinhole camera (e.g. a cropped photo)
+    a_inv = np.linalg.inv(np.array([[np.sqrt(f2), 0, u0], [0, np.sqrt(f2), v0], [0, 0, 1.0]]))
+    q = a_inv.T @ a_inv
+    ratio = float(np.sqrt((n2 @ q @ n2) / (n3 @ q @ n3)))
+    return ratio if np.isfinite(ratio) and ratio > 0 else None
+
+
+def rectify(image: np.ndarray, corners: np.ndarray, *, aspect: float | None = None) -> np.ndarray:
+    """Warp the quadrilateral ``corners`` (TL, TR, BR, BL) to an upright rectangle → ``(h, w, 3)``.
+
+    The larger output side is the larger mean length of opposite edges; the aspect ratio is ``aspect``
+    (width ÷ height, e.g. of a card of known size) or else estimated from the perspective
+    (:func:`rectangle_aspect`), falling back to the ratio of mean edge lengths.
+    """
+    img = check_image(image)
+    pts = check_corners(corners, img.shape[1], img.shape[0])
+    tl, tr, br, bl = pts
+    width = 0.5 * (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl))
+    height = 0.5 * (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr))
+    if aspect is None:
+        aspect = rectangle_aspect(pts, img.shape[1], img.shape[0])
+    if aspect is not None:
+        side = max(width, height)
+        width, height = (side, side / aspect) if aspect >= 1 else (side * aspect, side)
+    out_w, out_h = max(2, int(round(width))), max(2, int(round(height)))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    # pixel centres: corner points are pixel-edge coordinates, OpenCV maps pixel centres
+    src = pts - 0.5
+    dst = dst - 0.5
+    m = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
+    return cv2.warpPerspective(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def delight(image: np.ndarray, *, sigma_fraction: float = 0.125, clahe: float = 0.0) -> np.ndarray:
+    """Flat-field delighting → ``(h, w, 3)`` sRGB 0..1 (see module doc).
+
+    ``sigma_fraction``: blur sigma as a fraction of the longer side (the scale of the lighting).
+    ``clahe``: 0..1 mix of a contrast-limited equalisation of Lab lightness (0 = off; 0.2–0.3 is mild).
+    """
+    img = check_image(image)
+    if not 0.0 <= clahe <= 1.0:
+        raise InvalidInputError(f"must lie in [0, 1], got {clahe}", field="clahe")
+    lin = srgb_to_linear(img)
+    lum = lin @ np.array([0.2126729, 0.7151522, 0.0721750], np.float32)
+    shade = lighting_field(lum, sigma_fraction * max(img.shape[:2]))
+    gain = float(lum.mean()) / shade
+    out = linear_to_srgb(lin * gain[..., None])
+    if clahe > 0:
+        out = _mild_clahe(out, clahe)
+    return out
+
+
+def lighting_field(lum: np.ndarray, sigma: float) -> np.ndarray:
+    """Smooth estimate of the illumination over a luminance image ``(h, w)`` → ``(h, w)`` > 0.
+
+    A quadratic surface fitted by least squares (exact for the linear and quadratic fall-off of a
+    lamp, and unbiased at the borders, where a plain blur of a ramp is not), times a Gaussian blur of
+    what the surface leaves over (softer, non-polynomial light), so texture finer than ``sigma`` [px]
+    stays in the image.
+    """
+    h, w = lum.shape
+    step = max(1, min(h, w) // 64)
+    ys, xs = np.mgrid[0:h:step, 0:w:step].astype(np.float32)
+    yn, xn = ys / h - 0.5, xs / w - 0.5
+    basis = np.stack([np.ones_like(xn), xn, yn, xn * xn, xn * yn, yn * yn], -1).reshape(-1, 6)
+    coef, *_ = np.linalg.lstsq(basis, lum[::step, ::step].reshape(-1), rcond=None)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = yy / h - 0.5, xx / w - 0.5
+    surface = coef[0] + coef[1] * xx + coef[2] * yy + coef[3] * xx * xx + coef[4] * xx * yy + coef[5] * yy * yy
+    surface = np.maximum(surface, 1e-4 + 0.05 * float(lum.mean()))
+    residual = blur(lum / surface, sigma, wrap=False)
+    return np.maximum(surface * residual, 1e-4).astype(np.float32)
+
+
+def _mild_clahe(img: np.ndarray, amount: float) -> np.ndarray:
+    """CLAHE on Lab lightness only, mixed in by ``amount``, then the mean lightness put back."""
+    lab = srgb_to_lab(img)
+    light = np.clip(lab[..., 0] * 2.55, 0, 255).astype(np.uint8)
+    tiles = max(2, min(8, min(img.shape[:2]) // 64))
+    eq = cv2.createCLAHE(clipLimit=1.5, tileGridSize=(tiles, tiles)).apply(light).astype(np.float32) / 2.55
+    new_l = (1.0 - amount) * lab[..., 0] + amount * eq
+    lab[..., 0] = new_l - new_l.mean() + lab[..., 0].mean()
+    return lab_to_srgb(lab)
+
+
+def crop_margin(image: np.ndarray, fraction: float) -> np.ndarray:
+    """Cut ``fraction`` (0..0.4) of each side away: the swatch edge, the card rim, curling corners."""
+    if not 0.0 <= fraction <= 0.4:
+        raise InvalidInputError(f"must lie in [0, 0.4], got {fraction}", field="crop")
+    h, w = image.shape[:2]
+    dy, dx = int(round(h * fraction)), int(round(w * fraction))
+    return image[dy:h - dy, dx:w - dx]
+
+
+def to_power_of_two(image: np.ndarray, max_size: int = 2048) -> np.ndarray:
+    """Centre square crop, then resize to the largest power of two ≤ the side (and ≤ ``max_size``)."""
+    if max_size < 8 or max_size > MAX_TILE:
+        raise InvalidInputError(f"must lie in [8, {MAX_TILE}], got {max_size}", field="max_size")
+    h, w = image.shape[:2]
+    side = min(h, w)
+    y0, x0 = (h - side) // 2, (w - side) // 2
+    square = image[y0:y0 + side, x0:x0 + side]
+    target = 1 << int(np.floor(np.log2(max(min(side, max_size), 8))))
+    if target == side:
+        return np.ascontiguousarray(square)
+    return cv2.resize(square, (target, target), interpolation=cv2.INTER_AREA)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """A scanned swatch: the corrected tile and how big it is in the world."""
+
+    image: np.ndarray  # sRGB 0..1, (n, n, 3) float32, n a power of two
+    tile_size: float | None  # [m] side of the tile, None when the scale is unknown
+    corners: np.ndarray | None  # (4, 2) corners used in the photo [px], None when not rectified
+
+
+def scan_fabric(photo: np.ndarray, *, corners: np.ndarray | None = None, detect: bool = False,
+                delight_sigma: float = 0.125, clahe: float = 0.0, crop: float = 0.02,
+                px_per_cm: float = 0.0, card_size_cm: tuple[float, float] | None = None,
+                max_size: int = 2048, on_progress: ProgressFn | None = None) -> ScanResult:
+    """Photo ``(h, w, 3)`` 0..1 → :class:`ScanResult` (steps in the module doc).
+
+    ``corners`` (TL, TR, BR, BL, px) or ``detect=True`` rectifies; ``card_size_cm`` = (width, height)
+    of the rectified quadrilateral in cm sets the scale and aspect; otherwise ``px_per_cm`` (> 0, in
+    the photo) does, and 0 leaves the scale unknown.
+    """
+    img = check_image(photo, "photo")
+    if px_per_cm < 0 or not np.isfinite(px_per_cm):
+        raise InvalidInputError(f"must be ≥ 0 (0 = unknown), got {px_per_cm}", field="px_per_cm")
+    report(on_progress, 0, 4)
+    if corners is None and detect:
+        corners = detect_corners(img)
+    aspect = None
+    if card_size_cm is not None:
+        if corners is None or min(card_size_cm) <= 0:
+            raise InvalidInputError("a card size needs the card's four corners (given or detected) and "
+                                    "positive sides", field="card_size_cm")
+        aspect = card_size_cm[0] / card_size_cm[1]
+    if corners is not None:
+        img = rectify(img, order_corners(check_corners(corners, img.shape[1], img.shape[0])), aspect=aspect)
+    if card_size_cm is not None:
+        px_per_cm = img.shape[1] / card_size_cm[0]
+    report(on_progress, 1, 4)
+    img = delight(img, sigma_fraction=delight_sigma, clahe=clahe)
+    report(on_progress, 2, 4)
+    img = crop_margin(img, crop)
+    check_image(img, "cropped photo")
+    side = min(img.shape[:2])
+    tile = to_power_of_two(img, max_size)
+    report(on_progress, 3, 4)
+    tile_size = side / px_per_cm / 100.0 if px_per_cm > 0 else None
+    report(on_progress, 4, 4)
+    return ScanResult(tile.astype(np.float32), tile_size, None if corners is None else np.asarray(corners, np.float32))
