@@ -254,3 +254,36 @@ def _swap_in(tmp: Path, target: Path) -> None:
 def colour_error(albedo: np.ndarray, rgb) -> float:
     """CIEDE2000 between an albedo's mean colour and ``rgb`` (how well a recolour hit its target)."""
     return float(delta_e00(srgb_to_lab(mean_colour(albedo)), srgb_to_lab(np.asarray(rgb, np.float32))))
+
+
+def parse_colour(text: str) -> tuple[float, float, float]:
+    """``"#7a2e3b"`` or ``"0.48, 0.18, 0.23"`` (sRGB) → sRGB floats 0..1."""
+    t = (text or "").strip()
+    try:
+        if t.startswith("#") and len(t) == 7:
+            return tuple(int(t[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+        vals = tuple(float(v) for v in t.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) != 3 or not all(0.0 <= v <= 1.0 for v in vals):
+        raise InvalidInputError(f"cannot read a colour from {text!r}; write '#rrggbb' or 'r, g, b' in 0..1",
+                                field="colour")
+    return vals
+
+
+def recolour_fabric(fabric: Fabric, rgb, colourway: str = "custom") -> Fabric:
+    """A copy of ``fabric`` in another colour: albedo recoloured (texture kept), ``color`` set."""
+    import dataclasses
+
+    albedo = None if fabric.albedo is None else recolour(fabric.albedo, rgb)
+    meta = {**fabric.metadata, "colourway": colourway}
+    return dataclasses.replace(fabric, albedo=albedo, color=np.asarray(rgb, np.float32), metadata=meta)
+
+
+def import_image(catalog: Catalog, albedo: np.ndarray, name: str, *, preset: str, strength: float = 4.0,
+                 roughness_base: float = 0.8, **kwargs) -> CatalogEntry:
+    """Make the PBR maps of a tileable ``albedo`` and add them to ``catalog`` (see ``import_scan``)."""
+    from .maps import make_pbr_maps
+
+    maps = make_pbr_maps(albedo, strength=strength, roughness_base=roughness_base)
+    return catalog.import_scan(maps, name, preset=preset, **kwargs)

@@ -39,3 +39,16 @@ def swatch_preview(albedo, normal_map=None, roughness=0.8, reps: int = 2) -> np.
     rough = roughness if np.ndim(roughness) == 0 else tiled_preview(roughness, reps)
     nmap = None if normal_map is None else tiled_preview(normal_map, reps)
     return shade(tiled_preview(albedo, reps), nmap, rough)
+
+
+def fabric_swatch(fabric, reps: int = 2, flat_size: int = 64) -> np.ndarray:
+    """Lit ``reps × reps`` swatch of a core ``Fabric`` (flat colour when it has no albedo) → sRGB."""
+    if fabric.albedo is None:
+        albedo = np.broadcast_to(fabric.color, (flat_size, flat_size, 3)).astype(np.float32)
+    else:
+        albedo = fabric.albedo
+    normal = fabric.normal_map if fabric.normal_map is not None and fabric.normal_map.shape[:2] == albedo.shape[:2] \
+        else None
+    rough = fabric.roughness_map if fabric.roughness_map is not None and \
+        fabric.roughness_map.shape == albedo.shape[:2] else fabric.roughness
+    return swatch_preview(albedo, normal, rough, reps)
