@@ -179,23 +179,29 @@ def delight(image: np.ndarray, *, sigma_fraction: float = 0.125, clahe: float = 
     return out
 
 
-def lighting_field(lum: np.ndarray, sigma: float) -> np.ndarray:
+def _poly_basis(xn: np.ndarray, yn: np.ndarray, degree: int) -> np.ndarray:
+    """Monomials x^i y^j with i + j ≤ degree, stacked on the last axis."""
+    return np.stack([xn ** i * yn ** j for i in range(degree + 1) for j in range(degree + 1 - i)], -1)
+
+
+def lighting_field(lum: np.ndarray, sigma: float, degree: int = 4) -> np.ndarray:
     """Smooth estimate of the illumination over a luminance image ``(h, w)`` → ``(h, w)`` > 0.
 
-    A quadratic surface fitted by least squares (exact for the linear and quadratic fall-off of a
-    lamp, and unbiased at the borders, where a plain blur of a ramp is not), times a Gaussian blur of
-    what the surface leaves over (softer, non-polynomial light), so texture finer than ``sigma`` [px]
+    A degree-4 polynomial surface fitted by least squares (lamp fall-off and vignetting are smooth;
+    unlike a plain blur of a ramp it is unbiased at the borders), times a Gaussian blur of what the
+    surface leaves over (light too uneven for the polynomial), so texture finer than ``sigma`` [px]
     stays in the image.
     """
     h, w = lum.shape
     step = max(1, min(h, w) // 64)
     ys, xs = np.mgrid[0:h:step, 0:w:step].astype(np.float32)
-    yn, xn = ys / h - 0.5, xs / w - 0.5
-    basis = np.stack([np.ones_like(xn), xn, yn, xn * xn, xn * yn, yn * yn], -1).reshape(-1, 6)
-    coef, *_ = np.linalg.lstsq(basis, lum[::step, ::step].reshape(-1), rcond=None)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    yy, xx = yy / h - 0.5, xx / w - 0.5
-    surface = coef[0] + coef[1] * xx + coef[2] * yy + coef[3] * xx * xx + coef[4] * xx * yy + coef[5] * yy * yy
+    coef, *_ = np.linalg.lstsq(_poly_basis((xs + 0.5) / w - 0.5, (ys + 0.5) / h - 0.5, degree).reshape(-1, (degree + 1) * (degree + 2) // 2),
+                               lum[::step, ::step].reshape(-1), rcond=None)
+    # evaluate on a coarse grid and upsample: the surface is smooth, full-size powers would be slow
+    gh, gw = min(h, 128), min(w, 128)
+    gy, gx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    coarse = (_poly_basis((gx + 0.5) / gw - 0.5, (gy + 0.5) / gh - 0.5, degree) @ coef.astype(np.float32))
+    surface = cv2.resize(coarse.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
     surface = np.maximum(surface, 1e-4 + 0.05 * float(lum.mean()))
     residual = blur(lum / surface, sigma, wrap=False)
     return np.maximum(surface * residual, 1e-4).astype(np.float32)
