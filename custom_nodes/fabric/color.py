@@ -61,6 +61,11 @@ def luminance(srgb: np.ndarray) -> np.ndarray:
     return (srgb_to_linear(srgb) @ _RGB_TO_XYZ[1].astype(np.float32)).astype(np.float32)
 
 
+def lightness_from_luminance(y: np.ndarray) -> np.ndarray:
+    """CIE L* / 100 (0..1) from relative luminance Y (0..1), float32 — the L of :func:`srgb_to_lab`."""
+    return ((116.0 * _f(np.asarray(y, np.float32)) - 16.0) / 100.0).astype(np.float32)
+
+
 def delta_e00(lab1: np.ndarray, lab2: np.ndarray, kl: float = 1.0, kc: float = 1.0, kh: float = 1.0) -> np.ndarray:
     """CIEDE2000 colour difference between Lab colours ``(..., 3)`` → ``(...)`` float64.
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.progress import ProgressFn, report
-from .color import srgb_to_lab
+from .color import lightness_from_luminance, luminance
 from .filters import blur, scharr_gradients
 from .image_io import check_image
 
@@ -53,10 +53,13 @@ def tiled_preview(image: np.ndarray, reps: int = 2) -> np.ndarray:
     return np.tile(arr, (reps, reps) + (1,) * (arr.ndim - 2))
 
 
-def height_from_albedo(albedo: np.ndarray, *, detail_sigma: float | None = None, wrap: bool = True) -> np.ndarray:
-    """Height heuristic (see module doc): high-passed Lab lightness stretched to 0..1, ``(h, w)`` float32."""
-    img = check_image(albedo, "albedo", min_side=2)
-    lightness = srgb_to_lab(img)[..., 0] / 100.0
+def height_from_albedo(albedo: np.ndarray, *, detail_sigma: float | None = None, wrap: bool = True,
+                       checked: bool = False) -> np.ndarray:
+    """Height heuristic (see module doc): high-passed Lab lightness stretched to 0..1, ``(h, w)`` float32.
+
+    ``checked``: ``albedo`` is already a validated (h, w, 3) float32 image (skips a copy)."""
+    img = albedo if checked else check_image(albedo, "albedo", min_side=2)
+    lightness = lightness_from_luminance(luminance(img))
     sigma = detail_sigma if detail_sigma is not None else max(img.shape[:2]) / 16.0
     detail = lightness - blur(lightness, sigma, wrap=wrap)
     lo, hi = np.percentile(detail, [1.0, 99.0])
@@ -119,7 +122,7 @@ def make_pbr_maps(albedo: np.ndarray, *, strength: float = 4.0, green: str = "op
     img = check_image(albedo, "albedo", min_side=2)
     report(on_progress, 0, 3)
     if height is None:
-        height = height_from_albedo(img)
+        height = height_from_albedo(img, checked=True)
     elif np.shape(height) != img.shape[:2]:
         raise InvalidInputError(f"height {np.shape(height)} does not match albedo {img.shape[:2]}", field="height")
     height = np.clip(np.asarray(height, np.float32), 0.0, 1.0)

@@ -19,23 +19,20 @@ from ..core.progress import ProgressFn, report
 def min_error_path(cost: np.ndarray) -> np.ndarray:
     """Cheapest top-to-bottom path through ``cost`` ``(h, w)``, moving at most one column per row.
 
-    Returns the column index per row, ``(h,)`` int32 (Efros & Freeman's boundary cut).
+    Returns the column index per row, ``(h,)`` int32 (Efros & Freeman's boundary cut). Forward pass
+    accumulates the cheapest cost to reach each pixel; the path is traced back from the cheapest end.
     """
     h, w = cost.shape
     acc = cost.astype(np.float64).copy()
-    back = np.zeros((h, w), np.int8)
+    pad = np.full(w + 2, np.inf)
     for y in range(1, h):
-        prev = acc[y - 1]
-        left = np.concatenate([[np.inf], prev[:-1]])
-        right = np.concatenate([prev[1:], [np.inf]])
-        choices = np.stack([left, prev, right])
-        step = np.argmin(choices, axis=0)
-        acc[y] += choices[step, np.arange(w)]
-        back[y] = step - 1
+        pad[1:-1] = acc[y - 1]
+        acc[y] += np.minimum(np.minimum(pad[:-2], pad[1:-1]), pad[2:])
     path = np.empty(h, np.int32)
     path[-1] = int(np.argmin(acc[-1]))
     for y in range(h - 1, 0, -1):
-        path[y - 1] = path[y] + back[y, path[y]]
+        lo = max(path[y] - 1, 0)
+        path[y - 1] = lo + int(np.argmin(acc[y - 1, lo:path[y] + 2]))
     return path
 
 
@@ -45,11 +42,20 @@ def _band_mask(h: int, overlap: int, left_path: np.ndarray, right_path: np.ndarr
     return ((cols >= left_path[:, None]) & (cols <= right_path[:, None] + overlap)).astype(np.float32)
 
 
-def _candidate_cost(img: np.ndarray, start: int, cand: np.ndarray, overlap: int) -> float:
-    """How badly a candidate band disagrees with the background in its two outer quarter-strips."""
-    bg = img[:, start:start + 2 * overlap]
+def _columns(img: np.ndarray, start: int, width: int) -> np.ndarray:
+    """Columns ``start … start + width − 1`` of ``img``, wrapping around the right border."""
+    return img[:, (start + np.arange(width)) % img.shape[1]]
+
+
+def _candidate_cost(img: np.ndarray, start: int, offset: int, overlap: int) -> float:
+    """How badly the band starting at column ``offset`` disagrees with the background band at
+    ``start`` in their two outer quarter-strips (every other row: this only ranks candidates)."""
     q = max(1, overlap // 2)
-    return float(((bg[:, :q] - cand[:, :q]) ** 2).sum() + ((bg[:, -q:] - cand[:, -q:]) ** 2).sum())
+    cost = 0.0
+    for shift in (0, 2 * overlap - q):
+        bg = img[::2, start + shift:start + shift + q]
+        cost += float(((bg - _columns(img[::2], offset + shift, q)) ** 2).sum())
+    return cost
 
 
 def patch_vertical_seam(img: np.ndarray, overlap: int, rng: np.random.Generator, candidates: int = 24) -> np.ndarray:
@@ -60,9 +66,8 @@ def patch_vertical_seam(img: np.ndarray, overlap: int, rng: np.random.Generator,
     # candidate bands keep clear of the seam itself (they must not contain it)
     lo, hi = w // 2 + overlap, w + w // 2 - 3 * overlap
     offsets = rng.integers(lo, max(lo + 1, hi), size=candidates) % w
-    rolled = [np.roll(img, -int(o), axis=1)[:, :band_w] for o in offsets]
-    costs = [_candidate_cost(img, start, c, overlap) for c in rolled]
-    band = rolled[int(np.argmin(costs))]
+    costs = [_candidate_cost(img, start, int(o), overlap) for o in offsets]
+    band = _columns(img, int(offsets[int(np.argmin(costs))]), band_w)
     bg = img[:, start:start + band_w]
     err = ((bg - band) ** 2).sum(axis=-1)
     left = min_error_path(err[:, :overlap])
@@ -84,6 +89,6 @@ def quilt_tileable(img: np.ndarray, overlap_fraction: float = 0.125, seed: int =
     out = patch_vertical_seam(rolled, ov_x, rng)
     report(on_progress, 1, 2)
     ov_y = max(2, int(h * overlap_fraction))
-    out = patch_vertical_seam(out.transpose(1, 0, 2), ov_y, rng).transpose(1, 0, 2)
+    out = patch_vertical_seam(np.ascontiguousarray(out.transpose(1, 0, 2)), ov_y, rng).transpose(1, 0, 2)
     report(on_progress, 2, 2)
     return np.ascontiguousarray(out)

@@ -22,6 +22,7 @@ about 1 for a tile that repeats invisibly, well above 1 where the repeat shows.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from ..core.errors import InvalidInputError
@@ -78,8 +79,9 @@ _LUT_SIZE = 4096
 def _gaussianise(img: np.ndarray):
     """Decorrelate colours (PCA) and map each channel to N(0.5, 1/6²) through its empirical CDF.
 
-    The CDF is a 4096-bin histogram (linear time, fine for 2048² tiles). Returns the Gaussian image
-    and the state for the way back: (mean, PCA basis, per-channel inverse lookup tables).
+    Each channel is quantised to 4096 bins (ample for 8- or 16-bit photos); the forward map is a
+    per-bin lookup of the mid-rank's Gaussian quantile, so a 2048² tile takes linear time. Returns the
+    Gaussian image and the state for the way back: (mean, PCA basis, per-channel inverse tables).
     """
     from scipy.special import ndtr, ndtri
 
@@ -88,38 +90,47 @@ def _gaussianise(img: np.ndarray):
     sub = flat[:: max(1, flat.shape[0] // 65536)] - mean
     _, vecs = np.linalg.eigh(np.cov(sub.T.astype(np.float64)) + 1e-9 * np.eye(3))
     vecs = vecs.astype(np.float32)
-    proj = (flat - mean) @ vecs
+    # (pixel - mean) @ vecs as one per-pixel affine transform (OpenCV: ~20x faster than matmul here)
+    proj = cv2.transform(flat[None], np.hstack([vecs.T, (-vecs.T @ mean)[:, None]]))[0]
     gauss = np.empty_like(proj)
     luts = []
-    g_axis = np.linspace(0.0, 1.0, _LUT_SIZE)
+    q_axis = ndtr((np.linspace(0.0, 1.0, _LUT_SIZE) - _GAUSS_MEAN) / _GAUSS_STD)  # Gaussian value → quantile
     for c in range(3):
         lo, hi = float(proj[:, c].min()), float(proj[:, c].max()) + 1e-6
-        counts, edges = np.histogram(proj[:, c], bins=_LUT_SIZE, range=(lo, hi))
-        cdf = np.concatenate([[0.0], np.cumsum(counts) / proj.shape[0]])
-        u = np.clip(np.interp(proj[:, c], edges, cdf), 1e-6, 1.0 - 1e-6)
-        gauss[:, c] = _GAUSS_MEAN + _GAUSS_STD * ndtri(u)
-        q = ndtr((g_axis - _GAUSS_MEAN) / _GAUSS_STD)  # Gaussian value -> quantile
-        luts.append(np.interp(q, cdf, edges).astype(np.float32))  # quantile -> original value
-    return gauss.reshape(img.shape).astype(np.float32), (mean, vecs, luts)
+        idx = np.minimum(((proj[:, c] - lo) * (_LUT_SIZE / (hi - lo))).astype(np.int32), _LUT_SIZE - 1)
+        counts = np.bincount(idx, minlength=_LUT_SIZE)
+        cdf = np.cumsum(counts) / proj.shape[0]
+        mid = np.clip(cdf - counts / (2.0 * proj.shape[0]), 1e-6, 1.0 - 1e-6)
+        gauss[:, c] = (_GAUSS_MEAN + _GAUSS_STD * ndtri(mid)).astype(np.float32)[idx]
+        centres = lo + (np.arange(_LUT_SIZE) + 0.5) * (hi - lo) / _LUT_SIZE
+        luts.append(np.interp(q_axis, mid, centres).astype(np.float32))  # quantile → original value
+    return gauss.reshape(img.shape), (mean, vecs, luts)
 
 
 def _degaussianise(gauss: np.ndarray, state) -> np.ndarray:
     mean, vecs, luts = state
     flat = gauss.reshape(-1, 3)
-    idx = np.clip(flat, 0.0, 1.0) * (_LUT_SIZE - 1)
-    proj = np.stack([np.interp(idx[:, c], np.arange(_LUT_SIZE), luts[c]) for c in range(3)], axis=1)
-    rgb = proj @ vecs.T + mean
-    return np.clip(rgb, 0.0, 1.0).reshape(gauss.shape).astype(np.float32)
+    idx = (np.clip(flat, 0.0, 1.0) * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
+    proj = np.stack([luts[c][idx[:, c]] for c in range(3)], axis=1)
+    rgb = cv2.transform(proj[None], np.hstack([vecs, mean[:, None]]).astype(np.float32))[0]
+    return np.clip(rgb, 0.0, 1.0).reshape(gauss.shape)
 
 
 def _variance_preserving(a: np.ndarray, b: np.ndarray, wa: np.ndarray) -> np.ndarray:
+    """(wa·(a − μ) + wb·(b − μ)) / √(wa² + wb²) + μ, with the weight algebra done on the small arrays."""
     wb = 1.0 - wa
-    return (wa * (a - _GAUSS_MEAN) + wb * (b - _GAUSS_MEAN)) / np.sqrt(wa * wa + wb * wb) + _GAUSS_MEAN
+    norm = 1.0 / np.sqrt(wa * wa + wb * wb)
+    ca, cb = (wa * norm).astype(np.float32), (wb * norm).astype(np.float32)
+    offset = (_GAUSS_MEAN * (1.0 - ca - cb)).astype(np.float32)
+    out = a * ca
+    out += b * cb
+    out += offset
+    return out
 
 
-def histogram_blend(image: np.ndarray, blend: float = 0.5) -> np.ndarray:
+def histogram_blend(image: np.ndarray, blend: float = 0.5, *, checked: bool = False) -> np.ndarray:
     """Offset-and-blend with histogram-preserving blending (Heitz & Neyret 2018) → ``(h, w, 3)``."""
-    img = check_image(image)
+    img = image if checked else check_image(image)
     gauss, state = _gaussianise(img)
     return _degaussianise(_cross_fade(gauss, blend, _variance_preserving), state)
 
@@ -140,7 +151,7 @@ def make_tileable(image: np.ndarray, method: str = "histogram", *, blend: float 
     if method == "offset_blend":
         out = offset_blend(img, blend)
     elif method == "histogram":
-        out = histogram_blend(img, blend)
+        out = histogram_blend(img, blend, checked=True)
     else:
         from .quilt import quilt_tileable
 
