@@ -81,28 +81,70 @@ def order_corners(corners: np.ndarray) -> np.ndarray:
     return np.roll(pts, -start, axis=0)
 
 
+def _outline_cues(img: np.ndarray) -> list[np.ndarray]:
+    """uint8 images in which swatch and background differ: lightness, and local texture energy
+    (fabric is textured, a table or backdrop mostly is not — this finds a dark swatch on a dark desk)."""
+    light = srgb_to_lab(img)[..., 0] / 100.0
+    size = max(3, int(min(img.shape[:2]) / 80) | 1)
+    mean = cv2.blur(light, (size, size))
+    energy = np.sqrt(np.maximum(cv2.blur(light * light, (size, size)) - mean * mean, 0.0))
+    energy = energy / max(float(np.percentile(energy, 99)), 1e-6)
+    return [np.round(np.clip(c, 0, 1) * 255).astype(np.uint8) for c in (light, energy)]
+
+
+def _refine_quad(contour: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Sub-pixel corners: fit a line to the contour points along the middle of each side and
+    intersect neighbouring lines (corners of a thresholded mask are rounded; sides are not)."""
+    quad = quad.astype(np.float64)
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+        rel = contour - a
+        t = rel @ d / max(np.linalg.norm(b - a), 1e-9)
+        dist = np.abs(rel[:, 0] * d[1] - rel[:, 1] * d[0])
+        pts = contour[(t > 0.15) & (t < 0.85) & (dist < 4.0)]
+        if len(pts) < 5:
+            return quad.astype(np.float32)
+        vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append(np.cross([x0, y0, 1.0], [x0 + vx, y0 + vy, 1.0]))
+    corners = []
+    for i in range(4):
+        p = np.cross(lines[i - 1], lines[i])
+        if abs(p[2]) < 1e-9:
+            return quad.astype(np.float32)
+        corners.append(p[:2] / p[2])
+    # the contour runs along pixel centres; corners are given in pixel-edge coordinates
+    return (np.array(corners) + 0.5).astype(np.float32)
+
+
 def detect_corners(image: np.ndarray) -> np.ndarray:
     """Find the swatch (or card) as the largest four-sided contour → ordered ``(4, 2)`` corners.
 
-    Otsu threshold on lightness (trying both polarities), largest external contour, polygon
-    approximation. Raises ``InvalidInputError`` when no clear quadrilateral is found.
+    Otsu threshold (both polarities) of lightness and of texture energy, largest external contour,
+    polygon approximation. Raises ``InvalidInputError`` when no clear quadrilateral is found.
     """
     img = check_image(image)
-    grey = np.round(srgb_to_lab(img)[..., 0] * 2.55).astype(np.uint8)
-    grey = cv2.GaussianBlur(grey, (5, 5), 0)
-    h, w = grey.shape
+    h, w = img.shape[:2]
     best = None
-    for flag in (cv2.THRESH_BINARY, cv2.THRESH_BINARY_INV):
-        _, mask = cv2.threshold(grey, 0, 255, flag | cv2.THRESH_OTSU)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for c in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
-            area = cv2.contourArea(c)
-            if area < 0.05 * h * w or area > 0.98 * h * w:
-                continue
-            quad = cv2.approxPolyDP(c, 0.02 * cv2.arcLength(c, True), True)
-            if len(quad) == 4 and (best is None or area > best[0]):
-                best = (area, quad.reshape(4, 2).astype(np.float32))
+    kernel = np.ones((max(3, min(h, w) // 60 | 1),) * 2, np.uint8)  # odd: no half-pixel shift
+    for cue in _outline_cues(img):
+        cue = cv2.GaussianBlur(cue, (5, 5), 0)
+        for flag in (cv2.THRESH_BINARY, cv2.THRESH_BINARY_INV):
+            _, mask = cv2.threshold(cue, 0, 255, flag | cv2.THRESH_OTSU)
+            mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel)
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            for c in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+                area = cv2.contourArea(c)
+                if area < 0.05 * h * w or area > 0.98 * h * w:
+                    continue
+                quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
+                # a swatch fills its quadrilateral; a blob of texture does not
+                solid = len(quad) == 4 and area > 0.9 * cv2.contourArea(quad)
+                if solid and (best is None or area > best[0]):
+                    best = (area, _refine_quad(c.reshape(-1, 2).astype(np.float32), quad.reshape(4, 2)))
+        if best is not None:
+            break  # lightness found it; texture energy is the fallback
     if best is None:
         raise InvalidInputError("no four-cornered swatch or card found; give the corners explicitly",
                                 field="corners")
