@@ -87,11 +87,17 @@ def knit(n: int, wales: int, courses: int, rgb, *, heather: float = 0.0, seed: i
     x = (np.arange(n) + 0.5) / n * wales
     y = (np.arange(n) + 0.5) / n * courses
     u, v = np.meshgrid(x % 1.0, y % 1.0)
-    legs = []
-    for centre in (0.1 + 0.4 * v, 0.9 - 0.4 * v):  # the two legs of each V, meeting at the bottom
-        d = np.abs(u - centre) / 0.26
-        legs.append(np.sqrt(np.clip(1.0 - d * d, 0.0, 1.0)) * (0.75 + 0.25 * np.sin(np.pi * v)))
-    height = np.maximum(*legs)
+    height = np.zeros_like(u)
+    # each loop's legs reach into the neighbouring wale and course, so heights match across cells
+    for du in (-1, 0, 1):
+        for dv in (-1, 0, 1):
+            uu, vv = u - du, v - dv
+            vc = np.clip(vv, 0.0, 1.0)
+            taper = np.clip(1.0 - np.maximum(-vv, vv - 1.0) / 0.2, 0.0, 1.0)
+            for centre in (0.1 + 0.4 * vc, 0.9 - 0.4 * vc):  # the two legs of the V, meeting at the bottom
+                d = np.abs(uu - centre) / 0.26
+                leg = np.sqrt(np.clip(1.0 - d * d, 0.0, 1.0)) * (0.75 + 0.25 * np.sin(np.pi * vc)) * taper
+                height = np.maximum(height, leg)
     fibre = _noise(n, rng, (n / courses * 0.8, 0.7))
     melange = _noise(n, rng, (0.8, 0.8))
     shade = 0.5 + 0.5 * height + 0.05 * fibre + heather * 0.18 * melange
