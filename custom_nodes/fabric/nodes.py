@@ -130,7 +130,7 @@ class AtelierFabricMaps:
     def maps(self, image, strength: float, green: str, roughness_base: float):
         m = make_pbr_maps(_first(image), strength=strength, green=green, roughness_base=roughness_base,
                           on_progress=node_progress(3))
-        preview = swatch_preview(m.albedo, m.normal if green == "opengl" else None, m.roughness)
+        preview = swatch_preview(m.albedo, m.normal, m.roughness, green=green)
         return tuple(numpy_to_image(a) for a in (m.albedo, m.normal, m.height, m.roughness, m.metallic, preview))
 
 

@@ -34,11 +34,11 @@ def shade(albedo: np.ndarray, normal_map: np.ndarray | None = None, roughness: n
     return linear_to_srgb(lin)
 
 
-def swatch_preview(albedo, normal_map=None, roughness=0.8, reps: int = 2) -> np.ndarray:
+def swatch_preview(albedo, normal_map=None, roughness=0.8, reps: int = 2, *, green: str = "opengl") -> np.ndarray:
     """A lit ``reps × reps`` repeat of one tile → ``(reps·h, reps·w, 3)`` sRGB 0..1."""
     rough = roughness if np.ndim(roughness) == 0 else tiled_preview(roughness, reps)
     nmap = None if normal_map is None else tiled_preview(normal_map, reps)
-    return shade(tiled_preview(albedo, reps), nmap, rough)
+    return shade(tiled_preview(albedo, reps), nmap, rough, green=green)
 
 
 def fabric_swatch(fabric, reps: int = 2, flat_size: int = 64) -> np.ndarray:

@@ -100,3 +100,14 @@ def test_bad_arguments_name_the_field():
         height_to_normal(np.zeros((8, 8), np.float32), strength=float("nan"))
     with pytest.raises(InvalidInputError, match="height"):
         make_pbr_maps(np.zeros((8, 8, 3), np.float32), height=np.zeros((4, 4), np.float32))
+
+
+def test_preview_lights_directx_maps_like_opengl_ones():
+    from custom_nodes.fabric.preview import swatch_preview
+
+    img = np.random.default_rng(4).random((32, 32, 3)).astype(np.float32)
+    gl, dx = make_pbr_maps(img, green="opengl"), make_pbr_maps(img, green="directx")
+    lit_gl = swatch_preview(gl.albedo, gl.normal, gl.roughness)
+    lit_dx = swatch_preview(dx.albedo, dx.normal, dx.roughness, green="directx")
+    np.testing.assert_allclose(lit_gl, lit_dx, atol=1e-5)
+    assert np.abs(swatch_preview(dx.albedo, dx.normal, dx.roughness) - lit_gl).max() > 0.01
