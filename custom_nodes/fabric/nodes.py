@@ -176,8 +176,9 @@ class AtelierSaveToCatalog:
             "tags": ("STRING", {"default": "", "tooltip": "Comma-separated tags for search."}),
             "weight_gsm": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 3000.0, "step": 1.0,
                                      "tooltip": "Fabric weight [g/m²]; 0 = the preset's."}),
-            "tile_size_cm": ("FLOAT", {"default": 10.0, "min": 0.1, "max": 1000.0, "step": 0.1,
-                                       "tooltip": "Physical side of the swatch [cm] (from the scan node)."}),
+            "tile_size_cm": ("FLOAT", {"default": 10.0, "min": 0.0, "max": 1000.0, "step": 0.1,
+                                       "tooltip": "Physical side of the swatch [cm] (wire the scan node's "
+                                                  "tile_size_cm); 0 = unknown, 10 cm is assumed."}),
             "strength": ("FLOAT", {"default": 4.0, "min": 0.0, "max": 50.0, "step": 0.1,
                                    "tooltip": "Normal-map relief (see Fabric Maps)."}),
             "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = the bundled fabrics/."}),
@@ -188,7 +189,7 @@ class AtelierSaveToCatalog:
              tile_size_cm: float, strength: float, catalog_dir: str, overwrite: bool):
         tag_list = tuple(t.strip().lower() for t in tags.split(",") if t.strip())
         entry = import_image(_catalog(catalog_dir), _first(image), name, preset=preset, strength=strength,
-                             composition=composition, tags=tag_list, tile_size=tile_size_cm / 100.0,
+                             composition=composition, tags=tag_list, tile_size=(tile_size_cm or 10.0) / 100.0,
                              weight_gsm=weight_gsm or None, overwrite=overwrite, on_progress=node_progress(1))
         return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}"]}, "result": (entry.id,)}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from custom_nodes.core.bridge import image_to_numpy, numpy_to_image
@@ -53,3 +54,11 @@ def test_bundled_fabric_from_catalog_node_defaults():
     assert "denim" in spec["fabric_id"][0]
     fabric, _ = AtelierFabricFromCatalog().load("denim", "black", "")
     assert fabric.metadata["colourway"] == "black" and fabric.area_density == 0.4
+
+
+def test_unknown_scan_size_saves_with_the_assumed_ten_centimetres(tmp_path):
+    tile = numpy_to_image(np.random.default_rng(0).random((32, 32, 3), dtype=np.float32))
+    AtelierSaveToCatalog().save(tile, "no scale", "poplin", "", "", 0.0, 0.0, 4.0, str(tmp_path), False)
+    fabric, _ = AtelierFabricFromCatalog().load("no_scale", "", str(tmp_path))
+    np.testing.assert_allclose(fabric.tile_size, [0.1, 0.1])
+    assert fabric.area_density == 0.115  # the preset's weight when none is given
