@@ -46,7 +46,8 @@ class ScanSettings:
     px_per_cm: float = param(0.0, lo=0.0, hi=2000.0, step=0.1, unit="px/cm",
                              tooltip="Photo resolution on the fabric; 0 = unknown (or taken from the card).")
     card_width_cm: float = param(0.0, lo=0.0, hi=100.0, step=0.1, unit="cm",
-                                 tooltip="Width of the card/swatch the corners outline; 0 = not a card.")
+                                 tooltip="Width of the reference card (card_corners), or of the outlined "
+                                         "swatch when there is no separate card; 0 = no card.")
     card_height_cm: float = param(0.0, lo=0.0, hi=100.0, step=0.1, unit="cm",
                                   tooltip="Height of that card; used with card_width_cm.")
     max_size: int = param(1024, lo=16, hi=4096, step=16, unit="px",
@@ -69,13 +70,18 @@ class AtelierFabricScan:
             "corners": ("STRING", {"default": "", "multiline": False,
                                    "tooltip": "Four corners in photo pixels 'x,y; x,y; x,y; x,y' (TL, TR, BR, "
                                               "BL); empty = no rectification unless detect_corners."}),
+            "card_corners": ("STRING", {"default": "", "multiline": False,
+                                        "tooltip": "Corners of a reference card lying beside the swatch "
+                                                   "(same format); with the card size it sets the scale. Empty "
+                                                   "= the card size, if given, is that of the swatch outline."}),
             **widgets(ScanSettings)}}
 
-    def scan(self, photo, corners: str, **settings):
+    def scan(self, photo, corners: str, card_corners: str, **settings):
         s = from_widgets(ScanSettings, settings)
         card = (s.card_width_cm, s.card_height_cm) if s.card_width_cm > 0 and s.card_height_cm > 0 else None
         result = scan_fabric(_first(photo), corners=parse_corners(corners), detect=s.detect_corners, clahe=s.clahe,
-                             crop=s.crop, px_per_cm=s.px_per_cm, card_size_cm=card, max_size=s.max_size,
+                             crop=s.crop, px_per_cm=s.px_per_cm, card_size_cm=card,
+                             card_corners=parse_corners(card_corners), max_size=s.max_size,
                              on_progress=node_progress(4))
         return (numpy_to_image(result.image), float(result.tile_size or 0.0) * 100.0)
 

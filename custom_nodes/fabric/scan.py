@@ -10,7 +10,9 @@ Steps (each usable on its own):
    is untouched) and then rescaled so the mean luminance is that of the photo; optional mild CLAHE on
    Lab lightness only, after which the mean lightness is restored;
 3. crop a border margin (the swatch edge, the card rim);
-4. physical scale: pixels per cm given, or measured from the card (known width in cm);
+4. physical scale: pixels per cm given, or measured from a card of known size — either a reference
+   card lying beside the swatch (its corners are mapped through the swatch's rectifying homography, so
+   perspective does not bias the scale) or the rectified outline itself;
 5. centre square crop and resize to a power of two (area interpolation).
 """
 
@@ -176,30 +178,55 @@ def rectangle_aspect(corners: np.ndarray, width: int, height: int) -> float | No
     return ratio if np.isfinite(ratio) and ratio > 0 else None
 
 
-def rectify(image: np.ndarray, corners: np.ndarray, *, aspect: float | None = None) -> np.ndarray:
-    """Warp the quadrilateral ``corners`` (TL, TR, BR, BL) to an upright rectangle → ``(h, w, 3)``.
+def rectify_transform(corners: np.ndarray, width: int, height: int, *,
+                      aspect: float | None = None) -> tuple[np.ndarray, int, int]:
+    """(3×3 homography photo → upright rectangle, output width, output height) for TL, TR, BR, BL.
 
     The larger output side is the larger mean length of opposite edges; the aspect ratio is ``aspect``
     (width ÷ height, e.g. of a card of known size) or else estimated from the perspective
     (:func:`rectangle_aspect`), falling back to the ratio of mean edge lengths.
     """
+    pts = check_corners(corners, width, height)
+    tl, tr, br, bl = pts
+    out_w = 0.5 * (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl))
+    out_h = 0.5 * (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr))
+    if aspect is None:
+        aspect = rectangle_aspect(pts, width, height)
+    if aspect is not None:
+        side = max(out_w, out_h)
+        out_w, out_h = (side, side / aspect) if aspect >= 1 else (side * aspect, side)
+    out_w, out_h = max(2, int(round(out_w))), max(2, int(round(out_h)))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    # pixel centres: corner points are pixel-edge coordinates, OpenCV maps pixel centres
+    m = cv2.getPerspectiveTransform((pts - 0.5).astype(np.float32), (dst - 0.5).astype(np.float32))
+    return m, out_w, out_h
+
+
+def rectify(image: np.ndarray, corners: np.ndarray, *, aspect: float | None = None) -> np.ndarray:
+    """Warp the quadrilateral ``corners`` (TL, TR, BR, BL) to an upright rectangle → ``(h, w, 3)``
+    (size and aspect as in :func:`rectify_transform`)."""
     img = check_image(image)
-    pts = check_corners(corners, img.shape[1], img.shape[0])
+    m, out_w, out_h = rectify_transform(corners, img.shape[1], img.shape[0], aspect=aspect)
+    return cv2.warpPerspective(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def scale_from_card(card_corners: np.ndarray, card_size_cm: tuple[float, float],
+                    transform: np.ndarray | None = None) -> float:
+    """Pixels per cm from a card of known size lying on the fabric plane → float.
+
+    ``card_corners`` (TL, TR, BR, BL) are photo pixels; ``transform`` is the rectifying homography of
+    the swatch (the card is on the same plane, so it maps to its true shape and the scale is exact).
+    Without one the photo is assumed to be taken square-on.
+    """
+    if min(card_size_cm) <= 0:
+        raise InvalidInputError(f"card sides must be positive, got {card_size_cm}", field="card_size_cm")
+    pts = order_corners(np.asarray(card_corners, np.float32))
+    if transform is not None:
+        pts = cv2.perspectiveTransform((pts - 0.5)[None], transform)[0] + 0.5
     tl, tr, br, bl = pts
     width = 0.5 * (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl))
     height = 0.5 * (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr))
-    if aspect is None:
-        aspect = rectangle_aspect(pts, img.shape[1], img.shape[0])
-    if aspect is not None:
-        side = max(width, height)
-        width, height = (side, side / aspect) if aspect >= 1 else (side * aspect, side)
-    out_w, out_h = max(2, int(round(width))), max(2, int(round(height)))
-    dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
-    # pixel centres: corner points are pixel-edge coordinates, OpenCV maps pixel centres
-    src = pts - 0.5
-    dst = dst - 0.5
-    m = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
-    return cv2.warpPerspective(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return float(0.5 * (width / card_size_cm[0] + height / card_size_cm[1]))
 
 
 def delight(image: np.ndarray, *, sigma_fraction: float = 0.125, clahe: float = 0.0) -> np.ndarray:
@@ -295,12 +322,14 @@ class ScanResult:
 def scan_fabric(photo: np.ndarray, *, corners: np.ndarray | None = None, detect: bool = False,
                 delight_sigma: float = 0.125, clahe: float = 0.0, crop: float = 0.02,
                 px_per_cm: float = 0.0, card_size_cm: tuple[float, float] | None = None,
-                max_size: int = 2048, on_progress: ProgressFn | None = None) -> ScanResult:
+                card_corners: np.ndarray | None = None, max_size: int = 2048,
+                on_progress: ProgressFn | None = None) -> ScanResult:
     """Photo ``(h, w, 3)`` 0..1 → :class:`ScanResult` (steps in the module doc).
 
-    ``corners`` (TL, TR, BR, BL, px) or ``detect=True`` rectifies; ``card_size_cm`` = (width, height)
-    of the rectified quadrilateral in cm sets the scale and aspect; otherwise ``px_per_cm`` (> 0, in
-    the photo) does, and 0 leaves the scale unknown.
+    ``corners`` (TL, TR, BR, BL, px) or ``detect=True`` rectifies. Scale, first match wins:
+    ``card_size_cm`` (width, height) with ``card_corners`` — a reference card lying beside the swatch;
+    ``card_size_cm`` alone — the rectified quadrilateral *is* the card (a swatch mounted on it), which
+    also fixes the aspect; ``px_per_cm`` (> 0, in the photo); otherwise the scale is unknown.
     """
     img = check_image(photo, "photo")
     if px_per_cm < 0 or not np.isfinite(px_per_cm):
@@ -308,24 +337,27 @@ def scan_fabric(photo: np.ndarray, *, corners: np.ndarray | None = None, detect:
     report(on_progress, 0, 4)
     if corners is None and detect:
         corners = detect_corners(img)
-    aspect = None
-    if card_size_cm is not None:
-        if corners is None or min(card_size_cm) <= 0:
-            raise InvalidInputError("a card size needs the card's four corners (given or detected) and "
-                                    "positive sides", field="card_size_cm")
-        aspect = card_size_cm[0] / card_size_cm[1]
+    card_is_swatch = card_size_cm is not None and card_corners is None
+    if card_is_swatch and (corners is None or min(card_size_cm) <= 0):
+        raise InvalidInputError("a card size needs the card's four corners (given or detected) and "
+                                "positive sides", field="card_size_cm")
+    transform = None
     if corners is not None:
-        img = rectify(img, order_corners(check_corners(corners, img.shape[1], img.shape[0])), aspect=aspect)
-    if card_size_cm is not None:
+        ordered = order_corners(check_corners(corners, img.shape[1], img.shape[0]))
+        aspect = card_size_cm[0] / card_size_cm[1] if card_is_swatch else None
+        transform, out_w, out_h = rectify_transform(ordered, img.shape[1], img.shape[0], aspect=aspect)
+        img = cv2.warpPerspective(img, transform, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+    if card_is_swatch:
         px_per_cm = img.shape[1] / card_size_cm[0]
+    elif card_size_cm is not None:
+        px_per_cm = scale_from_card(card_corners, card_size_cm, transform)
     report(on_progress, 1, 4)
-    img = delight(img, sigma_fraction=delight_sigma, clahe=clahe)
+    img = crop_margin(delight(img, sigma_fraction=delight_sigma, clahe=clahe), crop)
     report(on_progress, 2, 4)
-    img = crop_margin(img, crop)
     check_image(img, "cropped photo")
     side = min(img.shape[:2])
     tile = to_power_of_two(img, max_size)
-    report(on_progress, 3, 4)
-    tile_size = side / px_per_cm / 100.0 if px_per_cm > 0 else None
     report(on_progress, 4, 4)
+    tile_size = side / px_per_cm / 100.0 if px_per_cm > 0 else None
     return ScanResult(tile.astype(np.float32), tile_size, None if corners is None else np.asarray(corners, np.float32))

@@ -23,8 +23,8 @@ from custom_nodes.fabric.nodes import (
 def test_photo_to_catalog_and_back(tmp_path, load_texture):
     photo = load_texture("gravel")
     scan_defaults = {k: v[1]["default"] for k, v in AtelierFabricScan.INPUT_TYPES()["required"].items()
-                     if k not in ("photo", "corners")}
-    swatch, size_cm = AtelierFabricScan().scan(numpy_to_image(photo), "", **{**scan_defaults, "px_per_cm": 50.0})
+                     if k not in ("photo", "corners", "card_corners")}
+    swatch, size_cm = AtelierFabricScan().scan(numpy_to_image(photo), "", "", **{**scan_defaults, "px_per_cm": 50.0})
     assert image_to_numpy(swatch).shape == (1, 256, 256, 3)
     assert 4.0 < size_cm < 10.3  # 502 px after a 2 % crop, at 50 px/cm
 

@@ -157,3 +157,27 @@ def test_corner_text_errors_name_the_field():
 def test_tiny_photo_is_refused():
     with pytest.raises(InvalidInputError, match="1×1"):
         scan_fabric(np.zeros((1, 1, 3), np.float32))
+
+
+def test_scale_from_a_reference_card_beside_the_swatch():
+    """A 10 × 10 cm swatch and a credit card (8.56 × 5.40 cm) side by side, photographed at an angle."""
+    ppc = 20.0  # plane image: 20 px per cm
+    plane = np.full((int(12 * ppc), int(23 * ppc), 3), 0.15, np.float32)
+    rng = np.random.default_rng(3)
+    plane[0:200, 0:200] = np.clip(0.6 + 0.1 * rng.standard_normal((200, 200, 3)), 0, 1)  # swatch, 10 cm
+    plane[0:108, 240:411] = 0.95  # card at x = 12 cm, 8.56 × 5.40 cm (171.2 × 108 px)
+    hom = camera_homography(plane.shape[1], 30.0, -20.0)
+    photo, _ = photograph(np.pad(plane, ((0, plane.shape[1] - plane.shape[0]), (0, 0), (0, 0))), hom)
+
+    def to_photo(pts):
+        return cv2.perspectiveTransform(np.float32(pts)[None], hom)[0]
+
+    swatch = to_photo([[0, 0], [200, 0], [200, 200], [0, 200]])
+    card = to_photo([[240, 0], [411.2, 0], [411.2, 108], [240, 108]])
+    result = scan_fabric(photo, corners=swatch, card_corners=card, card_size_cm=(8.56, 5.40), crop=0.0)
+    assert result.tile_size == pytest.approx(0.10, rel=0.01)
+    # the same photo without the perspective taken into account would be off by far more
+    from custom_nodes.fabric.scan import scale_from_card
+
+    naive = min(np.linalg.norm(swatch[1] - swatch[0]), np.linalg.norm(swatch[3] - swatch[0]))
+    assert abs(naive / scale_from_card(card, (8.56, 5.40)) / 100 - 0.10) > 0.005
