@@ -2,13 +2,14 @@
 
 Steps (each usable on its own):
 
-1. perspective correction: the swatch's four corners (given, or found as the largest four-sided
-   contour — a card or the swatch outline) are mapped to a rectangle whose sides are the mean
-   lengths of opposite edges (or the card's true aspect ratio when its size is known);
-2. flat-field delighting: linear RGB is divided by a large-scale blur of its luminance, which removes
-   a lighting gradient but not the fabric's colour (every channel gets the same gain, so chromaticity
-   is untouched) and then rescaled so the mean luminance is that of the photo; optional mild CLAHE on
-   Lab lightness only, after which the mean lightness is restored;
+1. perspective correction: the swatch's four corners (given, or found as the largest solid
+   four-sided outline — a card or the swatch itself) are mapped to an upright rectangle whose aspect
+   ratio is the card's (when its size is known) or recovered from the perspective (Zhang & He 2007);
+2. flat-field delighting: linear RGB is divided by a smooth model of the luminance (a degree-4
+   polynomial surface times a large-scale blur of the rest), which removes lamp fall-off and
+   vignetting but not the fabric's colour (every channel gets the same gain, so chromaticity is
+   untouched), then rescaled so the mean luminance is that of the photo; optional mild CLAHE on Lab
+   lightness only, after which the mean lightness is restored;
 3. crop a border margin (the swatch edge, the card rim);
 4. physical scale: pixels per cm given, or measured from a card of known size — either a reference
    card lying beside the swatch (its corners are mapped through the swatch's rectifying homography, so
