@@ -1,0 +1,1 @@
+"""Atelier fabric domain: photo → tileable PBR maps (scan, tileable, maps, report) and the fabric catalog."""

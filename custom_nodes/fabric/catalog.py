@@ -1,0 +1,289 @@
+"""A file-backed fabric catalog: one folder per fabric, holding PNG maps and ``fabric.json``.
+
+Layout (``fabrics/`` at the repository root is the bundled catalog)::
+
+    fabrics/denim/fabric.json    name, composition, weight_gsm, tags, colourways, physical, tile_size_m…
+    fabrics/denim/albedo.png     sRGB, one tile
+    fabrics/denim/normal.png     tangent space, OpenGL green up
+    fabrics/denim/height.png     16-bit grey, 0..1
+    fabrics/denim/roughness.png  grey 0..1 (metallic is 0 for every textile and is not stored)
+
+An entry is written into a temporary folder and renamed into place, so a reader never sees half a
+fabric. Colourways are recoloured on load: the albedo is shifted in CIELAB so its mean becomes the
+colourway's colour while every pixel keeps its offset from the mean (the weave, the shading).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import FileFormatError, InvalidInputError
+from ..core.fabric import Fabric
+from ..core.paths import REPO_ROOT
+from ..core.progress import ProgressFn, report
+from .color import delta_e00, lab_to_srgb, mean_colour, srgb_to_lab
+from .image_io import read_image, write_png
+from .maps import PBRMaps
+
+PHYSICAL_FIELDS = ("area_density", "thickness", "stretch_warp", "stretch_weft", "stretch_bias", "bend_warp",
+                   "bend_weft", "friction", "damping")
+MAP_FILES = {"albedo": "albedo.png", "normal": "normal.png", "height": "height.png", "roughness": "roughness.png"}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+
+
+def default_catalog_dir() -> Path:
+    """The catalog bundled with the repository (``<repo>/fabrics``)."""
+    return REPO_ROOT / "fabrics"
+
+
+def slugify(name: str) -> str:
+    """``"Silk Charmeuse #2"`` → ``"silk_charmeuse_2"`` (a safe folder name)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")[:64]
+    if not slug:
+        raise InvalidInputError(f"cannot make a catalog id from {name!r}", field="name")
+    return slug
+
+
+def recolour(albedo: np.ndarray, target_rgb) -> np.ndarray:
+    """Shift ``albedo`` ``(h, w, 3)`` in Lab so its mean colour becomes ``target_rgb`` (sRGB 0..1).
+
+    L*, a* and b* are moved by the same offset everywhere, so lightness detail (yarns, shading) is
+    kept exactly until the gamut clips it; if the target is so dark or light that detail would clip,
+    the lightness detail is compressed rather than cut.
+    """
+    target = np.asarray(target_rgb, np.float32).reshape(3)
+    if not np.isfinite(target).all() or target.min() < 0 or target.max() > 1:
+        raise InvalidInputError(f"sRGB components must lie in [0, 1], got {target.tolist()}", field="colour")
+    lab = srgb_to_lab(np.asarray(albedo, np.float32))
+    goal = srgb_to_lab(target)
+    mean = lab.reshape(-1, 3).mean(axis=0)
+    detail = lab - mean
+    lo, hi = float(np.percentile(detail[..., 0], 1)), float(np.percentile(detail[..., 0], 99))
+    room = min(1.0, (goal[0] - 1.0) / max(-lo, 1e-6), (99.0 - goal[0]) / max(hi, 1e-6))
+    detail[..., 0] *= max(room, 0.2)
+    out = lab_to_srgb(detail + goal)
+    # one correction step: gamut clipping and the non-linear mean move the mean a little
+    fix = goal - srgb_to_lab(mean_colour(out))
+    return lab_to_srgb(detail + goal + fix)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One fabric's record as stored in ``fabric.json`` (maps are loaded on demand)."""
+
+    id: str
+    name: str
+    composition: str
+    weight_gsm: float
+    tags: tuple[str, ...]
+    colourways: tuple[tuple[str, tuple[float, float, float]], ...]  # (name, sRGB 0..1)
+    physical: dict  # PHYSICAL_FIELDS in SI + weight_gsm
+    tile_size: tuple[float, float]  # [m]
+    roughness: float
+    folder: Path
+    source: str = ""
+
+    def colour(self, colourway: str | None = None) -> tuple[str, tuple[float, float, float]]:
+        """(name, sRGB) of a colourway by name (case-insensitive); None → the first (the maps' own)."""
+        if not colourway:
+            return self.colourways[0]
+        for name, rgb in self.colourways:
+            if name.lower() == colourway.strip().lower():
+                return name, rgb
+        raise InvalidInputError(f"fabric '{self.id}' has no colourway {colourway!r}; it has "
+                                f"{[n for n, _ in self.colourways]}", field="colourway")
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "composition": self.composition, "weight_gsm": self.weight_gsm,
+                "tags": list(self.tags), "colourways": [{"name": n, "srgb": list(c)} for n, c in self.colourways],
+                "physical": dict(self.physical), "tile_size_m": list(self.tile_size), "roughness": self.roughness,
+                "metallic": 0.0, "maps": dict(MAP_FILES), "normal_convention": "opengl", "source": self.source}
+
+
+def _entry_from_json(doc: dict, folder: Path) -> CatalogEntry:
+    path = folder / "fabric.json"
+    try:
+        phys = {k: float(doc["physical"][k]) for k in PHYSICAL_FIELDS}
+        phys["weight_gsm"] = float(doc["physical"].get("weight_gsm", doc["weight_gsm"]))
+        ways = tuple((str(c["name"]), tuple(float(v) for v in c["srgb"])) for c in doc["colourways"])
+        entry = CatalogEntry(str(doc["id"]), str(doc["name"]), str(doc.get("composition", "")),
+                             float(doc["weight_gsm"]), tuple(str(t) for t in doc.get("tags", [])), ways, phys,
+                             tuple(float(v) for v in doc["tile_size_m"]), float(doc.get("roughness", 0.8)),
+                             folder, str(doc.get("source", "")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FileFormatError(f"malformed fabric record ({type(exc).__name__}: {exc})", path=path) from None
+    if not entry.colourways or len(entry.tile_size) != 2:
+        raise FileFormatError("needs at least one colourway and a 2-value tile_size_m", path=path)
+    return entry
+
+
+class Catalog:
+    """The fabrics under ``root`` (one sub-folder each). Reads are lazy; writes are atomic."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root else default_catalog_dir()
+
+    def ids(self) -> list[str]:
+        """Ids of every complete entry (a folder with a ``fabric.json``), sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / "fabric.json").is_file() and _ID.match(p.name))
+
+    def get(self, fabric_id: str) -> CatalogEntry:
+        folder = self.root / fabric_id
+        if not _ID.match(fabric_id or "") or not (folder / "fabric.json").is_file():
+            raise InvalidInputError(f"no fabric '{fabric_id}' in catalog {self.root}; known: {self.ids()}",
+                                    field="fabric_id")
+        try:
+            doc = json.loads((folder / "fabric.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FileFormatError(f"not valid JSON: {exc}", path=folder / "fabric.json") from None
+        return _entry_from_json(doc, folder)
+
+    def entries(self) -> list[CatalogEntry]:
+        return [self.get(i) for i in self.ids()]
+
+    def search(self, text: str = "", tags: tuple[str, ...] | list[str] = ()) -> list[CatalogEntry]:
+        """Entries whose id, name, composition or tags contain every word of ``text`` (case-insensitive)
+        and that carry every tag in ``tags``."""
+        words = text.lower().split()
+        wanted = {t.lower() for t in tags}
+        hits = []
+        for e in self.entries():
+            hay = " ".join([e.id, e.name, e.composition, *e.tags]).lower()
+            if all(w in hay for w in words) and wanted <= {t.lower() for t in e.tags}:
+                hits.append(e)
+        return hits
+
+    def load_maps(self, fabric_id: str) -> PBRMaps:
+        """The stored maps of one entry as :class:`PBRMaps` (metallic zeros)."""
+        folder = self.get(fabric_id).folder
+        albedo = read_image(folder / MAP_FILES["albedo"])
+        normal = read_image(folder / MAP_FILES["normal"])
+        height = read_image(folder / MAP_FILES["height"], mode="I;16")
+        rough = read_image(folder / MAP_FILES["roughness"], mode="L")
+        if not (albedo.shape[:2] == normal.shape[:2] == height.shape == rough.shape):
+            raise FileFormatError("maps differ in size", path=folder)
+        return PBRMaps(albedo, height, normal, rough, np.zeros(height.shape, np.float32))
+
+    def fabric(self, fabric_id: str, colourway: str | None = None) -> Fabric:
+        """A core :class:`Fabric` with the entry's physical preset and its maps in ``colourway``."""
+        entry = self.get(fabric_id)
+        way, rgb = entry.colour(colourway)
+        maps = self.load_maps(fabric_id)
+        albedo = maps.albedo if way == entry.colourways[0][0] else recolour(maps.albedo, rgb)
+        phys = {k: entry.physical[k] for k in PHYSICAL_FIELDS}
+        meta = {"preset": entry.id, "composition": entry.composition, "weight_gsm": entry.weight_gsm,
+                "tags": list(entry.tags), "colourway": way, "source": entry.source, "catalog": str(entry.folder)}
+        return Fabric(entry.name, **phys, color=np.asarray(rgb, np.float32), roughness=entry.roughness,
+                      albedo=albedo, normal_map=maps.normal, roughness_map=maps.roughness,
+                      tile_size=np.asarray(entry.tile_size, np.float32), metadata=meta)
+
+    def save(self, entry: CatalogEntry, maps: PBRMaps, *, overwrite: bool = False) -> CatalogEntry:
+        """Write ``entry`` and its maps as ``root/<entry.id>/`` atomically; returns the stored entry."""
+        if not _ID.match(entry.id):
+            raise InvalidInputError(f"id {entry.id!r} must be lower-case letters, digits and '_'", field="id")
+        if maps.green != "opengl":
+            raise InvalidInputError("catalog normal maps are stored OpenGL green-up", field="green")
+        target = self.root / entry.id
+        if target.exists() and not overwrite:
+            raise InvalidInputError(f"fabric '{entry.id}' already exists in {self.root}", field="name")
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.id}.", dir=self.root))
+        try:
+            write_png(maps.albedo, tmp / MAP_FILES["albedo"])
+            write_png(maps.normal, tmp / MAP_FILES["normal"])
+            write_png(maps.height, tmp / MAP_FILES["height"], bits=16)
+            write_png(maps.roughness, tmp / MAP_FILES["roughness"])
+            stored = CatalogEntry(**{**entry.__dict__, "folder": target})
+            (tmp / "fabric.json").write_text(json.dumps(stored.to_json(), indent=1, allow_nan=False) + "\n")
+            _swap_in(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return stored
+
+    def import_scan(self, maps: PBRMaps, name: str, *, preset: str, composition: str = "",
+                    tags: tuple[str, ...] = (), tile_size: float = 0.1, weight_gsm: float | None = None,
+                    overwrite: bool = False, on_progress: ProgressFn | None = None) -> CatalogEntry:
+        """Add a scanned tile: physical values from the bundled preset ``preset`` (weight overridable),
+        colourway = the scan's mean colour. ``tile_size`` [m] is the scan's physical side."""
+        from .presets import PRESETS
+
+        if preset not in PRESETS:
+            raise InvalidInputError(f"unknown preset {preset!r}; one of {list(PRESETS)}", field="preset")
+        if not (np.isfinite(tile_size) and 1e-3 <= tile_size <= 10.0):
+            raise InvalidInputError(f"must lie in [0.001, 10] m, got {tile_size}", field="tile_size")
+        report(on_progress, 0, 1)
+        phys = dict(PRESETS[preset]["physical"])
+        if weight_gsm is not None:
+            if not 5.0 <= weight_gsm <= 3000.0:
+                raise InvalidInputError(f"must lie in [5, 3000] g/m², got {weight_gsm}", field="weight_gsm")
+            phys.update(weight_gsm=float(weight_gsm), area_density=float(weight_gsm) / 1000.0)
+        rgb = tuple(round(float(v), 4) for v in mean_colour(maps.albedo))
+        entry = CatalogEntry(slugify(name), name.strip(), composition, phys["weight_gsm"],
+                             tuple(dict.fromkeys(["scan", *tags])), (("scanned", rgb),), phys,
+                             (float(tile_size), float(tile_size)), float(np.mean(maps.roughness)),
+                             self.root / slugify(name), f"scan, physical preset '{preset}'")
+        stored = self.save(entry, maps, overwrite=overwrite)
+        report(on_progress, 1, 1)
+        return stored
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Rename the finished temporary folder to ``target``, replacing an old one without a gap in
+    which a half-written entry could be seen."""
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def colour_error(albedo: np.ndarray, rgb) -> float:
+    """CIEDE2000 between an albedo's mean colour and ``rgb`` (how well a recolour hit its target)."""
+    return float(delta_e00(srgb_to_lab(mean_colour(albedo)), srgb_to_lab(np.asarray(rgb, np.float32))))
+
+
+def parse_colour(text: str) -> tuple[float, float, float]:
+    """``"#7a2e3b"`` or ``"0.48, 0.18, 0.23"`` (sRGB) → sRGB floats 0..1."""
+    t = (text or "").strip()
+    try:
+        if t.startswith("#") and len(t) == 7:
+            return tuple(int(t[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+        vals = tuple(float(v) for v in t.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) != 3 or not all(0.0 <= v <= 1.0 for v in vals):
+        raise InvalidInputError(f"cannot read a colour from {text!r}; write '#rrggbb' or 'r, g, b' in 0..1",
+                                field="colour")
+    return vals
+
+
+def recolour_fabric(fabric: Fabric, rgb, colourway: str = "custom") -> Fabric:
+    """A copy of ``fabric`` in another colour: albedo recoloured (texture kept), ``color`` set."""
+    import dataclasses
+
+    albedo = None if fabric.albedo is None else recolour(fabric.albedo, rgb)
+    meta = {**fabric.metadata, "colourway": colourway}
+    return dataclasses.replace(fabric, albedo=albedo, color=np.asarray(rgb, np.float32), metadata=meta)
+
+
+def import_image(catalog: Catalog, albedo: np.ndarray, name: str, *, preset: str, strength: float = 4.0,
+                 roughness_base: float = 0.8, **kwargs) -> CatalogEntry:
+    """Make the PBR maps of a tileable ``albedo`` and add them to ``catalog`` (see ``import_scan``)."""
+    from .maps import make_pbr_maps
+
+    maps = make_pbr_maps(albedo, strength=strength, roughness_base=roughness_base)
+    return catalog.import_scan(maps, name, preset=preset, **kwargs)

@@ -1,0 +1,29 @@
+"""Regenerate the bundled fabric catalog (``fabrics/``) from the procedural presets.
+
+    python tools/make_fabric_catalog.py [--size 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from custom_nodes.fabric.build_catalog import build_catalog  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=256, help="tile side in pixels")
+    parser.add_argument("--out", type=Path, default=REPO / "fabrics")
+    args = parser.parse_args()
+    catalog = build_catalog(args.out, args.size, on_progress=lambda d, t: print(f"{d}/{t}", end="\r"))
+    total = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
+    print(f"{len(catalog.ids())} fabrics in {args.out} ({total / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()
