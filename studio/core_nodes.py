@@ -20,7 +20,7 @@ from custom_nodes.core.paths import input_directory, next_output_path, output_di
 from custom_nodes.core.serial import atomic_write_bytes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
-Image.MAX_IMAGE_PIXELS = 64_000_000  # refuse decompression bombs (≈ 8000²)
+MAX_PIXELS = 64_000_000  # refuse decompression bombs (≈ 8000²) from the header, before decoding
 
 
 def _input_files() -> list[str]:
@@ -62,6 +62,9 @@ class LoadImage:
             raise InvalidInputError("must name a file inside the input folder", field="image")
         try:
             with Image.open(path) as im:
+                if im.size[0] * im.size[1] > MAX_PIXELS:
+                    raise FileFormatError(f"{im.size[0]}×{im.size[1]} pixels is over the {MAX_PIXELS // 10**6} MP limit",
+                                          path=path)
                 im = ImageOps.exif_transpose(im)
                 rgba = np.asarray(im.convert("RGBA"), np.float32) / 255.0
         except (OSError, Image.DecompressionBombError) as exc:
