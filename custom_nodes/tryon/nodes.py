@@ -21,7 +21,7 @@ from .classic import ClassicSettings, classic_tryon
 from .garment import GarmentCut, cut_garment, garment_landmarks
 from .images import check_size
 from .labels import HEAD, PersonParse, any_of
-from .pose import parse_frame, pose_from_avatar, select_index, select_person, to_pose_keypoint
+from .pose import load_pose_json, parse_frame, pose_from_avatar, select_index, select_person, to_pose_keypoint
 from .preview import colour_labels, draw_pose
 
 CATEGORY = "Atelier/TryOn"
@@ -312,7 +312,42 @@ class AtelierClassicTryOn:
         return _contract_person()
 
 
+class AtelierLoadPose:
+    DESCRIPTION = ("Load a pose from an OpenPose/DWPose JSON file (pose_keypoints_2d, pixels or 0..1) as "
+                   "POSE_KEYPOINT — for runs without a pose detector, e.g. on the local runner.")
+    CATEGORY = CATEGORY
+    FUNCTION = "load"
+    RETURN_TYPES = ("POSE_KEYPOINT",)
+    RETURN_NAMES = ("pose",)
+    OUTPUT_TOOLTIPS = ("Pose frames in comfyui_controlnet_aux's format.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"path": ("STRING", {"default": "pose.json", "multiline": False, "tooltip":
+                                                 "JSON file: absolute, or relative to the input folder."})}}
+
+    def load(self, path: str):
+        from pathlib import Path
+
+        from ..core.paths import input_directory
+
+        p = Path(path.strip()).expanduser()
+        return (load_pose_json(p if p.is_absolute() else input_directory() / p),)
+
+    @classmethod
+    def contract_inputs(cls, tmp_path) -> dict:
+        import json
+
+        from .synthetic import person_pose
+
+        pose = person_pose(256, 192)
+        frame = to_pose_keypoint([pose], 192, 256)
+        (tmp_path / "pose.json").write_text(json.dumps(frame))
+        return {"path": str(tmp_path / "pose.json")}
+
+
 NODE_CLASS_MAPPINGS = {
+    "AtelierLoadPose": AtelierLoadPose,
     "AtelierPersonParse": AtelierPersonParse,
     "AtelierPoseFromKeypoints": AtelierPoseFromKeypoints,
     "AtelierAgnosticMask": AtelierAgnosticMask,
@@ -322,6 +357,7 @@ NODE_CLASS_MAPPINGS = {
     "AtelierClassicTryOn": AtelierClassicTryOn,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
+    "AtelierLoadPose": "Load Pose JSON (Atelier)",
     "AtelierPersonParse": "Person Parse (Atelier)",
     "AtelierPoseFromKeypoints": "Pose from Avatar Keypoints (Atelier)",
     "AtelierAgnosticMask": "Agnostic Mask (Atelier)",

@@ -139,3 +139,30 @@ def pose_from_avatar(avatar, camera) -> np.ndarray:
     pose[:, :2] = px
     pose[:, 2] = conf
     return pose
+
+
+def load_pose_json(path) -> list[dict]:
+    """POSE_KEYPOINT frames from an OpenPose/DWPose JSON file (one frame dict or a list of them).
+
+    Each frame is checked with :func:`parse_frame`, so a malformed file fails here, naming the file.
+    """
+    import json
+    from pathlib import Path
+
+    from ..core.errors import FileFormatError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError("no such pose file", path=path)
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"not a JSON pose file ({exc})", path=path) from None
+    frames = data if isinstance(data, list) else [data]
+    for i, frame in enumerate(frames):
+        try:
+            parse_frame(frame, int(frame.get("canvas_width", 1) or 1) if isinstance(frame, dict) else 1,
+                        int(frame.get("canvas_height", 1) or 1) if isinstance(frame, dict) else 1, f"frame {i}")
+        except InvalidInputError as exc:
+            raise FileFormatError(str(exc), path=path) from None
+    return frames

@@ -87,3 +87,23 @@ def test_dwpose_hand_keypoints_come_with_their_person():
     frame["people"][0]["hand_right_keypoints_2d"] = [0, 0, 0] * 21  # not detected
     (got, hands), = parse_frame(frame, 192, 256)
     assert len(hands) == 1 and np.allclose(hands[0][0], [96, 128])
+
+
+def test_load_pose_json_round_trips_and_names_bad_files(tmp_path):
+    import json
+
+    from custom_nodes.core.errors import InvalidInputError
+    from custom_nodes.tryon.pose import load_pose_json, people_from_pose_keypoint, to_pose_keypoint
+    from custom_nodes.tryon.synthetic import person_pose
+
+    pose = person_pose(256, 192)
+    (tmp_path / "p.json").write_text(json.dumps(to_pose_keypoint([pose], 192, 256)))
+    frames = load_pose_json(tmp_path / "p.json")
+    back = people_from_pose_keypoint(frames[0], 192, 256)[0]
+    assert np.allclose(back[:, :2], pose[:, :2], atol=1e-3)
+    (tmp_path / "bad.json").write_text('{"people": [{"pose_keypoints_2d": [1, 2]}]}')
+    with pytest.raises(InvalidInputError, match="bad.json"):
+        load_pose_json(tmp_path / "bad.json")
+    (tmp_path / "junk.json").write_text("not json")
+    with pytest.raises(InvalidInputError, match="junk.json"):
+        load_pose_json(tmp_path / "junk.json")
