@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .workflow_format import Layout, api_to_ui
+from .workflow_format import Layout, api_to_ui, is_widget
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,26 @@ class Graph:
     def note(self, text: str) -> None:
         self.layout.notes.append(text)
 
-    def api(self) -> dict:
-        return {nid: {**entry, "inputs": dict(entry["inputs"])} for nid, entry in self.nodes.items()}
+    def api(self, object_info: dict | None = None) -> dict:
+        """API format; with ``object_info``, widgets left out get their schema default, as the canvas would."""
+        out = {}
+        for nid, entry in self.nodes.items():
+            inputs = dict(entry["inputs"])
+            info = (object_info or {}).get(entry["class_type"]) or {}
+            specs = {**info.get("input", {}).get("required", {}), **info.get("input", {}).get("optional", {})}
+            for name, spec in specs.items():
+                if name in inputs or not is_widget(spec[0]):
+                    continue
+                opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+                if "default" in opts:
+                    inputs[name] = opts["default"]
+                elif isinstance(spec[0], list) and spec[0]:
+                    inputs[name] = spec[0][0]
+            out[nid] = {"class_type": entry["class_type"], "inputs": inputs, "_meta": dict(entry["_meta"])}
+        return out
 
     def ui(self, object_info: dict) -> dict:
-        plain = {nid: {"class_type": e["class_type"], "inputs": e["inputs"]} for nid, e in self.nodes.items()}
+        plain = {nid: {"class_type": e["class_type"], "inputs": e["inputs"]} for nid, e in self.api(object_info).items()}
         workflow = api_to_ui(plain, object_info, self.layout)
         workflow["extra"]["atelier"] = {"workflow": self.name}
         return workflow

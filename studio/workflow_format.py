@@ -20,7 +20,7 @@ from .validation import input_spec
 
 UI_ONLY_TYPES = ("Note", "MarkdownNote", "Reroute", "PrimitiveNode")
 WIDGET_KINDS = ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO")
-COLUMN_WIDTH, ROW_GAP, NODE_WIDTH = 400, 40, 340
+COLUMN_WIDTH, ROW_GAP, NODE_WIDTH, ROW_WIDTH = 400, 40, 340, 3200
 
 
 class WorkflowFormatError(ValueError):
@@ -90,16 +90,19 @@ def _positions(prompt: dict, depth: dict, layout: Layout, object_info: dict) -> 
     seen = {n for m in grouped for n in m}
     loose = [n for n in prompt if n not in seen]
     blocks = [m for m in grouped if m] + ([loose] if loose else [])
-    blocks.sort(key=lambda m: sum(depth[n] for n in m) / len(m))  # mean depth: upstream blocks first
-    positions, x0 = {}, 0
+    blocks.sort(key=lambda m: max(depth[n] for n in m))  # a block's last step decides: upstream blocks first
+    positions, x0, row_top, row_bottom = {}, 0, 200, 200
     for members in blocks:
         levels = sorted({depth[n] for n in members})
+        if x0 and x0 + len(levels) * COLUMN_WIDTH > ROW_WIDTH:  # wrap into a new row of groups
+            x0, row_top = 0, row_bottom + 120
         column_y: dict[int, int] = {}
         for n in sorted(members, key=lambda n: (depth[n], int(n) if n.isdigit() else n)):
             col = levels.index(depth[n])
-            y = column_y.get(col, 200)
+            y = column_y.get(col, row_top)
             positions[n] = (x0 + col * COLUMN_WIDTH, y)
             column_y[col] = y + _node_height(object_info[prompt[n]["class_type"]]) + ROW_GAP
+            row_bottom = max(row_bottom, column_y[col])
         x0 += len(levels) * COLUMN_WIDTH + 60
     return positions
 
