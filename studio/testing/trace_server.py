@@ -110,7 +110,8 @@ class TraceServer:
         self.kill_after_frames = kill_after_frames
         self.preview_frames = preview_frames
         self.records: dict[str, JobRecord] = {}
-        self.interrupts: list[str] = []
+        self.interrupts: list[str] = []  # prompt ids interrupted through POST /interrupt
+        self.ws_drops: list[str] = []  # websocket client ids whose socket drop_ws_after_frames cut
         self.uploads: dict[tuple[str, str, str], bytes] = {}
         self.dead = False
         self._lock = threading.Condition()
@@ -328,6 +329,7 @@ class TraceServer:
                 peer = self._sockets.pop(job.client_id, None)
                 self._refuse_ws_until[job.client_id] = time.monotonic() + self.ws_outage_s
             if peer is not None:
+                self.ws_drops.append(job.client_id)
                 peer.drop()
         if frames_sent == self.kill_after_frames:
             self.kill()
