@@ -55,6 +55,7 @@ class JobWatch:
     """Watches one prompt for ComfyClient.run(); not meant to be used on its own."""
 
     RECV_SLICE_S = 0.1  # the loop wakes up this often on a quiet socket to check cancel/deadline [s]
+    GREETING_WAIT_S = 2.0  # at most this long for ComfyUI's first frame after connecting [s]
 
     def __init__(self, client: ComfyClient, ws_client_id: str, on_event: EventFn | None,
                  cancel_event: threading.Event | None, limit_s: float):
@@ -74,6 +75,7 @@ class JobWatch:
         self._next_connect = 0.0
         self._http_failures = 0
         self._cancel_sent = False
+        self._greeted = False
 
     # -- the socket --------------------------------------------------------------------------
     def connect(self) -> bool:
@@ -87,7 +89,16 @@ class JobWatch:
             return False
         ws.settimeout(self.RECV_SLICE_S)
         self._ws, self._ws_failures = ws, 0
-        return True
+        self._await_greeting()
+        return self._ws is not None
+
+    def _await_greeting(self) -> None:
+        """Read frames until ComfyUI's greeting (`status` with our `sid`): from then on, frames for
+        our client id reach this socket. Bounded: a server that does not greet costs GREETING_WAIT_S."""
+        self._greeted = False
+        give_up = time.monotonic() + min(self.client.timeout, self.GREETING_WAIT_S)
+        while not self._greeted and self._ws is not None and time.monotonic() < give_up:
+            self._receive()
 
     def close(self) -> None:
         if self._ws is not None:
@@ -166,6 +177,8 @@ class JobWatch:
         # Our socket id is unique to this run, so frames without a prompt_id (status, ...) are ours too.
         if owner is not None and owner != self.prompt_id:
             return
+        if kind == "status" and "sid" in data:
+            self._greeted = True
         if kind in _PROGRESS_TYPES and self.first_progress_at is None:
             self.first_progress_at = time.perf_counter()
         self._emit(kind, data)

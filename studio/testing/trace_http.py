@@ -155,24 +155,29 @@ class TraceRequestHandler(BaseHTTPRequestHandler):
         if not key or server.ws_refused(client_id):
             self.close_connection = True
             return self._send(503 if key else 400, b"websocket refused", "text/plain")
-        self.send_response(101, "Switching Protocols")
-        self.send_header("Upgrade", "websocket")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", accept_key(key))
-        self.end_headers()
-        self.wfile.flush()
-        self.close_connection = True
         peer = WebSocketPeer(self.connection, client_id)
-        server.attach(peer)
+        greeting = server.attach(peer)  # before answering: frames sent from now on wait, not vanish
         try:
-            while True:
-                opcode, payload = read_frame(self.connection)
-                if opcode == OP_CLOSE:
-                    peer.send(OP_CLOSE, payload[:2])
-                    break
-                if opcode == OP_PING:
-                    peer.send(OP_PONG, payload)
+            self.send_response(101, "Switching Protocols")
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept_key(key))
+            self.end_headers()
+            self.wfile.flush()
+            self.close_connection = True
+            peer.open(greeting)
+            self._read_until_closed(peer)
         except OSError:
             pass
         finally:
             server.detach(peer)
+
+    def _read_until_closed(self, peer: WebSocketPeer) -> None:
+        """Answer pings and a close frame; return when the client leaves (OSError when it vanishes)."""
+        while True:
+            opcode, payload = read_frame(self.connection)
+            if opcode == OP_CLOSE:
+                peer.send(OP_CLOSE, payload[:2])
+                return
+            if opcode == OP_PING:
+                peer.send(OP_PONG, payload)

@@ -8,7 +8,8 @@ It is a real HTTP + websocket server on 127.0.0.1 (a free port), running in back
 
 Like ComfyUI it runs one prompt at a time from a queue. For each POSTed prompt it picks a trace
 (the server's `scenario`, or `extra_data["trace_scenario"]` of the POST), answers HTTP as
-recorded, sends the recorded websocket frames to the posting client (status frames to everyone)
+recorded, sends the recorded websocket frames to the posting client (status frames, and every
+frame of a prompt queued without a client_id, to everyone)
 with the live prompt_id/client_id, and writes the recorded /history entry just before the final
 `executing` frame with `node: null` (as ComfyUI does).
 
@@ -66,6 +67,7 @@ class _HttpServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that remembers open connections so that kill() can cut them all."""
 
     daemon_threads = True
+    request_queue_size = 128  # listen backlog (socketserver's 5 resets connections under load)
 
     def __init__(self, trace_server: TraceServer):
         self.trace = trace_server
@@ -253,14 +255,14 @@ class TraceServer:
         with self._lock:
             return time.monotonic() < self._refuse_ws_until.get(client_id, 0.0)
 
-    def attach(self, peer: WebSocketPeer) -> None:
-        """Register a websocket and greet it like ComfyUI (status with `sid`)."""
+    def attach(self, peer: WebSocketPeer) -> bytes:
+        """Register a websocket; returns the greeting ComfyUI sends first (status with `sid`)."""
         with self._lock:
             self._sockets[peer.client_id] = peer
             remaining = len(self._pending) + (self._running is not None)
         greeting = {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": remaining}},
                                                "sid": peer.client_id}}
-        peer.send(OP_TEXT, json.dumps(greeting).encode())
+        return json.dumps(greeting).encode()
 
     def detach(self, peer: WebSocketPeer) -> None:
         with self._lock:
@@ -302,26 +304,30 @@ class TraceServer:
 
     def _send(self, job: JobRecord, trace: Trace, frame: dict) -> None:
         if frame["kind"] == "ws_binary":
-            self._send_to(job.client_id, OP_BINARY, binary_payload(frame))
+            self._send_to(job.client_id or None, OP_BINARY, binary_payload(frame))
             return
         message = live_frame(trace, frame, job.prompt_id, job.client_id)
         if message["type"] == "status":
             with self._lock:
                 remaining = len(self._pending) + (self._running is not None)
-                peers = list(self._sockets.values())
             message["data"]["status"]["exec_info"]["queue_remaining"] = remaining
-            for peer in peers:
-                peer.send(OP_TEXT, json.dumps(message).encode())
+            self._send_to(None, OP_TEXT, json.dumps(message).encode())
             return
-        self._send_to(job.client_id, OP_TEXT, json.dumps(message).encode())
+        self._send_to(job.client_id or None, OP_TEXT, json.dumps(message).encode())
         if message["type"] == "progress" and self.preview_frames:
-            self._send_to(job.client_id, OP_BINARY, _PREVIEW_HEADER + tiny_png())
+            self._send_to(job.client_id or None, OP_BINARY, _PREVIEW_HEADER + tiny_png())
 
-    def _send_to(self, client_id: str, opcode: int, payload: bytes) -> None:
+    def _send_to(self, client_id: str | None, opcode: int, payload: bytes) -> None:
+        """Send to one client, or to every client when None (ComfyUI broadcasts status frames, and
+        all frames of a prompt queued without a client_id)."""
         with self._lock:
-            peer = self._sockets.get(client_id)
-        if peer is not None and not peer.send(opcode, payload):
-            self.detach(peer)  # like ComfyUI: frames for a vanished socket are lost
+            if client_id is None:
+                peers = list(self._sockets.values())
+            else:
+                peers = [self._sockets[client_id]] if client_id in self._sockets else []
+        for peer in peers:
+            if not peer.send(opcode, payload):
+                self.detach(peer)  # like ComfyUI: frames for a vanished socket are lost
 
     def _apply_faults(self, job: JobRecord, frames_sent: int) -> None:
         if frames_sent == self.drop_ws_after_frames:

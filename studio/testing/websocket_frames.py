@@ -67,15 +67,33 @@ def read_frame(sock: socket.socket) -> tuple[int, bytes]:
 
 
 class WebSocketPeer:
-    """One connected websocket client of a server; sends are serialised by a lock."""
+    """One connected websocket client of a server; sends are serialised by a lock.
+
+    A peer is registered before the handshake answer goes out (so that no frame meant for the
+    client is lost), but other threads' sends wait until open() has sent the first frame.
+    """
+
+    OPEN_WAIT_S = 5.0
 
     def __init__(self, sock: socket.socket, client_id: str):
         self.sock = sock
         self.client_id = client_id
         self._lock = threading.Lock()
+        self._open = threading.Event()
+
+    def open(self, first_text: bytes) -> None:
+        """Send the first (text) frame after the handshake, then let other senders through."""
+        try:
+            with self._lock:
+                self.sock.sendall(encode_frame(OP_TEXT, first_text))
+        except OSError:
+            pass
+        self._open.set()
 
     def send(self, opcode: int, payload: bytes) -> bool:
-        """Send one frame; False when the peer is gone."""
+        """Send one frame; False when the peer is gone (or never finished its handshake)."""
+        if not self._open.wait(self.OPEN_WAIT_S):
+            return False
         try:
             with self._lock:
                 self.sock.sendall(encode_frame(opcode, payload))

@@ -50,7 +50,9 @@ def start_server():
 
 
 def client_for(server: TraceServer) -> ComfyClient:
-    return ComfyClient(server.url, timeout=5.0, job_timeout_s=JOB_TIMEOUT_S)
+    # idle_poll_s beyond the job limit: the end must come from the frames (or the fallback paths),
+    # not from the slow safety-net poll of /history
+    return ComfyClient(server.url, timeout=5.0, job_timeout_s=JOB_TIMEOUT_S, idle_poll_s=10 * JOB_TIMEOUT_S)
 
 
 def run_collecting(client: ComfyClient, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from studio.comfy_client import ComfyClient, NoHealthyServerError
@@ -69,9 +70,14 @@ EXPECTED = {"success": "success", "cached_rerun": "success", "execution_error": 
 
 
 def test_load_20_sessions_lose_no_result(start_server):
-    """20 concurrent sessions x 5 jobs, 4 sessions per shared client, three scenarios interleaved."""
+    """20 concurrent sessions x 5 jobs, 4 sessions per shared client, three scenarios interleaved,
+    plus prompts queued without a client_id, whose frames ComfyUI sends to every socket."""
     server = start_server("success", frame_delay_s=0.0)
-    clients = [ComfyClient(server.url, timeout=10.0, job_timeout_s=120.0) for _ in range(SHARED_CLIENTS)]
+    clients = [ComfyClient(server.url, timeout=10.0, job_timeout_s=120.0, idle_poll_s=1000.0)
+               for _ in range(SHARED_CLIENTS)]
+    for _ in range(10):
+        anonymous = httpx.post(f"{server.url}/prompt", json={"prompt": PROMPT}, timeout=5.0)
+        assert anonymous.status_code == 200
     scenarios = list(EXPECTED)
 
     def session(index: int) -> list[tuple[str, object]]:
@@ -87,6 +93,7 @@ def test_load_20_sessions_lose_no_result(start_server):
         results = [item for future in futures for item in future.result(timeout=300)]
 
     assert len(results) == SESSIONS * JOBS_PER_SESSION
+    assert len(server.records) == SESSIONS * JOBS_PER_SESSION + 10
     assert len({result.prompt_id for _, result in results}) == len(results)
     for scenario, result in results:  # each result is its own job's, not a neighbour's
         assert server.records[result.prompt_id].scenario == scenario
