@@ -168,6 +168,16 @@ def test_socket_dropped_mid_job_still_completes(start_server):
     assert result.outputs == load_trace("progress").history_outputs()
 
 
+def test_socket_dropped_reconnects_and_events_resume(start_server):
+    server = start_server("progress", drop_ws_after_frames=8, ws_outage_s=0.05, frame_delay_s=0.05)
+    result, events = run_collecting(client_for(server))
+    assert len(server.ws_drops) == 1
+    kinds = [kind for kind, _ in events]
+    assert kinds.count("status") >= 2  # greeted again on the new socket
+    assert kinds[-1] == "executing" and events[-1][1]["node"] is None  # the end came live, not by polling
+    assert result.status == "success"
+
+
 def test_server_dying_mid_job_raises_naming_the_server(start_server):
     server = start_server("progress", kill_after_frames=8, frame_delay_s=0.01)
     with pytest.raises(ComfyServerError) as caught:  # not ComfyTimeoutError: noticed before the job limit

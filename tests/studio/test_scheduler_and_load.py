@@ -71,21 +71,24 @@ EXPECTED = {"success": "success", "cached_rerun": "success", "execution_error": 
 
 def test_load_20_sessions_lose_no_result(start_server):
     """20 concurrent sessions x 5 jobs, 4 sessions per shared client, three scenarios interleaved,
-    plus prompts queued without a client_id, whose frames ComfyUI sends to every socket."""
+    and one prompt per session queued without a client_id, whose frames ComfyUI sends to every socket."""
     server = start_server("success", frame_delay_s=0.0)
     clients = [ComfyClient(server.url, timeout=10.0, job_timeout_s=120.0, idle_poll_s=1000.0)
                for _ in range(SHARED_CLIENTS)]
-    for _ in range(10):
-        anonymous = httpx.post(f"{server.url}/prompt", json={"prompt": PROMPT}, timeout=5.0)
-        assert anonymous.status_code == 200
     scenarios = list(EXPECTED)
 
-    def session(index: int) -> list[tuple[str, object]]:
+    def session(index: int) -> list[tuple[str, object, set]]:
         client = clients[index % SHARED_CLIENTS]
         done = []
         for job in range(JOBS_PER_SESSION):
+            if job == 2:
+                anonymous = httpx.post(f"{server.url}/prompt", json={"prompt": PROMPT}, timeout=10.0)
+                assert anonymous.status_code == 200
             scenario = scenarios[(index + job) % len(scenarios)]
-            done.append((scenario, client.run(PROMPT, extra_data={"trace_scenario": scenario})))
+            seen_ids: set = set()
+            result = client.run(PROMPT, extra_data={"trace_scenario": scenario},
+                                on_event=lambda kind, data, ids=seen_ids: ids.add(data.get("prompt_id")))
+            done.append((scenario, result, seen_ids))
         return done
 
     with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
@@ -93,10 +96,11 @@ def test_load_20_sessions_lose_no_result(start_server):
         results = [item for future in futures for item in future.result(timeout=300)]
 
     assert len(results) == SESSIONS * JOBS_PER_SESSION
-    assert len(server.records) == SESSIONS * JOBS_PER_SESSION + 10
-    assert len({result.prompt_id for _, result in results}) == len(results)
-    for scenario, result in results:  # each result is its own job's, not a neighbour's
+    assert len(server.records) == SESSIONS * (JOBS_PER_SESSION + 1)
+    assert len({result.prompt_id for _, result, _ in results}) == len(results)
+    for scenario, result, seen_ids in results:  # each result is its own job's, not a neighbour's
         assert server.records[result.prompt_id].scenario == scenario
         assert result.status == EXPECTED[scenario]
         assert result.outputs == load_trace(scenario).history_outputs()
         assert result.events[-1] == "executing"
+        assert seen_ids <= {None, result.prompt_id}  # no event of another prompt reached on_event
