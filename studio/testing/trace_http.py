@@ -53,6 +53,7 @@ class TraceRequestHandler(BaseHTTPRequestHandler):
     /object_info, /free."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY, as aiohttp (ComfyUI) does: no 40 ms delayed-ACK stalls
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
         pass
