@@ -164,6 +164,7 @@ class ComfyClient:
 
         Raises PromptValidationError on HTTP 400 (ComfyUI's `error` + per-node `node_errors`).
         """
+        _check_api_format(prompt)
         body = {"prompt": prompt, "client_id": client_id or self.client_id,
                 "prompt_id": prompt_id or str(uuid.uuid4())}
         if extra_data:
@@ -178,7 +179,10 @@ class ComfyClient:
             raise PromptValidationError(self.base_url, error, node_errors)
         if response.status_code >= 400:
             raise ComfyServerError(self.base_url, f"POST /prompt answered HTTP {response.status_code}")
-        return str(response.json().get("prompt_id", body["prompt_id"]))
+        try:
+            return str(response.json().get("prompt_id", body["prompt_id"]))
+        except (ValueError, AttributeError) as exc:
+            raise ComfyServerError(self.base_url, "POST /prompt did not answer a JSON object") from exc
 
     def history(self, prompt_id: str) -> dict | None:
         """GET /history/{id}: the entry {"prompt", "outputs", "status", "meta"}; None if not (yet) there."""
@@ -238,10 +242,12 @@ class ComfyClient:
         on_event(type, data) gets ComfyUI's messages for this prompt (`execution_start`, `executing`,
         `progress`, `progress_state`, `executed`, `execution_success`, ...; `status` too) and
         `preview` for binary preview frames ({"event", "format", "image": bytes}).
+        on_event runs in the calling thread; an exception from it ends run() (the job keeps running).
         Setting cancel_event interrupts (or unqueues) the job: the result then has status "interrupted".
         Raises PromptValidationError (HTTP 400), ComfyServerError (server unreachable or died) or
         ComfyTimeoutError (not finished within `timeout` seconds, default job_timeout_s).
         """
+        _check_api_format(prompt)
         limit_s = self.job_timeout_s if timeout is None else timeout
         watch = JobWatch(self, self._run_client_id(), on_event, cancel_event, limit_s)
         watch.connect()  # listen before queueing, so that no frame is missed
@@ -260,6 +266,15 @@ class ComfyClient:
     def download_outputs(self, result: JobResult, out_dir: str | Path) -> list[Path]:
         """See the module function download_outputs()."""
         return download_outputs(result, out_dir, client=self)
+
+
+def _check_api_format(prompt: object) -> None:
+    """Refuse what ComfyUI would refuse less clearly: a non-dict, or a UI-format workflow."""
+    if not isinstance(prompt, dict):
+        raise TypeError(f"prompt must be an API-format dict (node id -> node), not {type(prompt).__name__}")
+    if "nodes" in prompt and "links" in prompt:
+        raise ValueError("this is a UI-format workflow (nodes + links); queue its API format "
+                         "(ComfyUI: Workflow > Export (API))")
 
 
 def sanitize_filename(name: str) -> str:

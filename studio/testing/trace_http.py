@@ -140,13 +140,8 @@ class TraceRequestHandler(BaseHTTPRequestHandler):
         subfolder = fields.get("subfolder", (None, b""))[1].decode()
         kind = fields.get("type", (None, b"input"))[1].decode() or "input"
         overwrite = fields.get("overwrite", (None, b""))[1].decode().lower() in ("true", "1")
-        stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
-        counter = 1
-        while not overwrite and (kind, subfolder, name) in server.uploads:
-            name = f"{stem} ({counter}){suffix}"
-            counter += 1
-        server.uploads[(kind, subfolder, name)] = data
-        return self._json(200, {"name": name, "subfolder": subfolder, "type": kind})
+        stored = server.store_upload(kind, subfolder, name, data, overwrite)
+        return self._json(200, {"name": stored, "subfolder": subfolder, "type": kind})
 
     # -- websocket ---------------------------------------------------------------------------
     def _websocket(self, client_id: str) -> None:

@@ -32,7 +32,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .trace_http import TraceRequestHandler, tiny_png
 from .traces import SCENARIOS, Trace, binary_payload, comfyui_dir, live_frame, load_trace
@@ -245,6 +245,17 @@ class TraceServer:
         if job is not None and prompt_id in (None, job.prompt_id):
             self.interrupts.append(job.prompt_id)
             job.interrupt.set()
+
+    def store_upload(self, kind: str, subfolder: str, name: str, data: bytes, overwrite: bool) -> str:
+        """POST /upload/image: keep the bytes; like ComfyUI, rename to `name (1).ext` unless overwrite."""
+        stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+        counter = 1
+        with self._lock:
+            while not overwrite and (kind, subfolder, name) in self.uploads:
+                name = f"{stem} ({counter}){suffix}"
+                counter += 1
+            self.uploads[(kind, subfolder, name)] = data
+        return name
 
     def history(self, prompt_id: str) -> dict:
         with self._lock:

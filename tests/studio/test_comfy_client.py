@@ -217,6 +217,13 @@ def test_download_outputs_writes_sanitised_files(start_server, tmp_path):
     assert sanitize_filename("...") == "output"
 
 
+def test_ui_format_workflow_is_refused_before_sending(start_server):
+    server = start_server("success")
+    with pytest.raises(ValueError, match="UI-format"):
+        client_for(server).run({"nodes": [], "links": [], "version": 0.4})
+    assert server.records == {}
+
+
 def test_server_info_endpoints(start_server):
     client = client_for(start_server("success"))
     assert client.version() == "0.3.64"
