@@ -8,10 +8,11 @@ It is a real HTTP + websocket server on 127.0.0.1 (a free port), running in back
 
 Like ComfyUI it runs one prompt at a time from a queue. For each POSTed prompt it picks a trace
 (the server's `scenario`, or `extra_data["trace_scenario"]` of the POST), answers HTTP as
-recorded, sends the recorded websocket frames to the posting client (status frames, and every
-frame of a prompt queued without a client_id, to everyone)
-with the live prompt_id/client_id, and writes the recorded /history entry just before the final
-`executing` frame with `node: null` (as ComfyUI does).
+recorded, sends the recorded websocket frames with the live prompt_id/client_id to the posting
+client (status frames, and every frame of a prompt queued without a client_id, to everyone), and
+writes the recorded /history entry just before the final `executing` frame with `node: null`
+(as ComfyUI does). In the `interrupted` scenario the frames stop before `execution_interrupted`
+until someone POSTs /interrupt (or the server stops).
 
 Fault knobs (attributes, settable between jobs):
     frame_delay_s         pause between frames [s]
