@@ -248,11 +248,12 @@ class TraceServer:
             job.interrupt.set()
 
     def store_upload(self, kind: str, subfolder: str, name: str, data: bytes, overwrite: bool) -> str:
-        """POST /upload/image: keep the bytes; like ComfyUI, rename to `name (1).ext` unless overwrite."""
+        """POST /upload/image, like ComfyUI: without overwrite, a name taken by other bytes becomes
+        `name (1).ext`, `name (2).ext`, ...; a name holding the same bytes is reused as it is."""
         stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
         counter = 1
         with self._lock:
-            while not overwrite and (kind, subfolder, name) in self.uploads:
+            while not overwrite and self.uploads.get((kind, subfolder, name), data) != data:
                 name = f"{stem} ({counter}){suffix}"
                 counter += 1
             self.uploads[(kind, subfolder, name)] = data

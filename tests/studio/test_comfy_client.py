@@ -201,6 +201,7 @@ def test_upload_uses_the_name_the_server_returns(start_server, tmp_path):
     photo.write_bytes(tiny_png())
     assert client.upload_image(photo) == "photo.png"
     assert client.upload_image(b"second", "photo.png") == "photo (1).png"  # ComfyUI renamed it
+    assert client.upload_image(tiny_png(), "photo.png") == "photo.png"  # same bytes: same file
     assert client.upload_image(b"third", "photo.png", overwrite=True) == "photo.png"
     assert client.view("photo (1).png", type="input") == b"second"
     assert client.view("photo.png", type="input") == b"third"
