@@ -101,8 +101,8 @@ class ComfyBackend:
             result = self.client.run(prompt, on_event=on_event, cancel_event=cancel)
         except PromptValidationError as exc:
             return Outcome("error", {}, error={"error": exc.error, "node_errors": exc.node_errors}, backend=self.name)
-        files = download_outputs(result, Path(out_dir)) if result.status == "success" else []
-        error = result.error if isinstance(result.error, dict) or result.error is None else {"message": str(result.error)}
+        files = download_outputs(result, Path(out_dir), self.client) if result.status == "success" else []
+        error = result.error.to_dict() if result.error is not None else None
         return Outcome(result.status, result.outputs, [Path(f) for f in files], error, self.name)
 
 
@@ -112,12 +112,16 @@ def choose_backend(prompt: dict, servers: list[str] | None = None, runner: Local
         from .comfy_client import ComfyClient
         from .scheduler import pick_server
 
+        clients = [ComfyClient(url) for url in servers]
         try:
-            return ComfyBackend(pick_server([ComfyClient(url) for url in servers]))
+            chosen = pick_server(clients)
         except Exception as exc:  # no server answered: fall back below, naming why if we cannot
-            reason = str(exc)
-        else:
-            reason = ""
+            chosen, reason = None, str(exc)
+        for client in clients:
+            if client is not chosen:
+                client.close()
+        if chosen is not None:
+            return ComfyBackend(chosen)
     else:
         reason = "no ComfyUI server is configured"
     local = LocalBackend(runner)

@@ -12,9 +12,7 @@ answering raises ComfyServerError naming its URL. One ComfyClient may run severa
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 import time
 import uuid
@@ -22,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import httpx
+
+from custom_nodes.core.serial import atomic_write_bytes
 
 from .comfy_job import JobWatch
 from .comfy_types import (
@@ -293,18 +293,6 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside `target`, then rename: readers never see half a file."""
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def download_outputs(result: JobResult, out_dir: str | Path, client: ComfyClient | None = None) -> list[Path]:
     """Fetch every output file of `result` (images, 3d, ...) via /view into `out_dir`.
 
@@ -321,7 +309,7 @@ def download_outputs(result: JobResult, out_dir: str | Path, client: ComfyClient
         for item in output_files(result.outputs):
             data = client.view(item["filename"], item.get("subfolder", ""), item.get("type", "output"))
             target = out / _unique(sanitize_filename(item["filename"]), used)
-            _atomic_write(target, data)
+            atomic_write_bytes(target, data)
             paths.append(target)
     finally:
         if own:
