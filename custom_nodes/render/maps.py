@@ -123,7 +123,7 @@ def _lineart(rp: RenderPass, crease_deg: float) -> np.ndarray:
     """Silhouettes, depth jumps, creases and seams, found between neighbouring samples."""
     f, d = rp.frags.face, rp.frags.depth
     n = scatter(face_normals(rp.scene)[rp.frags.hit_face], rp.frags)
-    panel = np.where(f >= 0, rp.scene.face_panel[np.maximum(f, 0)], -2)
+    panel = np.append(rp.scene.face_panel, -2)[f]  # face −1 (background) → −2, unlike any panel
     cos_crease = np.cos(np.radians(crease_deg))
     line = np.zeros(f.shape, bool)
     for axis in (0, 1):
@@ -167,7 +167,8 @@ def albedo_compact(rp: RenderPass) -> np.ndarray:
 
 def _panels(rp: RenderPass) -> tuple[np.ndarray, np.ndarray]:
     f = pick_down(rp.frags.face, rp.frags.ss)
-    ids = np.where(f >= 0, rp.scene.face_panel[np.maximum(f, 0)], -1).astype(np.int32)
+    lut = np.append(rp.scene.face_panel, -1).astype(np.int32)  # face −1 → the appended −1
+    ids = lut[f]
     n = max(int(rp.scene.face_panel.max(initial=-1)) + 1, len(rp.scene.panel_names), 1)
     pal = np.vstack([panel_palette(n), np.zeros((1, 3), np.float32)])  # index −1 → black
     return ids, pal[ids]

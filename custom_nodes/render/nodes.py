@@ -102,7 +102,7 @@ def _save_png16(depth16: np.ndarray) -> str:
 
     path, name, sub = next_output_path("atelier/depth16", "png")
     buf = io.BytesIO()
-    Image.fromarray(depth16, mode="I;16").save(buf, format="PNG")
+    Image.fromarray(depth16).save(buf, format="PNG")
     atomic_write_bytes(path, buf.getvalue())
     return f"{sub}/{name}" if sub else name
 
