@@ -49,10 +49,12 @@ def frame(scene: RenderScene, preset: str = "full_body", yaw: float = 0.0, pitch
         return flat_lay_camera(scene, width, height, margin)
     lo, hi = _region(scene, preset)
     center = (lo + hi) / 2
-    radius = 0.5 * np.linalg.norm(hi - lo)  # bounding sphere: fits from every yaw
+    half_y = 0.5 * (hi[1] - lo[1])
+    radius_xz = 0.5 * np.hypot(hi[0] - lo[0], hi[2] - lo[2])  # fits the width from every yaw
     half_h = np.radians(fov_y) / 2
     half_w = np.arctan(np.tan(half_h) * width / height)
-    distance = margin * radius / np.sin(min(half_h, half_w))
+    distance = radius_xz + margin * max(half_y / np.tan(half_h), radius_xz / np.tan(half_w))
+    radius = float(np.linalg.norm(hi - lo)) / 2
     near = max(0.01, min(0.05, 0.5 * (distance - radius)))
     return Camera.orbit(yaw, pitch, float(distance), target=tuple(center), fov_y=fov_y, width=width,
                         height=height, near=near, far=float(distance + 4 * radius + 1.0))

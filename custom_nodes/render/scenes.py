@@ -184,14 +184,14 @@ def cylinder_skirt(top_radius: float = 0.19, bottom_radius: float = 0.32, top_y:
                    fold_depth: float = 0.025) -> TriangleMesh:
     """An open, flared, folded tube like a skirt [m]; UVs are its unrolled pattern [m] (grain = +v)."""
     t = np.linspace(0, 1, rows + 1)[:, None]
-    a = np.linspace(0, 2 * np.pi, segments + 1)[None, :]
+    a = np.pi + np.linspace(0, 2 * np.pi, segments + 1)[None, :]  # seam at the centre back
     r = top_radius + (bottom_radius - top_radius) * t ** 0.8
     r = r + fold_depth * t * np.sin(folds * a)
     x, z = r * np.sin(a), r * np.cos(a)
     y = top_y - length * t + 0.0 * a
     verts = np.stack([x, y, z], -1).reshape(-1, 3)
-    circumference = 2 * np.pi * (top_radius + bottom_radius) / 2
-    uv = np.stack(np.broadcast_arrays(a / (2 * np.pi) * circumference, (1 - t) * length), -1).reshape(-1, 2)
+    circumference = 2 * np.pi * (top_radius + bottom_radius) / 2  # a gathered rectangle (dirndl) pattern
+    uv = np.stack(np.broadcast_arrays((a - np.pi) / (2 * np.pi) * circumference, (1 - t) * length), -1).reshape(-1, 2)
     n = segments + 1
     faces = []
     for j in range(rows):
@@ -206,3 +206,81 @@ def checker_tile(n: int = 2, size: int = 64, colors=((0.9, 0.9, 0.9), (0.1, 0.1,
     cells = (np.arange(size) * n // size)
     board = (cells[:, None] + cells[None, :]) % 2
     return np.asarray(colors, np.float32)[board]
+
+
+def lofted_tube(centers: np.ndarray, rx: np.ndarray, rz: np.ndarray, segments: int = 48, closed: bool = True,
+                name: str = "tube") -> TriangleMesh:
+    """A tube through ring ``centers`` (r, 3) [m] with elliptic rings of half-axes ``rx``, ``rz`` (r,) [m]
+    (in the ring's x/z plane), capped at both ends when ``closed``; outward CCW faces."""
+    a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    rings = centers[:, None, :] + np.stack([rx[:, None] * np.sin(a), np.zeros((len(rx), segments)),
+                                            rz[:, None] * np.cos(a)], -1)
+    verts = [rings.reshape(-1, 3)]
+    faces = []
+    n = segments
+    for j in range(len(centers) - 1):  # rings run top → bottom when centers descend
+        for i in range(n):
+            p, q = j * n + i, j * n + (i + 1) % n
+            faces += [[p, p + n, q + n], [p, q + n, q]]
+    if closed:
+        top, bottom = len(centers) * n, len(centers) * n + 1
+        verts.append(np.stack([centers[0], centers[-1]]))
+        last = (len(centers) - 1) * n
+        for i in range(n):
+            faces += [[top, i, (i + 1) % n], [bottom, last + (i + 1) % n, last + i]]
+    f = np.array(faces, np.int32)
+    if centers[0, 1] < centers[-1, 1]:  # rings ascend: flip to keep the faces outward
+        f = f[:, ::-1]
+    return TriangleMesh(np.concatenate(verts).astype(np.float32), f, name=name)
+
+
+def _limb(a, b, r0, r1, rings=12, segments=24) -> TriangleMesh:
+    """Tapered round tube from point ``a`` (top) to ``b`` (bottom), radii r0 → r1 [m] (rings in the XZ plane)."""
+    t = np.linspace(0, 1, rings)[:, None]
+    c = np.asarray(a, float) * (1 - t) + np.asarray(b, float) * t
+    r = r0 + (r1 - r0) * t[:, 0]
+    return lofted_tube(c, r, r, segments)
+
+
+def mannequin() -> tuple[TriangleMesh, np.ndarray]:
+    """A smooth analytic dress-form body (~20k triangles, 1.75 m, A-pose, facing +Z) and its
+    OpenPose-18 keypoints (18, 3) [m]. Parts overlap (it is not one manifold); for pictures and benches."""
+    ys = np.linspace(1.47, 0.82, 40)
+    prof = lambda pts: np.interp(ys, [p[0] for p in pts][::-1], [p[1] for p in pts][::-1])  # noqa: E731
+    rx = prof([(1.47, 0.12), (1.40, 0.19), (1.28, 0.175), (1.10, 0.14), (0.95, 0.175), (0.82, 0.15)])
+    rz = prof([(1.47, 0.08), (1.40, 0.1), (1.28, 0.125), (1.10, 0.1), (0.95, 0.115), (0.82, 0.1)])
+    torso = lofted_tube(np.stack([np.zeros_like(ys), ys, np.zeros_like(ys)], 1), rx, rz, 96, name="torso")
+    head = uv_sphere(1.0, (0, 0, 0), 24, 48).transformed(np.diag([0.085, 0.115, 0.1, 1.0]) + np.array(
+        [[0, 0, 0, 0], [0, 0, 0, 1.64], [0, 0, 0, 0.01], [0, 0, 0, 0]]))
+    parts = [torso, head, _limb((0, 1.56, 0), (0, 1.42, 0), 0.05, 0.055)]
+    for s in (-1, 1):
+        parts += [_limb((s * 0.17, 1.4, 0), (s * 0.27, 1.15, 0), 0.05, 0.04),
+                  _limb((s * 0.27, 1.15, 0), (s * 0.33, 0.9, 0.02), 0.04, 0.03),
+                  _limb((s * 0.09, 0.9, 0), (s * 0.1, 0.5, 0), 0.085, 0.055),
+                  _limb((s * 0.1, 0.5, 0), (s * 0.1, 0.03, 0), 0.055, 0.035),
+                  _limb((s * 0.1, 0.06, 0.02), (s * 0.1, 0.0, 0.08), 0.035, 0.03, rings=4)]
+    body = TriangleMesh.concatenate(parts, name="mannequin")
+    kp = np.array([[0, 1.63, 0.1], [0, 1.45, 0], [-0.17, 1.41, 0], [-0.27, 1.15, 0], [-0.33, 0.9, 0.02],
+                   [0.17, 1.41, 0], [0.27, 1.15, 0], [0.33, 0.9, 0.02], [-0.09, 0.9, 0], [-0.1, 0.5, 0],
+                   [-0.1, 0.06, 0], [0.09, 0.9, 0], [0.1, 0.5, 0], [0.1, 0.06, 0], [-0.035, 1.67, 0.085],
+                   [0.035, 1.67, 0.085], [-0.08, 1.65, 0.0], [0.08, 1.65, 0.0]], np.float32)
+    return body, kp
+
+
+def top_garment(segments: int = 96, rows: int = 30, ease: float = 0.018) -> tuple[TriangleMesh, np.ndarray]:
+    """A loose sleeveless top over :func:`mannequin`'s torso: mesh with pattern UVs [m] and per-vertex
+    panel ids (0 = front, 1 = back). The tube is cut at the centre back (duplicated seam vertices)."""
+    ys = np.linspace(1.42, 0.98, rows + 1)[:, None]
+    a = np.pi + np.linspace(0, 2 * np.pi, segments + 1)[None, :]  # from the centre back, round the front
+    rx = np.interp(ys, [0.98, 1.1, 1.28, 1.40, 1.42], [0.17, 0.15, 0.175, 0.185, 0.16]) + ease
+    rz = np.interp(ys, [0.98, 1.1, 1.28, 1.40, 1.42], [0.12, 0.11, 0.13, 0.105, 0.09]) + ease
+    fold = 0.006 * np.sin(7 * a) * np.clip((1.25 - ys) / 0.27, 0, 1)
+    x, z = (rx + fold) * np.sin(a), (rz + fold) * np.cos(a)
+    verts = np.stack(np.broadcast_arrays(x, ys, z), -1).reshape(-1, 3)
+    arc = (a - np.pi) * float(np.mean(rx + rz)) / 2  # a rectangle pattern: straight grain all round
+    uv = np.stack(np.broadcast_arrays(arc, ys - 0.98), -1).reshape(-1, 2)
+    n = segments + 1
+    faces = [[p, p + n, p + n + 1] for j in range(rows) for p in range(j * n, j * n + segments)]
+    faces += [[p, p + n + 1, p + 1] for j in range(rows) for p in range(j * n, j * n + segments)]
+    panel = np.broadcast_to(np.cos(a) < 0, (rows + 1, n)).reshape(-1).astype(np.int32)
+    return TriangleMesh(verts.astype(np.float32), np.array(faces, np.int32), uv.astype(np.float32), "top"), panel
