@@ -27,7 +27,16 @@ from ..core.camera import Camera
 from ..core.errors import InvalidInputError
 from ..core.progress import report
 from .pose import draw_openpose, project_keypoints
-from .raster import Fragments, box_down, interpolate, pick_down, point_inside_mesh, rasterize, scatter
+from .raster import (
+    Fragments,
+    box_down,
+    camera_positions,
+    interpolate,
+    pick_down,
+    point_inside_mesh,
+    rasterize,
+    scatter,
+)
 from .scenes import BODY, GARMENT, SKIN_SRGB, RenderScene
 from .texture import fabric_albedo, panel_palette
 
@@ -87,7 +96,7 @@ def render_pass(scene: RenderScene, camera: Camera, ss: int = 2, on_progress=Non
     obj.reshape(-1)[frags.hit_index] = scene.face_object[frags.hit_face]
     view = camera.view_matrix()
     rot = view[:3, :3].T.astype(np.float32)
-    p = interpolate(scene.vertices.astype(np.float64) @ view[:3, :3].T + view[:3, 3], scene.faces, frags)
+    p = camera_positions(frags, camera)
     n = interpolate(scene.normals @ rot, scene.faces, frags)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-8)
     fn = (face_normals(scene) @ rot)[frags.hit_face]
@@ -120,25 +129,27 @@ def _normal_map(rp: RenderPass) -> np.ndarray:
 
 
 def _lineart(rp: RenderPass, crease_deg: float) -> np.ndarray:
-    """Silhouettes, depth jumps, creases and seams, found between neighbouring samples."""
+    """Silhouettes, depth jumps, creases and seams, found between neighbouring samples.
+
+    The label per sample is its panel (garment ≥ 0, body −1, background −2), so object boundaries
+    and panel seams are both label changes.
+    """
     f, d = rp.frags.face, rp.frags.depth
     n = scatter(face_normals(rp.scene)[rp.frags.hit_face], rp.frags)
-    panel = np.append(rp.scene.face_panel, -2)[f]  # face −1 (background) → −2, unlike any panel
-    cos_crease = np.cos(np.radians(crease_deg))
+    label = np.append(rp.scene.face_panel, -2)[f]  # face −1 (background) → −2, unlike any panel
+    cos_crease = np.float32(np.cos(np.radians(crease_deg)))
     line = np.zeros(f.shape, bool)
-    for axis in (0, 1):
-        a = [slice(None), slice(None)]
-        b = [slice(None), slice(None)]
-        a[axis], b[axis] = slice(None, -1), slice(1, None)
-        a, b = tuple(a), tuple(b)
-        both = (f[a] >= 0) & (f[b] >= 0)
-        da, db = np.where(both, d[a], 0), np.where(both, d[b], 0)
-        jump = np.abs(da - db) > 0.01 + 0.02 * np.minimum(da, db)
-        dot = np.abs(np.einsum("hwc,hwc->hw", n[a], n[b]))  # two-sided cloth: sign does not matter
-        edge = (rp.obj[a] != rp.obj[b]) | (panel[a] != panel[b]) | (both & (jump | (dot < cos_crease)))
-        line[a] |= edge
-        line[b] |= edge
-    return box_down(line.astype(np.float32), rp.frags.ss)
+    with np.errstate(invalid="ignore"):  # background depth is +inf: inf − inf comparisons are False
+        for a, b in (((slice(None, -1), slice(None)), (slice(1, None), slice(None))),
+                     ((slice(None), slice(None, -1)), (slice(None), slice(1, None)))):
+            da, db = d[a], d[b]
+            jump = np.abs(da - db) > 0.01 + 0.02 * np.minimum(da, db)
+            na, nb = n[a], n[b]
+            dot = np.abs(na[..., 0] * nb[..., 0] + na[..., 1] * nb[..., 1] + na[..., 2] * nb[..., 2])
+            edge = (label[a] != label[b]) | jump | ((dot < cos_crease) & (label[a] != -2))
+            line[a] |= edge
+            line[b] |= edge
+    return box_down(line, rp.frags.ss)
 
 
 def face_normals(scene: RenderScene) -> np.ndarray:
@@ -160,7 +171,7 @@ def albedo_compact(rp: RenderPass) -> np.ndarray:
     out[:] = SKIN_SRGB
     g = obj == GARMENT
     if g.any():
-        uv = interpolate(rp.scene.tile_uv, rp.scene.faces, rp.frags)[g]
+        uv = interpolate(rp.scene.tile_uv, rp.scene.faces, rp.frags, subset=g)
         out[g] = fabric_albedo(rp.scene.fabric, uv)
     return out
 

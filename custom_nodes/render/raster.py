@@ -204,12 +204,27 @@ def pick_down(a: np.ndarray, ss: int) -> np.ndarray:
     return a[k::ss, k::ss]
 
 
-def interpolate(attr: np.ndarray, faces: np.ndarray, frags: Fragments) -> np.ndarray:
-    """Per-vertex ``attr`` (n, c) at every hit sample, compact: (k, c) float32 in ``frags.hit_index`` order."""
-    f = faces[frags.hit_face]
-    b = frags.hit_bary
+def interpolate(attr: np.ndarray, faces: np.ndarray, frags: Fragments, subset: np.ndarray | None = None) -> np.ndarray:
+    """Per-vertex ``attr`` (n, c) at every hit sample, compact: (k, c) float32 in ``frags.hit_index`` order
+    (only the hits selected by the bool ``subset`` (k,) when given)."""
+    face, b = frags.hit_face, frags.hit_bary
+    if subset is not None:
+        face, b = face[subset], b[subset]
+    f = faces[face]
     a = np.asarray(attr, np.float32)
     return a[f[:, 0]] * b[:, :1] + a[f[:, 1]] * b[:, 1:2] + a[f[:, 2]] * b[:, 2:]
+
+
+def camera_positions(frags: Fragments, camera: Camera) -> np.ndarray:
+    """[m], (k, 3) float32 camera-space position of every hit sample, from its depth and pixel ray."""
+    H, W = frags.face.shape
+    row, col = np.divmod(frags.hit_index, W)
+    ndc_x = (col + 0.5) * (2.0 / W) - 1.0
+    ndc_y = 1.0 - (row + 0.5) * (2.0 / H)
+    d = frags.depth.reshape(-1)[frags.hit_index].astype(np.float64)
+    proj = camera.projection_matrix()
+    scale = d if camera.projection == "perspective" else 1.0
+    return np.stack([ndc_x * scale / proj[0, 0], ndc_y * scale / proj[1, 1], -d], 1).astype(np.float32)
 
 
 def scatter(values: np.ndarray, frags: Fragments, fill=0.0) -> np.ndarray:
