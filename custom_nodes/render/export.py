@@ -64,6 +64,36 @@ def _unit_normals(n: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def vertex_tangents(vertices: np.ndarray, faces: np.ndarray, normals: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """(n, 4) float32 glTF tangents: unit xyz along +u, orthogonal to the normal, w = ±1 handedness.
+
+    Accumulated per vertex from each face's UV gradient (Lengyel); vertices without a usable UV
+    gradient get any unit vector orthogonal to their normal, so every tangent is valid.
+    """
+    v, t = np.asarray(vertices, np.float64), np.asarray(uv, np.float64)
+    f = np.asarray(faces)
+    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
+    d1, d2 = t[f[:, 1]] - t[f[:, 0]], t[f[:, 2]] - t[f[:, 0]]
+    det = d1[:, 0] * d2[:, 1] - d2[:, 0] * d1[:, 1]
+    r = np.where(np.abs(det) > 1e-12, 1.0 / np.where(np.abs(det) > 1e-12, det, 1.0), 0.0)[:, None]
+    tan = (e1 * d2[:, 1:] - e2 * d1[:, 1:]) * r
+    bit = (e2 * d1[:, :1] - e1 * d2[:, :1]) * r
+    T, B = np.zeros_like(v), np.zeros_like(v)
+    for k in range(3):
+        np.add.at(T, f[:, k], tan)
+        np.add.at(B, f[:, k], bit)
+    n = _unit_normals(normals).astype(np.float64)
+    T -= n * np.einsum("ij,ij->i", n, T)[:, None]
+    length = np.linalg.norm(T, axis=1)
+    bad = length < 1e-9
+    if bad.any():  # any unit vector orthogonal to n
+        alt = np.cross(n[bad], np.where(np.abs(n[bad, :1]) < 0.9, [[1.0, 0, 0]], [[0, 1.0, 0]]))
+        T[bad], length[bad] = alt, np.linalg.norm(alt, axis=1)
+    T /= length[:, None]
+    w = np.where(np.einsum("ij,ij->i", np.cross(n, T), B) < 0, -1.0, 1.0)
+    return np.c_[T, w].astype(np.float32)
+
+
 def _png(image: np.ndarray) -> bytes:
     from PIL import Image
 
@@ -151,6 +181,10 @@ class _Builder:
         if part.uv is not None:
             uv = np.asarray(part.uv, np.float32) * [1.0, -1.0] + [0.0, 1.0]  # glTF: v runs down the image
             attrs.TEXCOORD_0 = self.accessor(np.ascontiguousarray(uv, np.float32), "VEC2", FLOAT, ARRAY_BUFFER)
+            if part.fabric is not None and part.fabric.normal_map is not None:
+                # from the v-up tile UVs: glTF's bitangent cross(N, T)·w points up the image (green up)
+                tangents = vertex_tangents(verts, part.faces, part.normals, part.uv)
+                attrs.TANGENT = self.accessor(tangents, "VEC4", FLOAT, ARRAY_BUFFER)
         idx = np.ascontiguousarray(np.asarray(part.faces).reshape(-1), np.uint32)
         prim = g.Primitive(attributes=attrs, indices=self.accessor(idx, "SCALAR", UINT, ELEMENT_ARRAY_BUFFER),
                            material=self.material(part))
@@ -221,9 +255,11 @@ def save_obj(parts: list[ExportMesh], path: str | Path) -> list[Path]:
                 f"Pr {rough:.3f}", "Pm 0", "illum 2"]
         if p.fabric is not None and p.uv is not None:
             for key, png in fabric_textures(p.fabric).items():
+                if key == "metallic_roughness":  # OBJ readers want roughness as a grey map
+                    key, png = "roughness", _png(p.fabric.roughness_map)
                 tex = path.with_name(f"{path.stem}_{mat}_{key}.png")
                 written.append(atomic_write_bytes(tex, png))
-                tag = {"base_color": "map_Kd", "normal": "norm", "metallic_roughness": "map_Pr"}[key]
+                tag = {"base_color": "map_Kd", "normal": "norm", "roughness": "map_Pr"}[key]
                 mtl.append(f"{tag} {tex.name}")
         mtl.append("")
     written.append(atomic_write_bytes(path.with_suffix(".mtl"), "\n".join(mtl).encode()))

@@ -99,9 +99,11 @@ def render_pass(scene: RenderScene, camera: Camera, ss: int = 2, on_progress=Non
     p = camera_positions(frags, camera)
     n = interpolate(scene.normals @ rot, scene.faces, frags)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-8)
-    fn = (face_normals(scene) @ rot)[frags.hit_face]
-    sharp = np.abs(np.einsum("kc,kc->k", n, fn)) < np.cos(np.radians(45.0))
-    n[sharp] = fn[sharp]  # hard edges (box corners): the face normal where smoothing bends > 45°
+    fn_world = face_normals(scene)
+    # hard edges (box corners, limb caps): faces whose vertex normals bend > 30° from the face are flat
+    bend = np.einsum("mkc,mc->mk", scene.normals[scene.faces], fn_world).min(1) if scene.n_faces else np.ones(0)
+    flat = (bend < np.cos(np.radians(30.0)))[frags.hit_face]
+    n[flat] = (fn_world @ rot)[frags.hit_face[flat]]
     ray = p if camera.projection == "perspective" else np.array([[0.0, 0.0, -1.0]], np.float32)
     away = np.einsum("kc,kc->k", n, np.broadcast_to(ray, n.shape)) > 0  # seen from behind: flip
     n[away] *= -1

@@ -71,6 +71,7 @@ def write_mp4(frames: np.ndarray, path: str | Path, fps: int = 24) -> Path:
         for f in data:
             writer.send(np.ascontiguousarray(f))
         writer.close()
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a finished video is as readable as any output
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

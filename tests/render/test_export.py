@@ -12,8 +12,8 @@ import trimesh
 from custom_nodes.core import examples as ex
 from custom_nodes.core.errors import InvalidInputError
 from custom_nodes.render import api
-from custom_nodes.render.export import ExportMesh, glb_bytes, parts_from_drape
-from custom_nodes.render.scenes import cylinder_skirt, tile_coordinates
+from custom_nodes.render.export import ExportMesh, glb_bytes, parts_from_drape, vertex_tangents
+from custom_nodes.render.scenes import cylinder_skirt, plane, tile_coordinates
 
 
 @pytest.fixture()
@@ -25,6 +25,20 @@ def test_glb_passes_the_khronos_validator(tmp_path, printed_drape, gltf_validato
     path = api.export_drape(printed_drape, tmp_path / "drape.glb")[0]
     report = gltf_validator(path)
     assert report["numErrors"] == 0, report["messages"]
+    assert report["numWarnings"] == 0, report["messages"]  # tangents are written, not left to viewers
+
+
+def test_tangents_are_unit_orthogonal_and_signed():
+    skirt = cylinder_skirt(segments=12, rows=3)
+    uv = skirt.uvs.copy()
+    uv[skirt.faces[0]] = uv[skirt.faces[0, 0]]  # one face with a collapsed UV triangle
+    t = vertex_tangents(skirt.vertices, skirt.faces, skirt.vertex_normals, uv)
+    assert np.allclose(np.linalg.norm(t[:, :3], axis=1), 1, atol=1e-5)
+    assert np.abs(np.einsum("ij,ij->i", t[:, :3], skirt.vertex_normals)).max() < 1e-4
+    assert set(np.unique(t[:, 3])) <= {-1.0, 1.0}
+    flat = plane(1.0, 1.0, divisions=2)  # u runs along +x on a plane facing +z
+    tp = vertex_tangents(flat.vertices, flat.faces, flat.vertex_normals, flat.uvs)
+    assert np.allclose(tp, [1, 0, 0, 1], atol=1e-6)
 
 
 def test_plain_fabric_and_skirt_glbs_validate(tmp_path, gltf_validator, printed_fabric):
@@ -63,7 +77,7 @@ def test_obj_with_mtl_and_textures(tmp_path, printed_drape):
     names = sorted(p.name for p in files)
     assert "drape.obj" in names and "drape.mtl" in names and any(n.endswith("base_color.png") for n in names)
     mtl = (tmp_path / "drape.mtl").read_text()
-    assert "map_Kd drape_mat1_fabric_base_color.png" in mtl and "norm " in mtl
+    assert "map_Kd drape_mat1_fabric_base_color.png" in mtl and "norm " in mtl and "map_Pr " in mtl
     loaded = trimesh.load(str(tmp_path / "drape.obj"), process=False, force="mesh")
     assert len(loaded.faces) == 12 + 4
     assert np.allclose(loaded.bounds, [[-0.2, 0.0, -0.15], [0.2, 1.7, 0.15]], atol=1e-5)
