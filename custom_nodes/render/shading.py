@@ -2,7 +2,7 @@
 
 Three lights fixed to the camera (so a turntable shows the subject turning under studio lights):
 a warm key from the upper left, a cool fill from the right and a rim (Fresnel) light that outlines
-the silhouette; a sky/floor hemisphere ambient darkened by screen-space ambient occlusion (depth
+the silhouette; the key casts soft shadows (a PCF-filtered shadow map from the same rasteriser); a sky/floor hemisphere ambient darkened by screen-space ambient occlusion (depth
 against its blur); Blinn-Phong sheen from the fabric roughness; a soft contact shadow on a grey
 studio-sweep gradient. Colours are lit in linear light, tone-mapped (ACES fit) and encoded to sRGB.
 The fabric's normal map is not used for shading yet (only in the GLB export).
@@ -17,7 +17,7 @@ from scipy.ndimage import gaussian_filter
 
 from ..core.camera import Camera
 from .maps import RenderPass, albedo_compact, render_pass
-from .raster import box_down, scatter
+from .raster import box_down, rasterize, scatter
 from .scenes import BODY, GARMENT, RenderScene
 from .texture import linear_to_srgb, srgb_to_linear
 
@@ -56,6 +56,44 @@ def ambient_occlusion(rp: RenderPass, radius: float = 0.08, strength: float = 0.
     return (1.0 - strength * occl).astype(np.float32)
 
 
+def key_shadow(rp: RenderPass, light: Light, resolution: int = 512, bias: float = 0.012,
+               taps: int = 2) -> np.ndarray:
+    """(k,) float32 in [0, 1]: how much of ``light`` reaches each hit sample (1 = fully lit).
+
+    A shadow map: the scene is rasterised once more from the light (orthographic, ``resolution``²);
+    a sample is shadowed when it lies more than ``bias`` [m] behind what the light sees. Averaging a
+    (2·taps + 1)² neighbourhood of the map (PCF) softens the edge like an area light; the bias grows
+    with the surface's tilt to the light so lit surfaces do not shadow themselves.
+    """
+    scene, k = rp.scene, len(rp.frags.hit_index)
+    if k == 0 or scene.n_faces == 0:
+        return np.ones(k, np.float32)
+    view = rp.camera.view_matrix()
+    to_light = np.asarray(light.direction, np.float64) @ view[:3, :3]  # camera → world direction
+    to_light /= np.linalg.norm(to_light)
+    lo, hi = scene.bounds().astype(np.float64)
+    center, radius = (lo + hi) / 2, max(float(np.linalg.norm(hi - lo)) / 2, 1e-3)
+    up = np.array([0, 1.0, 0]) if abs(to_light[1]) < 0.95 else np.array([0, 0, 1.0])
+    cam = Camera(eye=center + to_light * (radius + 1.0), target=center, up=up, projection="orthographic",
+                 ortho_height=2.1 * radius, width=resolution, height=resolution, near=0.01, far=2 * radius + 2.0)
+    depth = rasterize(scene.vertices, scene.faces, cam, 1).depth
+    world = (rp.position.astype(np.float64) - view[:3, 3]) @ view[:3, :3]
+    px, d = cam.project(world)
+    col = np.clip(px[:, 0].astype(np.int64), 0, resolution - 1)
+    row = np.clip(px[:, 1].astype(np.int64), 0, resolution - 1)
+    # slope-scaled bias: a surface tilted away from the light changes depth across the PCF footprint
+    L_cam = np.asarray(light.direction, np.float64) / np.linalg.norm(light.direction)
+    cos = np.clip(np.abs(rp.normal @ L_cam), 0.2, 1.0)
+    texel = 2.1 * radius / resolution
+    bias = bias + texel * (taps + 1) * np.sqrt(1 - cos ** 2) / cos
+    lit = np.zeros(k, np.float32)
+    for dy in range(-taps, taps + 1):
+        for dx in range(-taps, taps + 1):
+            occluder = depth[np.clip(row + dy, 0, resolution - 1), np.clip(col + dx, 0, resolution - 1)]
+            lit += d <= occluder + bias
+    return lit / (2 * taps + 1) ** 2
+
+
 def _roughness(rp: RenderPass, obj: np.ndarray) -> np.ndarray:
     fab = rp.scene.fabric
     fabric_r = 0.8 if fab is None else (float(fab.roughness_map.mean()) if fab.roughness_map is not None
@@ -77,6 +115,7 @@ def shade(rp: RenderPass) -> np.ndarray:
     ao = ambient_occlusion(rp)[:, None]
     up = (n @ rp.camera.view_matrix()[:3, :3].astype(np.float32))[:, 1:2]  # world-space n.y
     color = base * (GROUND + (SKY - GROUND) * (0.5 + 0.5 * up)) * ao
+    shadow = key_shadow(rp, KEY)[:, None]
     for light in (KEY, FILL):
         L = np.asarray(light.direction, np.float32)
         L /= np.linalg.norm(L)
@@ -84,7 +123,8 @@ def shade(rp: RenderPass) -> np.ndarray:
         h = L + v
         h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-8)
         spec = ks * np.clip(np.einsum("kc,kc->k", n, h), 0, 1)[:, None] ** shininess * (shininess + 8) / 8
-        color += np.asarray(light.color, np.float32) * ndl * (base + spec) * (0.35 + 0.65 * ao)
+        visible = shadow if light is KEY else 1.0
+        color += np.asarray(light.color, np.float32) * ndl * (base + spec) * (0.35 + 0.65 * ao) * visible
     fresnel = (1.0 - np.clip(np.einsum("kc,kc->k", n, v), 0, 1)) ** 3
     color += RIM_STRENGTH * fresnel[:, None] * (0.5 + 0.5 * np.clip(up, -1, 1)) * (0.4 + base)
     return color

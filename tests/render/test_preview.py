@@ -9,7 +9,7 @@ from custom_nodes.core.camera import Camera
 from custom_nodes.render import api
 from custom_nodes.render.cameras import flat_lay_camera, frame
 from custom_nodes.render.maps import control_maps
-from custom_nodes.render.scenes import build_scene, scene_from_drape, uv_sphere
+from custom_nodes.render.scenes import build_scene, plane, scene_from_drape, uv_sphere
 from custom_nodes.render.shading import render_preview
 from custom_nodes.render.turntable import turntable_frames, write_mp4
 
@@ -78,3 +78,21 @@ def test_drape_turntable_writes_the_mp4(tmp_path):
     frames = api.drape_turntable(ex.tube_drape(), tmp_path / "sub" / "t.mp4", views=2, width=32, height=32, ss=1)
     assert frames.shape == (2, 32, 32, 3) and (tmp_path / "sub" / "t.mp4").stat().st_size > 0
     assert scene_from_drape(ex.tube_drape()).n_faces == 16
+
+
+def test_key_light_casts_a_shadow_down_and_right_of_an_occluder():
+    from custom_nodes.core.mesh import TriangleMesh
+    from custom_nodes.render.maps import render_pass
+    from custom_nodes.render.shading import KEY, key_shadow
+
+    wall = plane(2.0, 2.0, center=(0, 1.0, 0.0), divisions=8)
+    card = plane(0.3, 0.3, center=(0, 1.0, 0.4))
+    scene = build_scene(TriangleMesh.concatenate([wall, card]), None)
+    cam = Camera.orbit(0, 0, 3.0, width=96, height=96, target=(0, 1.0, 0))
+    rp = render_pass(scene, cam, ss=1)
+    lit = key_shadow(rp, KEY)
+    dark = lit < 0.5
+    assert 0.02 < dark.mean() < 0.3
+    row, col = np.divmod(rp.frags.hit_index[dark], 96)
+    assert col.mean() > 48 and row.mean() > 48  # key from the upper left → shadow to the lower right
+    assert (lit[rp.position[:, 2] > -2.7] == 1).all()  # the card itself is lit
