@@ -112,10 +112,12 @@ def _setup(vertices, faces, camera, ss, W, H, cull_back):
     idx = np.nonzero(keep)[0]
     if len(idx) == 0:
         return None
-    return _edge_setup(p[idx], wf[idx], area[idx], lo[idx], hi[idx] - lo[idx] + 1, idx)
+    # perspective-correct weights 1/w; an orthographic projection interpolates linearly on screen
+    weight = 1.0 / wf[idx] if camera.projection == "perspective" else np.ones_like(wf[idx])
+    return _edge_setup(p[idx], wf[idx], weight, area[idx], lo[idx], hi[idx] - lo[idx] + 1, idx)
 
 
-def _edge_setup(p, w, area, lo, size, idx):
+def _edge_setup(p, w, weight, area, lo, size, idx):
     """Affine edge functions per triangle: l_k(sample) = base_k + dx_k·ox + dy_k·oy at offset (ox, oy)
     from the first sample centre of the bounding box, already divided by the signed area."""
     cx, cy = lo[:, 0] + 0.5, lo[:, 1] + 0.5
@@ -126,7 +128,7 @@ def _edge_setup(p, w, area, lo, size, idx):
         dx.append((a[:, 1] - b[:, 1]) / area)
         dy.append((b[:, 0] - a[:, 0]) / area)
     return {"id": idx.astype(np.int32), "base": np.stack(base, 1), "dx": np.stack(dx, 1),
-            "dy": np.stack(dy, 1), "invw": 1.0 / w, "lo": lo, "size": size}
+            "dy": np.stack(dy, 1), "weight": weight, "w": w, "lo": lo, "size": size}
 
 
 def _scan_all(tri, W, on_progress):
@@ -163,13 +165,15 @@ def _scan(tri, sel, sx, sy, W):
     if len(rows) == 0:
         return None
     l0, l1 = l0[rows, cols], l1[rows, cols]
-    invw = tri["invw"][sel][rows]
-    q0, q1, q2 = l0 * invw[:, 0], l1 * invw[:, 1], (1.0 - l0 - l1) * invw[:, 2]
+    t = sel[rows]
+    weight, w = tri["weight"][t], tri["w"][t]
+    q0, q1, q2 = l0 * weight[:, 0], l1 * weight[:, 1], (1.0 - l0 - l1) * weight[:, 2]
     s = q0 + q1 + q2
-    lo = tri["lo"][sel][rows]
+    b0, b1 = q0 / s, q1 / s
+    depth = b0 * w[:, 0] + b1 * w[:, 1] + (1.0 - b0 - b1) * w[:, 2]  # = 1/s for perspective
+    lo = tri["lo"][t]
     pix = (lo[:, 1] + oy[cols]) * W + lo[:, 0] + ox[cols]
-    face = tri["id"][sel][rows]
-    return (pix, (1.0 / s).astype(np.float32), face, (q0 / s).astype(np.float32), (q1 / s).astype(np.float32))
+    return (pix, depth.astype(np.float32), tri["id"][t], b0.astype(np.float32), b1.astype(np.float32))
 
 
 def _resolve(frags, depth, face_buf, bary):

@@ -5,7 +5,7 @@ a warm key from the upper left, a cool fill from the right and a rim (Fresnel) l
 the silhouette; the key casts soft shadows (a PCF-filtered shadow map from the same rasteriser); a sky/floor hemisphere ambient darkened by screen-space ambient occlusion (depth
 against its blur); Blinn-Phong sheen from the fabric roughness; a soft contact shadow on a grey
 studio-sweep gradient. Colours are lit in linear light, tone-mapped (ACES fit) and encoded to sRGB.
-The fabric's normal map is not used for shading yet (only in the GLB export).
+The fabric's normal map (tangent space, OpenGL green-up) bumps the garment's shading normals.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from scipy.ndimage import gaussian_filter
 
 from ..core.camera import Camera
 from .maps import RenderPass, albedo_compact, render_pass
-from .raster import box_down, rasterize, scatter
+from .raster import box_down, interpolate, rasterize, scatter
 from .scenes import BODY, GARMENT, RenderScene
-from .texture import linear_to_srgb, srgb_to_linear
+from .texture import face_tangents, linear_to_srgb, sample_tile, srgb_to_linear
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,33 @@ def _roughness(rp: RenderPass, obj: np.ndarray) -> np.ndarray:
     return np.where(obj == GARMENT, fabric_r, SKIN_ROUGHNESS).astype(np.float32)
 
 
+def bumped_normals(rp: RenderPass, strength: float = 1.0) -> np.ndarray:
+    """(k, 3) camera-space shading normals with the fabric's tangent-space normal map applied on the
+    garment (OpenGL green-up: +G follows the tile's +v, i.e. up the print)."""
+    n = rp.normal.copy()
+    fab, scene = rp.scene.fabric, rp.scene
+    g = scene.face_object[rp.frags.hit_face] == GARMENT
+    if fab is None or fab.normal_map is None or not fab.normal_map.size or not g.any():
+        return n
+    tan, bit = face_tangents(scene.vertices, scene.faces, scene.tile_uv)
+    rot = rp.camera.view_matrix()[:3, :3].T
+    faces = rp.frags.hit_face[g]
+    t, b, ng = tan[faces] @ rot, bit[faces] @ rot, n[g].astype(np.float64)
+    t -= ng * np.einsum("kc,kc->k", ng, t)[:, None]
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+    b = np.cross(ng, t) * np.sign(np.einsum("kc,kc->k", np.cross(ng, t), b))[:, None]
+    m = sample_tile(fab.normal_map, interpolate(scene.tile_uv, scene.faces, rp.frags, subset=g)) * 2 - 1
+    m[:, :2] *= strength
+    out = m[:, :1] * t + m[:, 1:2] * b + m[:, 2:] * ng
+    length = np.linalg.norm(out, axis=1, keepdims=True)
+    ok = (length[:, 0] > 1e-6) & (np.abs(t).sum(1) > 0)
+    n[np.flatnonzero(g)[ok]] = (out[ok] / length[ok]).astype(np.float32)
+    return n
+
+
 def shade(rp: RenderPass) -> np.ndarray:
     """Linear RGB (k, 3) of every hit sample under the studio lights."""
-    n = rp.normal
+    n = bumped_normals(rp)
     v = -rp.position / np.maximum(np.linalg.norm(rp.position, axis=1, keepdims=True), 1e-8)
     if rp.camera.projection == "orthographic":
         v = np.broadcast_to(np.array([0, 0, 1.0], np.float32), n.shape)

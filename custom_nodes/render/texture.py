@@ -57,3 +57,17 @@ def panel_palette(n: int) -> np.ndarray:
     k = (np.array([5.0, 3.0, 1.0])[None, :] + hue[:, None] * 6.0) % 6.0
     rgb = 1.0 - 0.85 * np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
     return rgb.astype(np.float32)
+
+
+def face_tangents(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-face tangent (+u) and bitangent (+v) directions [world], (m, 3) each, from the UV gradient.
+
+    Faces whose UVs are degenerate get zero vectors (callers fall back to the plain normal).
+    """
+    v, t = np.asarray(vertices, np.float64), np.asarray(uv, np.float64)
+    e1, e2 = v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]]
+    d1, d2 = t[faces[:, 1]] - t[faces[:, 0]], t[faces[:, 2]] - t[faces[:, 0]]
+    det = d1[:, 0] * d2[:, 1] - d2[:, 0] * d1[:, 1]
+    ok = np.abs(det) > 1e-12
+    r = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)[:, None]
+    return (e1 * d2[:, 1:] - e2 * d1[:, 1:]) * r, (e2 * d1[:, :1] - e1 * d2[:, :1]) * r

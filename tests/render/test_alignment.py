@@ -13,18 +13,15 @@ from custom_nodes.render.pose import COLORS
 from custom_nodes.render.raster import rasterize
 from custom_nodes.render.scenes import build_scene, plane, uv_sphere
 
-
-def _tilted_plane() -> TriangleMesh:
-    m = plane(0.8, 0.6, divisions=4)
-    c, s = np.cos(0.6), np.sin(0.6)
-    rot = np.array([[c, 0, s, 0.1], [0, 1, 0, 0.9], [-s, 0, c, 0.0], [0, 0, 0, 1]])
-    return m.transformed(rot)
+_TILT = np.array([[np.cos(0.6), 0, np.sin(0.6), 0.1], [0, 1, 0, 0.9], [-np.sin(0.6), 0, np.cos(0.6), 0.0],
+                  [0, 0, 0, 1]])
 
 
-@pytest.mark.parametrize("ss", [1, 2])
-def test_depth_map_holds_the_view_depth_of_known_points(ss):
-    mesh = _tilted_plane()
-    cam = Camera.orbit(20, 10, 2.5, width=160, height=120)
+@pytest.mark.parametrize(("ss", "projection"), [(1, "perspective"), (2, "perspective"), (1, "orthographic")])
+def test_depth_map_holds_the_view_depth_of_known_points(ss, projection):
+    mesh = plane(0.8, 0.6, divisions=1).transformed(_TILT)  # big triangles: interpolation must be exact
+    distance = 2.5 if projection == "perspective" else 1.0  # close: depth varies ±25 % over the plane
+    cam = Camera.orbit(20, 10, distance, width=160, height=120, projection=projection, ortho_height=1.2)
     maps = control_maps(build_scene(None, mesh), cam, ss=ss)
     rng = np.random.default_rng(1)
     w = rng.uniform(0.1, 0.9, (40, 3))

@@ -96,3 +96,25 @@ def test_key_light_casts_a_shadow_down_and_right_of_an_occluder():
     row, col = np.divmod(rp.frags.hit_index[dark], 96)
     assert col.mean() > 48 and row.mean() > 48  # key from the upper left → shadow to the lower right
     assert (lit[rp.position[:, 2] > -2.7] == 1).all()  # the card itself is lit
+
+
+def test_fabric_normal_map_bumps_the_preview():
+    from dataclasses import replace
+
+    from custom_nodes.render.maps import render_pass
+    from custom_nodes.render.shading import bumped_normals
+
+    ridges = np.full((8, 8, 3), [0.5, 0.5, 1.0], np.float32)
+    ridges[:, :4, 0], ridges[:, 4:, 0] = 0.15, 0.85  # normals tilt −u then +u: vertical ridges
+    cam = Camera(eye=[0, 0, 2.0], target=[0, 0, 0], projection="orthographic", ortho_height=1.0, width=64, height=64)
+    flat_fabric = replace(ex.jersey(), albedo=None, tile_size=np.array([0.25, 0.25], np.float32))
+    ridged = replace(flat_fabric, normal_map=ridges)
+    flat_img = render_preview(build_scene(None, plane(1.0, 1.0), fabric=flat_fabric), cam, ss=1)
+    bump_img = render_preview(build_scene(None, plane(1.0, 1.0), fabric=ridged), cam, ss=1)
+    assert flat_img[20:44, 20:44].std(axis=1).mean() < 0.01
+    assert bump_img[20:44, 20:44].mean(0).std() > 0.03  # columns alternate light / dark
+    rp = render_pass(build_scene(None, plane(1.0, 1.0), fabric=ridged), cam, ss=1)
+    n = bumped_normals(rp)
+    assert np.allclose(np.linalg.norm(n, axis=1), 1, atol=1e-5)
+    col = rp.frags.hit_index % 64
+    assert n[col == 4, 0].mean() < -0.3 and n[col == 12, 0].mean() > 0.3  # first half-tile tilts −x
