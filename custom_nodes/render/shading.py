@@ -50,9 +50,12 @@ def ambient_occlusion(rp: RenderPass, radius: float = 0.08, strength: float = 0.
         return np.ones(0, np.float32)
     far = float(d[rp.frags.hit].max()) + 0.5
     filled = np.where(rp.frags.hit, d, far).astype(np.float32)
-    sigma = 0.012 * max(d.shape)
-    blurred = gaussian_filter(filled, sigma, mode="nearest")
-    occl = np.clip((filled - blurred) / radius, 0.0, 1.0).reshape(-1)[rp.frags.hit_index]
+    ss = rp.frags.ss
+    coarse = box_down(filled, ss)  # blur at pixel resolution: ss² less work, same look
+    blurred = gaussian_filter(coarse, 0.012 * max(coarse.shape), mode="nearest")
+    row, col = np.divmod(rp.frags.hit_index, d.shape[1])
+    own = filled.reshape(-1)[rp.frags.hit_index]
+    occl = np.clip((own - blurred[row // ss, col // ss]) / radius, 0.0, 1.0)
     return (1.0 - strength * occl).astype(np.float32)
 
 
@@ -77,20 +80,27 @@ def key_shadow(rp: RenderPass, light: Light, resolution: int = 512, bias: float 
     cam = Camera(eye=center + to_light * (radius + 1.0), target=center, up=up, projection="orthographic",
                  ortho_height=2.1 * radius, width=resolution, height=resolution, near=0.01, far=2 * radius + 2.0)
     depth = rasterize(scene.vertices, scene.faces, cam, 1).depth
-    world = (rp.position.astype(np.float64) - view[:3, 3]) @ view[:3, :3]
-    px, d = cam.project(world)
-    col = np.clip(px[:, 0].astype(np.int64), 0, resolution - 1)
-    row = np.clip(px[:, 1].astype(np.int64), 0, resolution - 1)
+    # sample → world → light camera in one affine map (the light camera is orthographic)
+    to_world = np.eye(4)
+    to_world[:3, :3], to_world[:3, 3] = view[:3, :3].T, -view[:3, :3].T @ view[:3, 3]
+    m = cam.view_matrix() @ to_world
+    p = rp.position @ m[:3, :3].T.astype(np.float32) + m[:3, 3].astype(np.float32)
+    d = -p[:, 2]
+    half = cam.ortho_height / 2
+    col = np.clip(((p[:, 0] / half + 1) * 0.5 * resolution).astype(np.int64), 0, resolution - 1)
+    row = np.clip(((1 - p[:, 1] / half) * 0.5 * resolution).astype(np.int64), 0, resolution - 1)
     # slope-scaled bias: a surface tilted away from the light changes depth across the PCF footprint
-    L_cam = np.asarray(light.direction, np.float64) / np.linalg.norm(light.direction)
+    L_cam = (np.asarray(light.direction, np.float64) / np.linalg.norm(light.direction)).astype(np.float32)
     cos = np.clip(np.abs(rp.normal @ L_cam), 0.2, 1.0)
     texel = 2.1 * radius / resolution
-    bias = bias + texel * (taps + 1) * np.sqrt(1 - cos ** 2) / cos
+    limit = d - (bias + texel * (taps + 1) * np.sqrt(1 - cos ** 2) / cos)
+    padded = np.pad(depth, taps, constant_values=np.inf).reshape(-1)
+    stride = resolution + 2 * taps
+    base = (row + taps) * stride + col + taps
     lit = np.zeros(k, np.float32)
     for dy in range(-taps, taps + 1):
         for dx in range(-taps, taps + 1):
-            occluder = depth[np.clip(row + dy, 0, resolution - 1), np.clip(col + dx, 0, resolution - 1)]
-            lit += d <= occluder + bias
+            lit += padded[base + dy * stride + dx] >= limit
     return lit / (2 * taps + 1) ** 2
 
 
