@@ -18,6 +18,7 @@ from ..core.serial import atomic_write_bytes
 from . import api
 from .cameras import PRESETS
 from .maps import depth_to_uint16
+from .turntable import write_webp
 
 CATEGORY = "Atelier/Render"
 DRAPE = ("ATELIER_DRAPE", {"tooltip": "The draped garment on its avatar (from Drape)."})
@@ -131,7 +132,8 @@ class AtelierRenderPreview:
 
 
 class AtelierTurntable:
-    DESCRIPTION = "Preview views all around the dressed avatar: an IMAGE batch and an MP4 in the output folder."
+    DESCRIPTION = "Preview views all around the dressed avatar: an IMAGE batch, an MP4 in the output folder " \
+                  "and an animated WebP the canvas plays."
     CATEGORY = CATEGORY
     FUNCTION = "render"
     OUTPUT_NODE = True
@@ -163,7 +165,10 @@ class AtelierTurntable:
                                      preset=preset, pitch=float(pitch), width=int(width), height=int(height),
                                      ss=int(supersample))
         rel = f"{sub}/{name}" if sub else name
-        return {"ui": {"text": [rel]}, "result": (numpy_to_image(frames), rel)}
+        webp, webp_name, webp_sub = next_output_path(filename_prefix, "webp")
+        write_webp(frames, webp, int(fps))  # the canvas plays animated WebP (as core SaveAnimatedWEBP)
+        preview = {"filename": webp_name, "subfolder": webp_sub, "type": "output"}
+        return {"ui": {"images": [preview], "animated": (True,)}, "result": (numpy_to_image(frames), rel)}
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:

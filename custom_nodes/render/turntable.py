@@ -77,3 +77,20 @@ def write_mp4(frames: np.ndarray, path: str | Path, fps: int = 24) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_webp(frames: np.ndarray, path: str | Path, fps: int = 24, quality: int = 80) -> Path:
+    """Animated WebP of (n, H, W, 3) float 0..1 frames (what ComfyUI's canvas previews), written atomically."""
+    import io
+
+    from PIL import Image
+
+    from ..core.serial import atomic_write_bytes
+
+    if frames.ndim != 4 or frames.shape[0] == 0:
+        raise InvalidInputError(f"expected (n, H, W, 3) frames, got {frames.shape}", field="frames")
+    images = [Image.fromarray(np.round(np.clip(f[..., :3], 0, 1) * 255).astype(np.uint8)) for f in frames]
+    buf = io.BytesIO()
+    images[0].save(buf, format="WEBP", save_all=True, append_images=images[1:], duration=int(1000 / fps),
+                   loop=0, quality=quality)
+    return atomic_write_bytes(path, buf.getvalue())

@@ -45,3 +45,17 @@ def test_export_nodes_write_files_and_show_them_in_3d(tmp_path):
     assert glb["ui"]["3d"] == [{"filename": "look_00001_.glb", "subfolder": "atelier", "type": "output"}]
     assert (tmp_path / "atelier" / "look_00001_.glb").read_bytes()[:4] == b"glTF"
     assert (tmp_path / "atelier" / "look_00001_.mtl").exists()
+
+
+def test_turntable_node_writes_mp4_and_an_animated_preview(tmp_path):
+    from custom_nodes.render.nodes import AtelierTurntable
+
+    kwargs = AtelierTurntable.contract_inputs(tmp_path)
+    with using_directories(output=tmp_path):
+        out = AtelierTurntable().render(**kwargs)
+    frames, mp4 = out["result"]
+    assert image_to_numpy(frames).shape == (3, 48, 32, 3)
+    assert (tmp_path / mp4).stat().st_size > 0 and mp4.endswith(".mp4")
+    shown = out["ui"]["images"][0]
+    webp = Image.open(tmp_path / shown["subfolder"] / shown["filename"])
+    assert webp.format == "WEBP" and webp.n_frames == 3 and out["ui"]["animated"] == (True,)
