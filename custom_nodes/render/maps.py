@@ -42,6 +42,9 @@ from .texture import fabric_albedo, panel_palette
 
 DEPTH_FLOOR = 0.15
 NORMAL_BACKGROUND = np.array([0.5, 0.5, 1.0], np.float32)
+#: [m] the garment wins the depth test against skin up to this far behind it (cloth lying on the body,
+#: solver contact tolerance), so the body never pokes through a fitted garment in the maps.
+GARMENT_DEPTH_BIAS = 0.004
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +94,7 @@ def render_pass(scene: RenderScene, camera: Camera, ss: int = 2, on_progress=Non
     """Rasterise ``scene`` once (bodies back-face culled, garments two-sided) and shade normals."""
     check_camera(scene, camera)
     frags = rasterize(scene.vertices, scene.faces, camera, ss, cull_back=scene.face_object == BODY,
+                      depth_bias=np.where(scene.face_object == GARMENT, GARMENT_DEPTH_BIAS, 0.0),
                       on_progress=on_progress)
     obj = np.zeros(frags.face.shape, np.int8)
     obj.reshape(-1)[frags.hit_index] = scene.face_object[frags.hit_face]

@@ -72,11 +72,14 @@ def check_resolution(camera: Camera, ss: int) -> None:
 
 
 def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: Camera, ss: int = 1,
-              cull_back: np.ndarray | None = None, on_progress=None) -> Fragments:
+              cull_back: np.ndarray | None = None, depth_bias: np.ndarray | None = None,
+              on_progress=None) -> Fragments:
     """Rasterise ``faces`` (m, 3) of ``vertices`` (n, 3) [m] as seen by ``camera``.
 
     ``cull_back`` (m,) bool marks faces to skip when they face away (closed bodies); garments are
-    two-sided. Returns :class:`Fragments` at ``ss``× the camera resolution.
+    two-sided. ``depth_bias`` (m,) [m] is subtracted from a face's depth in the depth test only
+    (a garment lying on or a little inside the skin still wins); stored depths are true depths.
+    Returns :class:`Fragments` at ``ss``× the camera resolution.
     """
     check_resolution(camera, ss)
     W, H = camera.width * ss, camera.height * ss
@@ -87,7 +90,7 @@ def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: Camera, ss: int =
     if tri is not None:
         frags = _scan_all(tri, W, on_progress)
         if frags is not None:
-            _resolve(frags, depth, face_buf, bary)
+            _resolve(frags, depth, face_buf, bary, depth_bias)
     return Fragments(depth.reshape(H, W), face_buf.reshape(H, W), bary.reshape(H, W, 3), ss)
 
 
@@ -176,12 +179,16 @@ def _scan(tri, sel, sx, sy, W):
     return (pix, depth.astype(np.float32), tri["id"][t], b0.astype(np.float32), b1.astype(np.float32))
 
 
-def _resolve(frags, depth, face_buf, bary):
-    """Depth test: the nearest fragment per sample writes its face and barycentrics."""
+def _resolve(frags, depth, face_buf, bary, depth_bias=None):
+    """Depth test: the nearest fragment per sample writes its face, barycentrics and true depth."""
     pix, z, face, b0, b1 = frags
+    if depth_bias is not None:
+        z = z - np.asarray(depth_bias, np.float32)[face]
     np.minimum.at(depth, pix, z)
     win = z <= depth[pix]
     pix, face, b0, b1 = pix[win], face[win], b0[win], b1[win]
+    if depth_bias is not None:
+        depth[pix] += np.asarray(depth_bias, np.float32)[face]
     face_buf[pix] = face
     bary[pix, 0] = b0
     bary[pix, 1] = b1

@@ -108,3 +108,17 @@ def test_empty_scene_gives_empty_maps():
         assert not getattr(maps, name).any(), name
     assert np.isinf(maps.depth_m).all() and (maps.panel_id == -1).all()
     assert np.allclose(maps.normal, [0.5, 0.5, 1.0])
+
+
+def test_cloth_touching_or_slightly_inside_the_skin_stays_on_top():
+    body = ex.box()  # front face at z = 0.1
+    for z in (0.1005, 0.1, 0.098):  # 0.5 mm out, touching, 2 mm inside (solver contact tolerance)
+        cloth = plane(0.2, 0.2, center=(0.0, 1.0, z))
+        cam = Camera.orbit(0, 0, 3.0, width=64, height=96)
+        maps = control_maps(build_scene(body, cloth), cam, ss=1)
+        x, y = cam.project(np.array([[0.0, 1.0, z]]))[0][0].astype(int)
+        assert maps.garment_mask[y, x] == 1, z
+        assert maps.depth_m[y, x] == pytest.approx(3.0 - z, abs=1e-4)  # the stored depth is unbiased
+    deep = plane(0.2, 0.2, center=(0.0, 1.0, 0.09))  # 1 cm inside: hidden, as it should be
+    maps = control_maps(build_scene(body, deep), Camera.orbit(0, 0, 3.0, width=64, height=96), ss=1)
+    assert maps.garment_mask.sum() == 0
