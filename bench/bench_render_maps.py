@@ -47,6 +47,21 @@ def best_of(fn, repeats=3):
     return min(times), float(np.median(times))
 
 
+def bench_backends(scene, cam):
+    """The rasterisation alone (1024², ss=2) on NumPy and, when a CUDA GPU is present, on torch/CUDA."""
+    from custom_nodes.render.raster import rasterize
+    from custom_nodes.render.raster_torch import torch_device
+
+    backends = ["numpy"] + (["cuda"] if torch_device("auto") is not None else [])
+    for backend in backends:
+        run = lambda b=backend: rasterize(scene.vertices, scene.faces, cam, 2, backend=b)  # noqa: E731
+        run()
+        best, med = best_of(run)
+        print(f"rasterise only 1024² ss=2 backend={backend}: best {best:.3f} s, median {med:.3f} s")
+    if len(backends) == 1:
+        print("no CUDA GPU here: the torch/CUDA backend is not timed")
+
+
 def main():
     from custom_nodes.render.maps import control_maps
 
@@ -59,6 +74,7 @@ def main():
         print(f"depth+normal+pose+masks 1024² ss={ss}: best {best:.3f} s, median {med:.3f} s (target ≤ 0.5 s)")
         best, med = best_of(lambda ss=ss: control_maps(scene, cam, ss))
         print(f"all control maps (+lineart, albedo, panels) 1024² ss={ss}: best {best:.3f} s, median {med:.3f} s")
+    bench_backends(scene, cam)
     t = time.perf_counter()
     frames = turntable_frames(scene, views=36, width=512, height=512, ss=2)
     dt = time.perf_counter() - t

@@ -73,13 +73,15 @@ def check_resolution(camera: Camera, ss: int) -> None:
 
 def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: Camera, ss: int = 1,
               cull_back: np.ndarray | None = None, depth_bias: np.ndarray | None = None,
-              on_progress=None) -> Fragments:
+              backend: str = "auto", on_progress=None) -> Fragments:
     """Rasterise ``faces`` (m, 3) of ``vertices`` (n, 3) [m] as seen by ``camera``.
 
     ``cull_back`` (m,) bool marks faces to skip when they face away (closed bodies); garments are
     two-sided. ``depth_bias`` (m,) [m] is subtracted from a face's depth in the depth test only
     (a garment lying on or a little inside the skin still wins); stored depths are true depths.
-    Returns :class:`Fragments` at ``ss``× the camera resolution.
+    ``backend``: ``numpy``, ``torch`` (PyTorch on its default device, CPU), ``cuda``, or ``auto``
+    (CUDA through PyTorch when a GPU is present, NumPy otherwise). Returns :class:`Fragments` at
+    ``ss``× the camera resolution.
     """
     check_resolution(camera, ss)
     W, H = camera.width * ss, camera.height * ss
@@ -87,11 +89,32 @@ def rasterize(vertices: np.ndarray, faces: np.ndarray, camera: Camera, ss: int =
     face_buf = np.full(W * H, -1, np.int32)
     bary = np.zeros((W * H, 3), np.float32)
     tri = _setup(np.asarray(vertices), np.asarray(faces), camera, ss, W, H, cull_back)
-    if tri is not None:
+    device = _device(backend)
+    if tri is not None and device is not None:
+        from .raster_torch import scan_and_resolve
+
+        depth, face_buf, bary = scan_and_resolve(tri, W, H, depth_bias, device, CHUNK, on_progress)
+    elif tri is not None:
         frags = _scan_all(tri, W, on_progress)
         if frags is not None:
             _resolve(frags, depth, face_buf, bary, depth_bias)
     return Fragments(depth.reshape(H, W), face_buf.reshape(H, W), bary.reshape(H, W, 3), ss)
+
+
+def _device(backend: str):
+    """None for NumPy, else the torch device to use."""
+    if backend not in ("auto", "numpy", "torch", "cuda"):
+        raise InvalidInputError(f"must be auto, numpy, torch or cuda, got {backend!r}", field="backend")
+    if backend == "numpy":
+        return None
+    from .raster_torch import torch_device
+
+    device = torch_device({"auto": "auto", "torch": "cpu", "cuda": "cuda"}[backend])
+    if device is None and backend != "auto":
+        from ..core.errors import DependencyMissingError
+
+        raise DependencyMissingError("torch", f"The '{backend}' rasteriser backend")
+    return device
 
 
 def _setup(vertices, faces, camera, ss, W, H, cull_back):
