@@ -107,9 +107,12 @@ def render_pass(scene: RenderScene, camera: Camera, ss: int = 2, on_progress=Non
     # hard edges (box corners, limb caps): faces whose vertex normals bend > 30° from the face are flat
     bend = np.einsum("mkc,mc->mk", scene.normals[scene.faces], fn_world).min(1) if scene.n_faces else np.ones(0)
     flat = (bend < np.cos(np.radians(30.0)))[frags.hit_face]
-    n[flat] = (fn_world @ rot)[frags.hit_face[flat]]
+    fn = (fn_world @ rot)[frags.hit_face]
+    n[flat] = fn[flat]
     ray = p if camera.projection == "perspective" else np.array([[0.0, 0.0, -1.0]], np.float32)
-    away = np.einsum("kc,kc->k", n, np.broadcast_to(ray, n.shape)) > 0  # seen from behind: flip
+    # a face seen from behind (inside of a skirt) shows its other side: decided per face, so smooth
+    # normals that graze past 90° at silhouettes are not flipped
+    away = np.einsum("kc,kc->k", fn, np.broadcast_to(ray, n.shape)) > 0
     n[away] *= -1
     return RenderPass(scene, camera, frags, obj, n, p)
 

@@ -86,3 +86,19 @@ def test_lineart_outlines_the_silhouette_and_not_flat_faces():
     assert (m.lineart[edge] > 0.2).mean() > 0.8
     assert m.lineart[m.subject_mask == 1].mean() < 0.1
     assert m.lineart.max() > 0.9  # the box's vertical crease, a full line
+
+
+def test_mannequin_top_panels_face_front_and_back():
+    from custom_nodes.render.scenes import mannequin, top_garment
+
+    body, kp = mannequin()
+    top, panel = top_garment(segments=48, rows=10)
+    scene = build_scene(body, top, garment_panel=panel, keypoints=kp)
+    front = control_maps(scene, Camera.orbit(0, 0, 3.0, width=48, height=96), ss=1)
+    back = control_maps(scene, Camera.orbit(180, 0, 3.0, width=48, height=96), ss=1)
+    # (a sliver of the other panel's inside shows through the hem opening, seen from below)
+    assert (front.panel_id == 0).sum() > 20 * max((front.panel_id == 1).sum(), 1)
+    assert (back.panel_id == 1).sum() > 20 * max((back.panel_id == 0).sum(), 1)
+    x, y = Camera.orbit(0, 0, 3.0, width=48, height=96).project(np.array([[0, 1.2, 0.14]]))[0][0].astype(int)
+    assert front.garment_mask[y, x] == 1  # the top covers the chest
+    assert body.n_faces > 10000 and np.isfinite(front.depth).all()
