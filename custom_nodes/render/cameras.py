@@ -36,11 +36,13 @@ def _region(scene: RenderScene, preset: str) -> np.ndarray:
 
 
 def frame(scene: RenderScene, preset: str = "full_body", yaw: float = 0.0, pitch: float = 5.0,
-          fov_y: float = 30.0, width: int = 768, height: int = 1024, margin: float = 1.1) -> Camera:
+          fov_y: float = 30.0, width: int = 768, height: int = 1024, margin: float = 1.1,
+          distance: float = 0.0) -> Camera:
     """A perspective orbit camera that fits the preset's region, or a top-down flat-lay camera.
 
     ``yaw``/``pitch``/``fov_y`` in degrees (yaw 0 = the avatar's front, from +Z), ``margin`` ≥ 1 is
-    the free space around the region.
+    the free space around the region; ``distance`` [m] > 0 replaces the fitted distance (the camera
+    still aims at the region's centre).
     """
     check_size(width, height)
     if preset not in PRESETS:
@@ -53,7 +55,8 @@ def frame(scene: RenderScene, preset: str = "full_body", yaw: float = 0.0, pitch
     radius_xz = 0.5 * np.hypot(hi[0] - lo[0], hi[2] - lo[2])  # fits the width from every yaw
     half_h = np.radians(fov_y) / 2
     half_w = np.arctan(np.tan(half_h) * width / height)
-    distance = radius_xz + margin * max(half_y / np.tan(half_h), radius_xz / np.tan(half_w))
+    if distance <= 0:
+        distance = radius_xz + margin * max(half_y / np.tan(half_h), radius_xz / np.tan(half_w))
     radius = float(np.linalg.norm(hi - lo)) / 2
     near = max(0.01, min(0.05, 0.5 * (distance - radius)))
     return Camera.orbit(yaw, pitch, float(distance), target=tuple(center), fov_y=fov_y, width=width,

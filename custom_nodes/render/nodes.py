@@ -36,6 +36,8 @@ class CameraSettings:
     width: int = param(768, lo=16, hi=2048, step=8, unit="px", tooltip="Image width.")
     height: int = param(1024, lo=16, hi=2048, step=8, unit="px", tooltip="Image height.")
     margin: float = param(1.1, lo=1.0, hi=3.0, step=0.05, tooltip="Free space around the framed region (1 = tight).")
+    distance: float = param(0.0, lo=0.0, hi=2000.0, step=1.0, unit="cm",
+                            tooltip="Camera distance from the framed centre; 0 = fit the preset automatically.")
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,9 @@ class AtelierCamera:
         return {"required": {"drape": DRAPE, **widgets(CameraSettings)}}
 
     def make(self, drape, **kw):
-        s = from_widgets(CameraSettings, kw)
-        return (api.frame_drape(drape, **asdict(s)),)
+        s = asdict(from_widgets(CameraSettings, kw))
+        s["distance"] = s["distance"] / 100.0  # cm at the node, metres inside
+        return (api.frame_drape(drape, **s),)
 
 
 class AtelierRenderMaps:

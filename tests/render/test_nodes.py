@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from custom_nodes.core import examples as ex
@@ -20,7 +21,10 @@ from custom_nodes.render.nodes import (
 def test_camera_and_maps_nodes_share_one_pixel_grid(tmp_path):
     drape = ex.tube_drape()
     (cam,) = AtelierCamera().make(drape, preset="upper_body", yaw=20.0, pitch=0.0, fov_y=30.0, width=48,
-                                  height=64, margin=1.1)
+                                  height=64, margin=1.1, distance=0.0)
+    (far,) = AtelierCamera().make(drape, preset="upper_body", yaw=20.0, pitch=0.0, fov_y=30.0, width=48,
+                                  height=64, margin=1.1, distance=450.0)
+    assert np.linalg.norm(far.eye - far.target) == pytest.approx(4.5, abs=1e-5)  # cm at the node
     with using_directories(output=tmp_path):
         out = AtelierRenderMaps().render(drape, cam, supersample=2, crease_angle=40.0, save_depth_16bit=True)
     images, masks, path = out[:6], out[6:9], out[9]
