@@ -170,8 +170,10 @@ def _scan_all(tri, W, on_progress):
         sx, sy = 1 << int(key[s] // 64), 1 << int(key[s] % 64)
         sel = order[s:e]
         per = max(1, CHUNK // (sx * sy))
+        band = sy if sx * sy <= CHUNK else max(1, CHUNK // sx)  # huge triangles: a band of rows at a time
         for c in range(0, len(sel), per):
-            out.append(_scan(tri, sel[c:c + per], sx, sy, W))
+            for y0 in range(0, sy, band):
+                out.append(_scan(tri, sel[c:c + per], sx, min(band, sy - y0), W, y0))
         report(on_progress, n + 1, len(starts))
     out = [o for o in out if o is not None]
     if not out:
@@ -179,9 +181,11 @@ def _scan_all(tri, W, on_progress):
     return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
 
 
-def _scan(tri, sel, sx, sy, W):
-    """Test the sx × sy sample block of each selected triangle; returns inside fragments or None."""
+def _scan(tri, sel, sx, sy, W, y0=0):
+    """Test rows y0 … y0 + sy − 1 (sx wide) of each selected triangle's sample block; returns the
+    inside fragments or None."""
     oy, ox = np.divmod(np.arange(sx * sy), sx)
+    oy = oy + y0
     size = tri["size"][sel]
     base, dx, dy = tri["base"][sel], tri["dx"][sel], tri["dy"][sel]
     l0 = base[:, :1] + dx[:, :1] * ox + dy[:, :1] * oy  # (k, sx·sy)

@@ -41,10 +41,12 @@ def scan_and_resolve(tri: dict, W: int, H: int, depth_bias, device, chunk: int, 
         sel = order[start:start + c]
         start += c
         per = max(1, chunk // (sx * sy))
+        band = sy if sx * sy <= chunk else max(1, chunk // sx)  # huge triangles: a band of rows at a time
         for i in range(0, len(sel), per):
-            out = _scan(t, sel[i:i + per], sx, sy, W, device)
-            if out is not None:
-                parts.append(out)
+            for y0 in range(0, sy, band):
+                out = _scan(t, sel[i:i + per], sx, min(band, sy - y0), W, device, y0)
+                if out is not None:
+                    parts.append(out)
         report(on_progress, n + 1, len(classes))
     face_buf = torch.full((W * H,), -1, dtype=torch.int64, device=device)
     bary = torch.zeros((W * H, 3), dtype=torch.float32, device=device)
@@ -65,11 +67,11 @@ def scan_and_resolve(tri: dict, W: int, H: int, depth_bias, device, chunk: int, 
     return depth.cpu().numpy(), face_buf.int().cpu().numpy(), bary.cpu().numpy()
 
 
-def _scan(t: dict, sel, sx: int, sy: int, W: int, device):
+def _scan(t: dict, sel, sx: int, sy: int, W: int, device, y0: int = 0):
     import torch
 
     ar = torch.arange(sx * sy, device=device)
-    oy, ox = ar // sx, ar % sx
+    oy, ox = ar // sx + y0, ar % sx
     size, base, dx, dy = t["size"][sel], t["base"][sel], t["dx"][sel], t["dy"][sel]
     l0 = base[:, :1] + dx[:, :1] * ox + dy[:, :1] * oy
     l1 = base[:, 1:] + dx[:, 1:] * ox + dy[:, 1:] * oy

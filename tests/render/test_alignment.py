@@ -137,3 +137,17 @@ def test_torch_backend_matches_numpy():
     assert same.mean() > 0.999  # only exact ties on shared edges may pick the other triangle
     assert np.allclose(a.depth[same & a.hit], b.depth[same & a.hit], atol=1e-5)
     assert np.allclose(a.bary[same], b.bary[same], atol=1e-5)
+
+
+def test_huge_triangles_are_scanned_in_bands_with_the_same_result(monkeypatch):
+    import custom_nodes.render.raster as raster
+
+    quad = plane(3.0, 3.0, center=(0, 0.9, 0.0))  # two triangles, each larger than the image
+    sphere = uv_sphere(0.2, (0, 0.9, 0.3), rings=8, segments=16)
+    scene = build_scene(quad, sphere)
+    cam = Camera.orbit(10, 5, 2.0, width=64, height=48)
+    whole = rasterize(scene.vertices, scene.faces, cam, 2, backend="numpy")
+    monkeypatch.setattr(raster, "CHUNK", 256)  # force bands of 2 rows for the big triangles
+    banded = rasterize(scene.vertices, scene.faces, cam, 2, backend="numpy")
+    assert whole.hit.all() and np.array_equal(whole.face, banded.face)
+    assert np.allclose(whole.depth, banded.depth) and np.allclose(whole.bary, banded.bary)
