@@ -1,15 +1,17 @@
-"""CPU rasteriser in vectorised NumPy: one pass → per-sample depth, face id and barycentrics.
+"""Rasteriser in vectorised NumPy (CPU) or PyTorch (CUDA when present): one pass → per-sample depth,
+face id and barycentrics.
 
 Why NumPy and not Taichi or OpenGL: CI and this machine have no GPU, Taichi's first-call compile
 costs seconds on every fresh process, and headless Mesa is a system dependency. Triangles are
 grouped by the power-of-two size of their pixel bounding box; each group is tested against all the
 sample centres of its boxes at once (edge functions), and the nearest fragment per sample wins through
-``np.minimum.at`` on a depth buffer. Measured in ``bench/bench_render_maps.py``.
+``np.minimum.at`` on a depth buffer. The same scan runs in raster_torch.py on a GPU (``backend``).
+Measured in ``bench/bench_render_maps.py``.
 
 Conventions (core/camera.py): x right, y down, origin at the image's top-left corner, sample centres
 at +0.5. With supersampling ``ss`` the image has ``ss`` × ``ss`` samples per pixel, sample (i, j)
 sitting at ((j + 0.5) / ss, (i + 0.5) / ss) in pixel units, so a box filter over each ss × ss block
-gives exactly the pixel grid. Depth is view depth [m] with perspective-correct barycentrics.
+gives exactly the pixel grid. Depth is view depth [m]; barycentrics are perspective-correct (linear for orthographic cameras).
 Triangles that reach behind the near plane are dropped (the camera checks keep the subject in front).
 """
 
