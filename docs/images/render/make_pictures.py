@@ -22,8 +22,15 @@ from custom_nodes.core.mesh import TriangleMesh  # noqa: E402
 from custom_nodes.render import api  # noqa: E402
 from custom_nodes.render.cameras import frame  # noqa: E402
 from custom_nodes.render.maps import control_maps  # noqa: E402
-from custom_nodes.render.scenes import (build_scene, checker_tile, cylinder_skirt, mannequin,  # noqa: E402
-                                        plane, scene_from_drape, top_garment)
+from custom_nodes.render.scenes import (  # noqa: E402
+    build_scene,
+    checker_tile,
+    cylinder_skirt,
+    mannequin,
+    plane,
+    scene_from_drape,
+    top_garment,
+)
 from custom_nodes.render.shading import render_preview  # noqa: E402
 from custom_nodes.render.turntable import turntable_frames, write_mp4  # noqa: E402
 
