@@ -1,0 +1,1 @@
+"""Rendering: cameras, rasteriser, control maps, preview shading, turntables, GLB/OBJ export."""
