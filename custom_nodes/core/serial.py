@@ -24,6 +24,8 @@ import numpy as np
 from .errors import FileFormatError, InvalidInputError
 
 FORMAT_VERSION = 1
+_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
 _REGISTRY: dict[str, type[Record]] = {}
 
 
@@ -171,6 +173,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files others may read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

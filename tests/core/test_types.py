@@ -154,3 +154,16 @@ def test_unknown_keys_are_rejected():
 def test_every_core_type_is_a_record():
     for build in EXAMPLES.values():
         assert isinstance(build(), Record)
+
+
+def test_atomic_writes_make_ordinary_readable_files(tmp_path):
+    import stat
+
+    from custom_nodes.core.serial import atomic_write_bytes
+
+    from custom_nodes.core import serial
+
+    path = atomic_write_bytes(tmp_path / "a" / "out.png", b"data")
+    assert path.read_bytes() == b"data" and stat.S_IMODE(path.stat().st_mode) == 0o666 & ~serial._UMASK
+    assert stat.S_IMODE(path.stat().st_mode) & 0o044  # group/others can read (unless the umask forbids it)
+    assert [p.name for p in path.parent.iterdir()] == ["out.png"]
