@@ -159,9 +159,8 @@ def test_every_core_type_is_a_record():
 def test_atomic_writes_make_ordinary_readable_files(tmp_path):
     import stat
 
-    from custom_nodes.core.serial import atomic_write_bytes
-
     from custom_nodes.core import serial
+    from custom_nodes.core.serial import atomic_write_bytes
 
     path = atomic_write_bytes(tmp_path / "a" / "out.png", b"data")
     assert path.read_bytes() == b"data" and stat.S_IMODE(path.stat().st_mode) == 0o666 & ~serial._UMASK
