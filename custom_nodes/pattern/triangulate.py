@@ -69,10 +69,10 @@ def _seam_fractions(pattern: Pattern, seam: Seam, info: dict, h: float, ratio: f
             info[(s.panel, s.edges[0])]["fractions"] = 1.0 - f[::-1] if s.reverse else f
         return
     n_total = max(max(len(s.edges) for s in sides), int(round(max(totals) / h)))
-    for side, ls in zip(sides, lens):
+    for side, ls in zip(sides, lens, strict=False):
         counts = np.maximum(1, np.round(np.array(ls) / sum(ls) * n_total)).astype(int)
         counts[int(np.argmax(ls))] += n_total - counts.sum()
-        for e, c in zip(side.edges, counts):
+        for e, c in zip(side.edges, counts, strict=False):
             info[(side.panel, e)]["fractions"] = np.linspace(0.0, 1.0, max(1, int(c)) + 1)
 
 
@@ -81,7 +81,7 @@ def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 1.6) -> dic
     info = {}
     for panel in pattern.panels:
         lengths = [edge_length(panel, i) for i in range(len(panel.edges))]
-        for i, (L, ends) in enumerate(zip(lengths, _end_spacing(panel, lengths, h))):
+        for i, (L, ends) in enumerate(zip(lengths, _end_spacing(panel, lengths, h), strict=False)):
             info[(panel.name, i)] = {"length": L, "ends": ends, "fractions": None}
     used: dict[tuple[str, int], int] = {}
     for k, seam in enumerate(pattern.seams):
