@@ -86,6 +86,10 @@ def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 1.6) -> dic
     used: dict[tuple[str, int], int] = {}
     for k, seam in enumerate(pattern.seams):
         for side in (seam.a, seam.b):
+            n_edges = len(pattern.panel(side.panel).edges)
+            if any((b - a) % n_edges != 1 for a, b in zip(side.edges[:-1], side.edges[1:], strict=True)):
+                raise InvalidInputError(f"seam {k} side on '{side.panel}' lists edges {side.edges}, which are not "
+                                        f"consecutive along the outline", field="Pattern.seams")
             for e in side.edges:
                 if (side.panel, e) in used and used[(side.panel, e)] != k:
                     raise InvalidInputError(f"edge {e} of panel '{side.panel}' is in seams {used[(side.panel, e)]} "
