@@ -1,0 +1,128 @@
+"""2D preview of a pattern: panels laid out side by side, seams coloured in pairs, grain lines, labels.
+
+Drawn with PIL; returns an (H, W, 3) uint8 array (nodes turn it into an IMAGE).
+"""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..core.errors import InvalidInputError
+from ..core.pattern import Pattern
+from .curves import dense_edge
+
+MARGIN = 0.04  # [m] gap between panels in the layout
+
+
+def seam_colours(n: int) -> list[tuple[int, int, int]]:
+    """``n`` well separated saturated colours (golden-ratio hues)."""
+    out = []
+    for i in range(n):
+        r, g, b = colorsys.hsv_to_rgb((i * 0.618034) % 1.0, 0.85, 0.85)
+        out.append((int(r * 255), int(g * 255), int(b * 255)))
+    return out
+
+
+def layout(pattern: Pattern, aspect: float = 4 / 3) -> list[np.ndarray]:
+    """Per panel, a 2D offset [m] placing it on a shelf layout (rows left to right) whose shape best
+    fills a picture of the given width/height ``aspect``."""
+    boxes = []
+    for p in pattern.panels:
+        pts = np.concatenate([dense_edge(p, k, 16) for k in range(len(p.edges))])
+        boxes.append((pts.min(0), pts.max(0)))
+    widths = [float((hi - lo)[0]) + MARGIN for lo, hi in boxes]
+    best, best_fit = None, -1.0
+    for row_width in np.linspace(max(widths), sum(widths), 16):
+        offsets = _shelves(boxes, row_width)
+        lo = np.min([b[0] + o for b, o in zip(boxes, offsets, strict=True)], axis=0)
+        hi = np.max([b[1] + o for b, o in zip(boxes, offsets, strict=True)], axis=0)
+        fit = min(aspect / (hi - lo)[0], 1.0 / (hi - lo)[1])
+        if fit > best_fit:
+            best, best_fit = offsets, fit
+    return best
+
+
+def _shelves(boxes, row_width: float) -> list[np.ndarray]:
+    offsets, x, y, row_h = [], 0.0, 0.0, 0.0
+    for lo, hi in boxes:
+        w, h = (hi - lo)
+        if x > 0 and x + w > row_width:
+            x, y, row_h = 0.0, y - row_h - MARGIN, 0.0
+        offsets.append(np.array([x, y - h]) - lo)
+        x += w + MARGIN
+        row_h = max(row_h, h)
+    return offsets
+
+
+def render_pattern(pattern: Pattern, width: int = 1024, height: int = 768, title: str | None = None) -> np.ndarray:
+    """(height, width, 3) uint8 picture of the pattern."""
+    if not (64 <= width <= 8192 and 64 <= height <= 8192):
+        raise InvalidInputError(f"image size {width}×{height} must lie in 64..8192", field="width")
+    offsets = layout(pattern, width / height)
+    polys = [[dense_edge(p, k, 48) + off for k in range(len(p.edges))] for p, off in zip(pattern.panels, offsets,
+                                                                                          strict=True)]
+    allpts = np.concatenate([np.concatenate(e) for e in polys])
+    lo, hi = allpts.min(0), allpts.max(0)
+    top = 40
+    scale = min((width - 40) / max(hi[0] - lo[0], 1e-6), (height - top - 30) / max(hi[1] - lo[1], 1e-6))
+
+    def px(p):
+        p = np.atleast_2d(p)
+        return [(20 + (x - lo[0]) * scale, top + (hi[1] - y) * scale) for x, y in p]
+
+    img = Image.new("RGB", (width, height), (250, 248, 243))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=max(12, width // 70))
+    colour_of = {}
+    for k, seam in enumerate(pattern.seams):
+        for side in (seam.a, seam.b):
+            for e in side.edges:
+                colour_of[(side.panel, e)] = k
+    colours = seam_colours(max(1, len(pattern.seams)))
+    for p_i, (panel, edges) in enumerate(zip(pattern.panels, polys, strict=True)):
+        draw.polygon(px(np.concatenate(edges)), fill=(236, 230, 218))
+        for k, pts in enumerate(edges):
+            if (panel.name, k) in colour_of:
+                seam_k = colour_of[(panel.name, k)]
+                draw.line(px(pts), fill=colours[seam_k], width=max(3, width // 300))
+                inward = _inward(pts, np.concatenate(edges)) * 14 / scale
+                mx, my = px(pts[len(pts) // 2] + inward)[0]
+                draw.text((mx, my), str(seam_k), fill=colours[seam_k], font=font, anchor="mm")
+            else:
+                draw.line(px(pts), fill=(40, 40, 40), width=max(1, width // 700))
+            if k == panel.fold_edge:
+                draw.line(px(pts), fill=(90, 90, 200), width=max(2, width // 400))
+            for t in panel.edges[k].notches:
+                q = pts[min(int(round(t * (len(pts) - 1))), len(pts) - 1)]
+                draw.ellipse([(c - 3, d - 3, c + 3, d + 3) for c, d in px(q)][0], fill=(0, 0, 0))
+        _grain_and_label(draw, panel, offsets[p_i], np.concatenate(edges), px, font, scale)
+    if title:
+        draw.text((20, 10), title, fill=(20, 20, 20), font=font)
+    return np.asarray(img, np.uint8)
+
+
+def _inward(edge_pts: np.ndarray, outline_pts: np.ndarray) -> np.ndarray:
+    """Unit vector from an edge's midpoint towards the panel's centre (where its seam number goes)."""
+    mid = edge_pts[len(edge_pts) // 2]
+    d = outline_pts.mean(0) - mid
+    return d / max(float(np.linalg.norm(d)), 1e-9)
+
+
+def _grain_and_label(draw, panel, offset, pts, px, font, scale):
+    """Grain line (arrow through the panel centre along the warp) and the panel name."""
+    c = pts.mean(0)
+    half = 0.3 * float(np.ptp(pts, axis=0).min() if np.ptp(pts, axis=0).min() > 0 else 0.1)
+    g = panel.grain.astype(np.float64)
+    a, b = c - g * half, c + g * half
+    draw.line(px(np.stack([a, b])), fill=(60, 60, 60), width=2)
+    tip = px(b)[0]
+    side = np.array([-g[1], g[0]]) * 8
+    back = -g * 12
+    draw.polygon([tip, (tip[0] + back[0] + side[0], tip[1] - back[1] - side[1]),
+                  (tip[0] + back[0] - side[0], tip[1] - back[1] + side[1])], fill=(60, 60, 60))
+    lx, ly = px(c + np.array([0.0, -0.05]))[0]
+    label = f"{panel.name}"
+    draw.text((lx, ly), label, fill=(10, 10, 10), font=font, anchor="mm")
