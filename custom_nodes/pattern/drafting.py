@@ -71,3 +71,19 @@ def swap_sides(labels: list[str]) -> dict[str, str]:
         elif lab.endswith("_right"):
             out[lab] = lab[:-6] + "_left"
     return out
+
+
+def hints_from_name(name: str) -> dict:
+    """Placement hints guessed from a piece name (``sleeve_left``, ``back``, ``hood_right``, ``front_leg``)."""
+    n = name.lower()
+    lateral = "left" if "left" in n else "right" if "right" in n else "center"
+    if "sleeve" in n or "cuff" in n:
+        return {"body_part": "arm_right" if lateral == "right" else "arm_left", "facing": "side",
+                "lateral": "right" if lateral == "right" else "left"}
+    if "hood" in n:
+        return {"body_part": "head", "facing": "side", "lateral": "right" if lateral == "right" else "left"}
+    facing = "back" if "back" in n else "front"
+    if "leg" in n or "trouser" in n or "pant" in n:
+        return {"body_part": "leg_right" if lateral == "right" else "leg_left", "facing": facing,
+                "lateral": "right" if lateral == "right" else "left"}
+    return {"body_part": "torso", "facing": facing, "lateral": lateral}

@@ -126,3 +126,49 @@ def _grain_and_label(draw, panel, offset, pts, px, font, scale):
     lx, ly = px(c + np.array([0.0, -0.05]))[0]
     label = f"{panel.name}"
     draw.text((lx, ly), label, fill=(10, 10, 10), font=font, anchor="mm")
+
+
+def render_grading_nest(graded: dict[str, Pattern], width: int = 1024, height: int = 768) -> np.ndarray:
+    """(H, W, 3) uint8: every size's panels overlaid (aligned at each panel's bottom centre), the
+    classic grading nest; smallest size blue, largest red."""
+    sizes = list(graded)
+    if not sizes:
+        raise InvalidInputError("no sizes to draw", field="graded")
+    largest = graded[sizes[-1]]
+    offsets = layout(largest, width / height)
+    outlines = {}
+    for s in sizes:
+        for panel in graded[s].panels:
+            pts = np.concatenate([dense_edge(panel, k, 32) for k in range(len(panel.edges))])
+            anchor = np.array([0.5 * (pts[:, 0].min() + pts[:, 0].max()), pts[:, 1].min()])
+            outlines[(s, panel.name)] = pts - anchor
+    ref = {p.name: np.concatenate([dense_edge(p, k, 8) for k in range(len(p.edges))]) for p in largest.panels}
+    anchors = {n: np.array([0.5 * (r[:, 0].min() + r[:, 0].max()), r[:, 1].min()]) + o
+               for (n, r), o in zip(ref.items(), offsets, strict=True)}
+    allpts = np.concatenate([pts + anchors[n] for (s, n), pts in outlines.items() if n in anchors])
+    lo, hi = allpts.min(0), allpts.max(0)
+    scale = min((width - 40) / (hi[0] - lo[0]), (height - 70) / (hi[1] - lo[1]))
+    img = Image.new("RGB", (width, height), (250, 248, 243))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=max(12, width // 70))
+    for i, s in enumerate(sizes):
+        f = i / max(1, len(sizes) - 1)
+        col = (int(40 + 200 * f), 60, int(220 - 180 * f))
+        for (size, name), pts in outlines.items():
+            if size != s or name not in anchors:
+                continue
+            q = pts + anchors[name]
+            xy = [(20 + (x - lo[0]) * scale, 40 + (hi[1] - y) * scale) for x, y in q]
+            draw.line(xy + [xy[0]], fill=col, width=2)
+        draw.text((20 + 60 * i, 10), s, fill=col, font=font)
+    return np.asarray(img, np.uint8)
+
+
+def grade_with_nest(settings, body: str, size: str, on_progress=None) -> tuple[Pattern, np.ndarray]:
+    """Grade ``settings`` over every size; returns the pattern in ``size`` and the nest picture."""
+    from .templates import grade
+
+    graded = grade(settings, body=body, on_progress=on_progress)
+    if size not in graded:
+        raise InvalidInputError(f"must be one of {list(graded)}, got {size!r}", field="size")
+    return graded[size], render_grading_nest(graded)

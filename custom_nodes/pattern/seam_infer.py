@@ -241,6 +241,10 @@ def apply_sidecar(pattern: Pattern, path: str | Path) -> Pattern:
         raise FileFormatError(f"cannot read the seam sidecar ({exc})", path=p) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("seams"), list):
         raise FileFormatError("a seam sidecar needs a 'seams' list", field="seams", path=p)
+    for name, count in dict(doc.get("edge_counts", {})).items():
+        if name in pattern.panel_index and len(pattern.panel(name).edges) != count:
+            raise FileFormatError(f"the sidecar was written for a panel '{name}' with {count} edges; this one has "
+                                  f"{len(pattern.panel(name).edges)}", field="edge_counts", path=p)
     seams = []
     for k, s in enumerate(doc["seams"]):
         try:

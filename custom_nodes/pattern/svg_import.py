@@ -26,7 +26,7 @@ from ..core.errors import FileFormatError, InvalidInputError
 from ..core.pattern import Edge, Panel, Pattern
 from ..core.units import LENGTH_UNITS
 from .curves import outline, polygon_area, validate_panel
-from .drafting import mirror
+from .drafting import hints_from_name, mirror
 
 MAX_BYTES = 20_000_000
 XLINK = "{http://www.w3.org/1999/xlink}href"
@@ -202,16 +202,6 @@ def _attach_notches(panel: Panel, notches: list[tuple[np.ndarray, str]], tol: fl
     return replace(panel, edges=edges), kinds
 
 
-def _hints(name: str) -> dict:
-    n = name.lower()
-    if "sleeve" in n:
-        return {"body_part": "arm_left", "facing": "side", "lateral": "left"}
-    if "hood" in n:
-        return {"body_part": "head", "facing": "side", "lateral": "left"}
-    facing = "back" if "back" in n else "front"
-    return {"body_part": "torso", "facing": facing, "lateral": "center"}
-
-
 def _part_groups(items: list) -> list[tuple[str, ET.Element]]:
     """(part name, group) for each pattern part in the document."""
     parts = [(el.get("id").split("-part-")[-1], el) for el, _ in items
@@ -253,7 +243,7 @@ def _read_part(name: str, group: ET.Element, matrices: dict, scale: float, se, p
     if grain[1] < 0:
         grain = -grain
     try:
-        panel = Panel(name, verts, tuple(edges), grain=grain, **_hints(name))
+        panel = Panel(name, verts, tuple(edges), grain=grain, **hints_from_name(name))
     except InvalidInputError as exc:
         raise FileFormatError(str(exc), path=path) from None
     if fold is not None:
@@ -303,7 +293,7 @@ def read_svg(path: str | Path) -> Pattern:
         panel, records = _read_part(name, group, matrices, scale, se, str(p))
         if panel is None:
             continue
-        if "sleeve" in name.lower():  # cut 2: the right sleeve as drawn, the left one mirrored
+        if "sleeve" in name.lower() and not ({"left", "right"} & set(re.split(r"[^a-z]+", name.lower()))):  # cut 2: the right sleeve as drawn, the left one mirrored
             right = replace(panel, name=f"{name}_right", body_part="arm_right", lateral="right")
             left = replace(mirror(panel, f"{name}_left", "left"), body_part="arm_left")
             panels += [left, right]
