@@ -123,8 +123,8 @@ def validate_panel(panel: Panel, path: str | None = None) -> None:
         if edge_length(panel, i) < 1e-6:
             raise InvalidInputError(f"edge {i} has zero length", field=f"{where}.edges", path=path)
     poly = Polygon(poly_pts)
-    if poly.area < 1e-6:
-        raise InvalidInputError(f"outline encloses no area ({poly.area:.2e} m²)", field=f"{where}.vertices", path=path)
     if not poly.is_valid:
         raise InvalidInputError(f"outline is self-intersecting ({explain_validity(poly)})",
                                 field=f"{where}.vertices", path=path)
+    if poly.area < 1e-6:
+        raise InvalidInputError(f"outline encloses no area ({poly.area:.2e} m²)", field=f"{where}.vertices", path=path)
