@@ -153,7 +153,7 @@ def _optimise_bad(points: np.ndarray, tris: np.ndarray, n_fixed: int, min_angle:
     return points
 
 
-def mesh_polygon(boundary: np.ndarray, h: float, *, smooth_rounds: int = 4, min_angle: float = MIN_ANGLE,
+def mesh_polygon(boundary: np.ndarray, h: float, *, smooth_rounds: int = 3, min_angle: float = MIN_ANGLE,
                  name: str = "panel") -> tuple[np.ndarray, np.ndarray]:
     """Triangulate the simple polygon ``boundary`` (n, 2) [m] with target edge length ``h`` [m].
 
@@ -174,15 +174,15 @@ def mesh_polygon(boundary: np.ndarray, h: float, *, smooth_rounds: int = 4, min_
     n_b = len(boundary)
     points = np.concatenate([boundary, lattice])
     tris = _delaunay_inside(points, poly)
-    for r in range(smooth_rounds + 8):
+    for _ in range(smooth_rounds):  # Laplacian passes on fixed connectivity, then flip all at once
         points = _smooth(points, tris, n_b, poly, tree, h)
+    tris = _delaunay_inside(points, poly)
+    for _ in range(6):  # refine what is still bad, relax once more, re-flip; bounded
+        grown = _refine(points, tris, n_b, poly, tree, h, min_angle + 1.0)
+        if len(grown) == len(points):
+            break
+        points = _smooth(grown, _delaunay_inside(grown, poly), n_b, poly, tree, h)
         tris = _delaunay_inside(points, poly)
-        if r >= smooth_rounds - 1:
-            grown = _refine(points, tris, n_b, poly, tree, h, min_angle + 1.0)
-            if len(grown) == len(points) and r >= smooth_rounds:
-                break
-            points = grown
-            tris = _delaunay_inside(points, poly)
     for _ in range(4):
         if triangle_angles(points, tris).min() >= min_angle + 0.5:
             break
