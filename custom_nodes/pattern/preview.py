@@ -172,3 +172,39 @@ def grade_with_nest(settings, body: str, size: str, on_progress=None) -> tuple[P
     if size not in graded:
         raise InvalidInputError(f"must be one of {list(graded)}, got {size!r}", field="size")
     return graded[size], render_grading_nest(graded)
+
+
+def render_placed(garment, width: int = 900, height: int = 600, avatar=None) -> np.ndarray:
+    """(H, W, 3) uint8: the garment at its 3D positions seen from the front, the side and above
+    (orthographic, flat-shaded by panel, painter's order); the avatar's keypoints as dots."""
+    pos = garment.positions.astype(np.float64)
+    colours = np.array(seam_colours(max(1, len(garment.panel_names))), np.float64)
+    img = Image.new("RGB", (width, height), (250, 248, 243))
+    draw = ImageDraw.Draw(img)
+    views = [("front", 0, 1, 2, 1.0), ("side", 2, 1, 0, -1.0), ("top", 0, 2, 1, -1.0)]
+    lo, hi = pos.min(0), pos.max(0)
+    span = float(max(hi - lo)) * 1.1
+    scale = min(width / 3, height) * 0.9 / span
+    tri = pos[garment.faces]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    base = colours[garment.vertex_panel[garment.faces[:, 0]]]
+    for k, (name, ax, ay, az, sign) in enumerate(views):
+        cx = width / 3 * (k + 0.5)
+        centre = (lo + hi) / 2
+        depth = tri[:, :, az].mean(1) * sign
+        shade = 0.45 + 0.55 * np.abs(normals[:, az])
+        order = np.argsort(depth)
+        flip = -1.0 if name == "top" else 1.0
+        for f in order:
+            xy = [(cx + (v[ax] - centre[ax]) * scale * (1 if name != "side" else -1),
+                   height / 2 - flip * (v[ay] - centre[ay]) * scale) for v in tri[f]]
+            c = tuple(int(x) for x in base[f] * shade[f])
+            draw.polygon(xy, fill=c)
+        if avatar is not None:
+            for p in avatar.keypoints:
+                x = cx + (p[ax] - centre[ax]) * scale * (1 if name != "side" else -1)
+                y = height / 2 - flip * (p[ay] - centre[ay]) * scale
+                draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=(0, 0, 0))
+        draw.text((cx - 20, 8), name, fill=(20, 20, 20))
+    return np.asarray(img, np.uint8)
