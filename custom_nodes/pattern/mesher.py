@@ -77,17 +77,22 @@ def _smooth(points: np.ndarray, tris: np.ndarray, n_fixed: int, poly, tree: cKDT
     return new
 
 
-def _encroaches(cand: np.ndarray, boundary: np.ndarray) -> np.ndarray:
-    """(k,) bool: candidate lies inside the diametral circle of a boundary segment (which we may not split)."""
-    nxt = np.roll(boundary, -1, axis=0)
-    mids, radii = (boundary + nxt) / 2, np.linalg.norm(nxt - boundary, axis=1) / 2
-    k = min(6, len(mids))
-    dist, idx = cKDTree(mids).query(cand, k=k)
-    dist, idx = dist.reshape(len(cand), k), idx.reshape(len(cand), k)
-    return (dist < radii[idx] * 1.02).any(1)
+class _Segments:
+    """Constrained segments (outline and internal lines) that refinement must not crowd."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray):
+        self.mids, self.radii = (a + b) / 2, np.linalg.norm(b - a, axis=1) / 2
+        self.tree = cKDTree(self.mids)
+
+    def encroached(self, cand: np.ndarray) -> np.ndarray:
+        """(k,) bool: candidate lies inside a segment's diametral circle (we may not split segments)."""
+        k = min(6, len(self.mids))
+        dist, idx = self.tree.query(cand, k=k)
+        dist, idx = dist.reshape(len(cand), k), idx.reshape(len(cand), k)
+        return (dist < self.radii[idx] * 1.02).any(1)
 
 
-def _refine(points: np.ndarray, tris: np.ndarray, n_fixed: int, poly, tree: cKDTree, h: float,
+def _refine(points: np.ndarray, tris: np.ndarray, segs: _Segments, poly, tree: cKDTree, h: float,
             min_angle: float) -> np.ndarray:
     """Insert an off-centre for each bad triangle: the apex of a near-equilateral triangle on its
     shortest edge, on the side of the opposite vertex (Üngör). Returns the grown point array."""
@@ -106,11 +111,11 @@ def _refine(points: np.ndarray, tris: np.ndarray, n_fixed: int, poly, tree: cKDT
     n *= np.sign(((c - mid) * n).sum(1))[:, None]
     cand = mid + n * (0.85 * length)[:, None]
     cen = p.mean(1)
-    enc = _encroaches(cand, points[:n_fixed])
+    enc = segs.encroached(cand)
     cand[enc] = cen[enc]  # the off-centre would crowd a boundary segment: try the centroid
     ok = shapely.contains_xy(poly, cand[:, 0], cand[:, 1]) & (tree.query(cand)[0] > 0.3 * length)
     ok &= cKDTree(points).query(cand)[0] > 0.5 * length
-    ok &= ~_encroaches(cand, points[:n_fixed])
+    ok &= ~segs.encroached(cand)
     cand = cand[ok]
     if not len(cand):
         return points
@@ -153,39 +158,61 @@ def _optimise_bad(points: np.ndarray, tris: np.ndarray, n_fixed: int, min_angle:
     return points
 
 
-def mesh_polygon(boundary: np.ndarray, h: float, *, smooth_rounds: int = 3, min_angle: float = MIN_ANGLE,
-                 name: str = "panel") -> tuple[np.ndarray, np.ndarray]:
+def _internal_samples(lines, h: float, poly) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sample internal lines (each (k, 2)) at about ``h``; keep samples inside the panel."""
+    pts, segs = [], []
+    for line in lines:
+        line = np.asarray(line, np.float64)
+        seg_len = np.linalg.norm(np.diff(line, axis=0), axis=1)
+        cum = np.concatenate([[0], np.cumsum(seg_len)])
+        n = max(1, int(round(cum[-1] / h)))
+        s = np.linspace(0, cum[-1], n + 1)
+        q = np.stack([np.interp(s, cum, line[:, 0]), np.interp(s, cum, line[:, 1])], 1)
+        q = q[shapely.contains_xy(poly, q[:, 0], q[:, 1])]
+        if len(q) >= 2:
+            pts.append(q)
+            segs.append(q)
+    return (np.concatenate(pts) if pts else np.zeros((0, 2))), segs
+
+
+def mesh_polygon(boundary: np.ndarray, h: float, *, internal=(), smooth_rounds: int = 3,
+                 min_angle: float = MIN_ANGLE, name: str = "panel") -> tuple[np.ndarray, np.ndarray]:
     """Triangulate the simple polygon ``boundary`` (n, 2) [m] with target edge length ``h`` [m].
 
-    Returns ``points`` (m, 2) float64 whose first n rows are ``boundary`` unchanged, and ``tris`` (k, 3)
-    int64, counter-clockwise.
+    ``internal``: polylines (each (k, 2)) sampled at ~h whose samples become fixed vertices, so the
+    mesh follows them (darts, internal seams). Returns ``points`` (m, 2) float64 whose first n rows are
+    ``boundary`` unchanged (then the internal samples), and ``tris`` (k, 3) int64, counter-clockwise.
     """
     boundary = np.asarray(boundary, np.float64)
     poly = shapely.Polygon(boundary)
     if not poly.is_valid or poly.area <= 0:
         raise InvalidInputError("outline is self-intersecting or empty; cannot mesh it", field=f"Panel '{name}'")
     shapely.prepare(poly)
-    tree = _boundary_tree(boundary)
-    lo, hi = boundary.min(0), boundary.max(0)
-    lattice = _hex_lattice(lo, hi, h)
-    inside = shapely.contains_xy(poly, lattice[:, 0], lattice[:, 1])
-    lattice = lattice[inside]
+    inner, inner_lines = _internal_samples(internal, h, poly)
+    fixed = np.concatenate([boundary, inner])
+    a = [boundary] + [q[:-1] for q in inner_lines]
+    b = [np.roll(boundary, -1, axis=0)] + [q[1:] for q in inner_lines]
+    segs = _Segments(np.concatenate(a), np.concatenate(b))
+    tree = _boundary_tree(boundary) if not inner_lines else cKDTree(np.concatenate(
+        [_boundary_tree(boundary).data] + [np.asarray(q) for q in inner_lines]))
+    lattice = _hex_lattice(boundary.min(0), boundary.max(0), h)
+    lattice = lattice[shapely.contains_xy(poly, lattice[:, 0], lattice[:, 1])]
     lattice = lattice[tree.query(lattice)[0] > 0.6 * h]
-    n_b = len(boundary)
-    points = np.concatenate([boundary, lattice])
+    n_fixed = len(fixed)
+    points = np.concatenate([fixed, lattice])
     tris = _delaunay_inside(points, poly)
     for _ in range(smooth_rounds):  # Laplacian passes on fixed connectivity, then flip all at once
-        points = _smooth(points, tris, n_b, poly, tree, h)
+        points = _smooth(points, tris, n_fixed, poly, tree, h)
     tris = _delaunay_inside(points, poly)
     for _ in range(6):  # refine what is still bad, relax once more, re-flip; bounded
-        grown = _refine(points, tris, n_b, poly, tree, h, min_angle + 1.0)
+        grown = _refine(points, tris, segs, poly, tree, h, min_angle + 1.0)
         if len(grown) == len(points):
             break
-        points = _smooth(grown, _delaunay_inside(grown, poly), n_b, poly, tree, h)
+        points = _smooth(grown, _delaunay_inside(grown, poly), n_fixed, poly, tree, h)
         tris = _delaunay_inside(points, poly)
     for _ in range(4):
         if triangle_angles(points, tris).min() >= min_angle + 0.5:
             break
-        points = _optimise_bad(points, tris, n_b, min_angle + 1.0)
+        points = _optimise_bad(points, tris, n_fixed, min_angle + 1.0)
         tris = _delaunay_inside(points, poly)
     return points, tris

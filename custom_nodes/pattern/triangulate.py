@@ -128,7 +128,7 @@ def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: 
         boundary, idx = _panel_boundary(panel, info)
         ccw = polygon_area(boundary) > 0
         mesh_b = boundary if ccw else boundary[::-1]
-        pts, tris = mesh_polygon(mesh_b, edge_length, name=panel.name)
+        pts, tris = mesh_polygon(mesh_b, edge_length, internal=panel.internal_lines, name=panel.name)
         if not ccw:  # map mesher order back so boundary samples keep their indices
             n = len(boundary)
             perm = np.concatenate([np.arange(n)[::-1], np.arange(n, len(pts))])

@@ -66,3 +66,24 @@ def test_placement_needs_the_pattern():
         place_garment(replace(tube_garment(), pattern=None))
     with pytest.raises(InvalidInputError, match="clearance"):
         place_garment(tube_garment(), clearance=-1.0)
+
+
+def test_sleeves_follow_the_avatars_arms(tshirt):
+    """Raise the box avatar's arms to a T-pose: the sleeves go with them (placement reads keypoints)."""
+    from dataclasses import replace
+
+    from custom_nodes.core.avatar import OPENPOSE18
+
+    av = box_avatar()
+    kp = av.keypoints.copy()
+    for side, sx in (("left", 1.0), ("right", -1.0)):
+        shoulder = kp[OPENPOSE18.index(f"{side}_shoulder")]
+        kp[OPENPOSE18.index(f"{side}_elbow")] = shoulder + [sx * 0.3, 0, 0]
+        kp[OPENPOSE18.index(f"{side}_wrist")] = shoulder + [sx * 0.55, 0, 0]
+    t_pose = replace(av, keypoints=kp)
+    a_sleeve = place_garment(tshirt, av).positions[tshirt.vertex_panel == 2]
+    t_sleeve = place_garment(tshirt, t_pose).positions[tshirt.vertex_panel == 2]
+    shoulder_y = kp[OPENPOSE18.index("left_shoulder"), 1]
+    assert abs(np.median(t_sleeve[:, 1]) - shoulder_y) < 0.08  # horizontal arm: sleeve at shoulder height
+    assert np.median(a_sleeve[:, 1]) < np.median(t_sleeve[:, 1]) - 0.03
+    assert np.median(t_sleeve[:, 0]) > np.median(a_sleeve[:, 0])
