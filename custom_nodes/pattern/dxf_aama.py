@@ -124,6 +124,16 @@ def _panel_from_block(block, scale: float, path: str) -> Panel | None:
     internal = tuple(_polyline_points(e) * scale for e in by_layer.get("8", []) if len(_polyline_points(e)) >= 2)
     panel = Panel(block.name, ring, edges, grain=grain, internal_lines=internal, **hints_from_name(block.name))
     validate_panel(panel, path)
+    notches = []
+    for ent in by_layer.get("4", []):
+        if ent.dxftype() == "POINT":
+            notches.append((np.array([ent.dxf.location.x, ent.dxf.location.y]) * scale, "notch"))
+        elif ent.dxftype() == "LINE":  # a notch drawn as a short cut: its end on the outline
+            notches.append((np.array([ent.dxf.start.x, ent.dxf.start.y]) * scale, "notch"))
+    if notches:
+        from .svg_import import _attach_notches
+
+        panel, _ = _attach_notches(panel, notches, tol=0.004)
     return panel
 
 

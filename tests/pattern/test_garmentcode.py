@@ -7,6 +7,7 @@ from scipy.spatial.transform import Rotation
 from custom_nodes.core.errors import FileFormatError, InvalidInputError
 from custom_nodes.pattern.curves import outline, outline_area, polygon_area, sample_edge
 from custom_nodes.pattern.garmentcode import load_garmentcode, read_garmentcode
+from custom_nodes.pattern.placement import place_garment
 from custom_nodes.pattern.triangulate import triangulate
 
 
@@ -48,7 +49,7 @@ def test_stitch_direction_brings_seam_sides_together_in_3d(gc_shirt, gc_dress):
 @pytest.mark.parametrize("h", [0.01, 0.02])
 def test_both_garmentcode_patterns_triangulate(gc_shirt, gc_dress, check_garment, h):
     for pattern in (gc_shirt, gc_dress):
-        g = triangulate(pattern, h)
+        g = place_garment(triangulate(pattern, h))
         check_garment(g, pattern)
         assert g.panel_names == tuple(p.name for p in pattern.panels)
 

@@ -55,3 +55,10 @@ def test_preview_pictures_show_every_panel(hoodie):
     reds = (nest[..., 0] > 200) & (nest[..., 2] < 100)
     blues = (nest[..., 2] > 180) & (nest[..., 0] < 100)
     assert reds.any() and blues.any()  # largest and smallest sizes both drawn
+
+
+def test_notches_survive_dxf(teagan_svg, tmp_path):
+    p = load_pattern(teagan_svg)
+    again = load_pattern(save_pattern(p, tmp_path / "t.dxf"))
+    count = sum(len(e.notches) for q in again.panels for e in q.edges)
+    assert count == sum(len(e.notches) for q in p.panels for e in q.edges) == 8
