@@ -99,3 +99,19 @@ def test_empty_and_garbage_files(tmp_path):
     doc.write_text(json.dumps({"hello": 1}))
     with pytest.raises(FileFormatError, match="GarmentCode"):
         load_garmentcode(doc)
+
+
+def test_circle_edges_mesh_exactly(check_garment):
+    p = read_garmentcode(_doc())
+    g = triangulate(p, 0.005)
+    check_garment(g, p)
+    # the arc's boundary vertices lie on its circle
+    from custom_nodes.pattern.curves import _arc_frame
+
+    panel = p.panels[0]
+    e = panel.edges[2]
+    centre, r, _, _ = _arc_frame(panel.vertices[e.start].astype(float), e.controls[0].astype(float),
+                                 panel.vertices[e.end].astype(float))
+    top = g.rest[g.rest[:, 1] > 0.1 - 1e-6]
+    on_arc = np.abs(np.linalg.norm(top - centre, axis=1) - r)
+    assert (on_arc < 1e-5).sum() >= 5
