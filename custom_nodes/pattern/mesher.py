@@ -59,24 +59,6 @@ def _delaunay_inside(points: np.ndarray, poly) -> np.ndarray:
     return tris[np.abs(cross) > 1e-14]
 
 
-def _smooth(points: np.ndarray, tris: np.ndarray, n_fixed: int, poly, tree: cKDTree, h: float) -> np.ndarray:
-    """One Laplacian pass on interior points; moves that leave the polygon or hug the boundary are refused."""
-    e = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    acc = np.zeros_like(points)
-    cnt = np.zeros(len(points))
-    np.add.at(acc, e[:, 0], points[e[:, 1]])
-    np.add.at(cnt, e[:, 0], 1)
-    np.add.at(acc, e[:, 1], points[e[:, 0]])
-    np.add.at(cnt, e[:, 1], 1)
-    new = points.copy()
-    idx = np.arange(n_fixed, len(points))
-    idx = idx[cnt[idx] > 0]
-    cand = acc[idx] / cnt[idx, None]
-    ok = shapely.contains_xy(poly, cand[:, 0], cand[:, 1]) & (tree.query(cand)[0] > 0.35 * h)
-    new[idx[ok]] = cand[ok]
-    return new
-
-
 class _Segments:
     """Constrained segments (outline and internal lines) that refinement must not crowd."""
 
@@ -90,6 +72,29 @@ class _Segments:
         dist, idx = self.tree.query(cand, k=k)
         dist, idx = dist.reshape(len(cand), k), idx.reshape(len(cand), k)
         return (dist < self.radii[idx] * 1.02).any(1)
+
+
+def _tri_edges(tris: np.ndarray) -> np.ndarray:
+    return np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+
+
+def _smooth(points: np.ndarray, e: np.ndarray, n_fixed: int, poly, tree: cKDTree, h: float,
+            segs: _Segments | None) -> np.ndarray:
+    """One Laplacian pass on interior points over neighbour pairs ``e`` (k, 2); moves that leave the
+    polygon, hug the boundary or crowd a constrained segment (so Delaunay would drop it) are refused."""
+    src, dst = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+    n = len(points)
+    cnt = np.bincount(src, minlength=n).astype(np.float64)
+    acc = np.stack([np.bincount(src, weights=points[dst, k], minlength=n) for k in range(2)], 1)
+    new = points.copy()
+    idx = np.arange(n_fixed, len(points))
+    idx = idx[cnt[idx] > 0]
+    cand = acc[idx] / cnt[idx, None]
+    ok = shapely.contains_xy(poly, cand[:, 0], cand[:, 1]) & (tree.query(cand)[0] > 0.35 * h)
+    if segs is not None:
+        ok &= ~segs.encroached(cand)
+    new[idx[ok]] = cand[ok]
+    return new
 
 
 def _refine(points: np.ndarray, tris: np.ndarray, segs: _Segments, poly, tree: cKDTree, h: float,
@@ -193,6 +198,7 @@ def mesh_polygon(boundary: np.ndarray, h: float, *, internal=(), smooth_rounds: 
     a = [boundary] + [q[:-1] for q in inner_lines]
     b = [np.roll(boundary, -1, axis=0)] + [q[1:] for q in inner_lines]
     segs = _Segments(np.concatenate(a), np.concatenate(b))
+    inner_segs = _Segments(np.concatenate(a[1:]), np.concatenate(b[1:])) if inner_lines else None
     tree = _boundary_tree(boundary) if not inner_lines else cKDTree(np.concatenate(
         [_boundary_tree(boundary).data] + [np.asarray(q) for q in inner_lines]))
     lattice = _hex_lattice(boundary.min(0), boundary.max(0), h)
@@ -200,15 +206,15 @@ def mesh_polygon(boundary: np.ndarray, h: float, *, internal=(), smooth_rounds: 
     lattice = lattice[tree.query(lattice)[0] > 0.6 * h]
     n_fixed = len(fixed)
     points = np.concatenate([fixed, lattice])
-    tris = _delaunay_inside(points, poly)
-    for _ in range(smooth_rounds):  # Laplacian passes on fixed connectivity, then flip all at once
-        points = _smooth(points, tris, n_fixed, poly, tree, h)
+    pairs = cKDTree(points).query_pairs(1.3 * h, output_type="ndarray")
+    for _ in range(smooth_rounds):  # Laplacian passes over near neighbours (no triangulation needed yet)
+        points = _smooth(points, pairs, n_fixed, poly, tree, h, inner_segs)
     tris = _delaunay_inside(points, poly)
     for _ in range(6):  # refine what is still bad, relax once more, re-flip; bounded
         grown = _refine(points, tris, segs, poly, tree, h, min_angle + 1.0)
         if len(grown) == len(points):
             break
-        points = _smooth(grown, _delaunay_inside(grown, poly), n_fixed, poly, tree, h)
+        points = _smooth(grown, _tri_edges(_delaunay_inside(grown, poly)), n_fixed, poly, tree, h, inner_segs)
         tris = _delaunay_inside(points, poly)
     for _ in range(4):
         if triangle_angles(points, tris).min() >= min_angle + 0.5:
