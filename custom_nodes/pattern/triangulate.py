@@ -15,10 +15,11 @@ from ..core.errors import InvalidInputError
 from ..core.garment import Garment
 from ..core.pattern import Panel, Pattern, Seam
 from ..core.progress import report
-from .curves import edge_length, polygon_area, sample_edge
+from .curves import edge_length, outline, polygon_area, sample_edge
 from .mesher import mesh_polygon
 
 GROWTH = 1.3  # ratio between neighbouring boundary segments where spacing is graded
+MAX_VERTICES = 2_000_000  # refuse meshes that would not fit a simulation anyway
 
 
 def graded_fractions(length: float, h: float, s0: float, s1: float) -> np.ndarray:
@@ -85,6 +86,9 @@ def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 1.6) -> dic
             info[(panel.name, i)] = {"length": L, "ends": ends, "fractions": None}
     used: dict[tuple[str, int], int] = {}
     for k, seam in enumerate(pattern.seams):
+        if seam.a.panel == seam.b.panel and set(seam.a.edges) & set(seam.b.edges):
+            raise InvalidInputError(f"seam {k} ('{seam.label}') sews edges {sorted(set(seam.a.edges) & set(seam.b.edges))} "
+                                    f"of '{seam.a.panel}' to themselves", field="Pattern.seams")
         for side in (seam.a, seam.b):
             n_edges = len(pattern.panel(side.panel).edges)
             if any((b - a) % n_edges != 1 for a, b in zip(side.edges[:-1], side.edges[1:], strict=True)):
@@ -121,6 +125,12 @@ def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: 
     """Mesh every panel at ``edge_length`` [m]; returns a flat :class:`Garment` with seam vertex pairs."""
     if not (0.002 <= edge_length <= 0.2):
         raise InvalidInputError(f"must lie in [0.2, 20] cm, got {edge_length * 100:g} cm", field="edge_length")
+    area = sum(abs(polygon_area(outline(p, 8))) for p in pattern.panels)
+    estimate = area / (0.433 * edge_length ** 2)  # vertices of a hexagonal lattice at that spacing
+    if estimate > MAX_VERTICES:
+        raise InvalidInputError(f"{edge_length * 100:g} cm triangles would need ~{estimate / 1e6:.1f} M vertices "
+                                f"for {area:.2f} m² of panels (limit {MAX_VERTICES / 1e6:g} M); use longer edges",
+                                field="edge_length")
     info = plan_samples(pattern, edge_length, max_seam_ratio)
     rest, faces, vpanel, positions, edge_vertices = [], [], [], [], {}
     offset, x_shift = 0, 0.0

@@ -50,3 +50,16 @@ def test_self_intersecting_outline_is_refused():
     bowtie = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], float)
     with pytest.raises(InvalidInputError, match="self-intersecting"):
         mesh_polygon(bowtie, 0.05)
+
+
+def test_absurd_resolution_and_self_sewn_edges_are_refused():
+    from custom_nodes.core.examples import tube_pattern
+    from custom_nodes.core.pattern import Seam, SeamSide
+
+    big = Pattern("big", (rectangle_panel("p", 3.0, 3.0),))
+    with pytest.raises(InvalidInputError, match="M vertices"):
+        triangulate(big, 0.002)
+    tube = tube_pattern()
+    bad = Pattern("bad", tube.panels, (Seam(SeamSide("front", (1,)), SeamSide("front", (1,), reverse=True)),))
+    with pytest.raises(InvalidInputError, match="to themselves"):
+        triangulate(bad, 0.05)
