@@ -1,0 +1,253 @@
+"""Place a flat garment around a body: panels wrapped on cylinders around torso, arms, legs and head.
+
+The body is read from an :class:`Avatar`'s OpenPose-18 keypoints and measurements (or, without an
+avatar, a simple mannequin built from measurements). Each panel's placement hints pick its cylinder
+(``body_part``), the side it faces (``facing``/``lateral``) and which of its edges is the centre line.
+Pattern space convention: ``v`` (y) runs up the body / up the arm, ``u`` (x) runs to the right of
+someone looking at the panel's outside, so outlines are counter-clockwise seen from outside. Panels
+that carry GarmentCode's own 3D placement (translation + rotation) are placed that way instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ..core.avatar import AVATAR_PARTS, OPENPOSE18, Avatar
+from ..core.errors import InvalidInputError
+from ..core.garment import Garment
+from ..core.measurements import size_measurements
+from ..core.pattern import Panel
+
+KP = {name: i for i, name in enumerate(OPENPOSE18)}
+
+
+@dataclass(frozen=True)
+class Body:
+    """What placement needs of a body [m]: OpenPose-18 keypoints (18, 3) and girth radii."""
+
+    keypoints: np.ndarray
+    torso_radii: tuple[float, float]  # half width (x), half depth (z)
+    arm_radius: float
+    leg_radius: float
+    head_radius: float
+    waist_y: float
+    waist_radii: tuple[float, float] = (0.13, 0.11)
+
+    def kp(self, name: str) -> np.ndarray:
+        return self.keypoints[KP[name]].astype(np.float64)
+
+
+def mannequin_keypoints(m: dict[str, float]) -> np.ndarray:
+    """OpenPose-18 keypoints (18, 3) [m] of an A-posed body (arms 45° down) from measurements."""
+    h = m.get("height", 1.7)
+    sw = m.get("shoulder_width", 0.4)
+    arm = m.get("arm_length", 0.6)
+    hip_x = m.get("hip_girth", 1.0) / (2 * np.pi) * 0.55
+    sy, hy = 0.818 * h, 0.52 * h
+    d = np.array([np.sin(np.radians(45)), -np.cos(np.radians(45)), 0.0])
+    pts = {"nose": [0, 0.93 * h, 0.09], "neck": [0, 0.84 * h, 0], "right_hip": [-hip_x, hy, 0],
+           "left_hip": [hip_x, hy, 0], "right_knee": [-hip_x, 0.285 * h, 0], "left_knee": [hip_x, 0.285 * h, 0],
+           "right_ankle": [-hip_x, 0.045 * h, 0], "left_ankle": [hip_x, 0.045 * h, 0],
+           "right_eye": [-0.03, 0.945 * h, 0.08], "left_eye": [0.03, 0.945 * h, 0.08],
+           "right_ear": [-0.075, 0.935 * h, 0], "left_ear": [0.075, 0.935 * h, 0]}
+    for side, sx in (("left", 1.0), ("right", -1.0)):
+        shoulder = np.array([sx * sw / 2, sy, 0.0])
+        step = d * np.array([sx, 1.0, 1.0]) * arm / 2
+        pts[f"{side}_shoulder"], pts[f"{side}_elbow"], pts[f"{side}_wrist"] = shoulder, shoulder + step, shoulder + 2 * step
+    return np.array([pts[n] for n in OPENPOSE18], np.float32)
+
+
+def body_from(avatar: Avatar | None = None, measurements: dict[str, float] | None = None) -> Body:
+    """A :class:`Body` from an avatar (keypoints, measurements, torso vertices) or from measurements."""
+    m = dict(size_measurements("M", "female"))
+    if avatar is not None:
+        m.update(avatar.measurements)
+    m.update(measurements or {})
+    kp = mannequin_keypoints(m)
+    if avatar is not None:
+        vis = np.asarray(avatar.keypoint_visible, bool)
+        kp = np.where(vis[:, None], avatar.keypoints, kp).astype(np.float32)
+    a = m["chest_girth"] / (2 * np.pi) * 1.18
+    b = m["chest_girth"] / (2 * np.pi) * 0.80
+    if avatar is not None:
+        verts = avatar.mesh.vertices
+        torso = verts[avatar.vertex_part == AVATAR_PARTS.index("torso")]
+        chest_y = 0.5 * (kp[KP["neck"], 1] + 0.5 * (kp[KP["left_hip"], 1] + kp[KP["right_hip"], 1]))
+        band = torso[np.abs(torso[:, 1] - chest_y) < 0.1] if len(torso) else torso
+        band = band if len(band) >= 4 else torso  # coarse meshes (a box) have no vertices near the chest
+        if len(band) >= 4:
+            cx, cz = np.median(band[:, 0]), np.median(band[:, 2])
+            a = max(float(np.percentile(np.abs(band[:, 0] - cx), 98)), 0.05)
+            b = max(float(np.percentile(np.abs(band[:, 2] - cz), 98)), 0.05)
+            inside = np.sqrt(((band[:, 0] - cx) / a) ** 2 + ((band[:, 2] - cz) / b) ** 2)
+            grow = float(np.percentile(inside, 99))  # ellipse that holds (almost) the whole chest band
+            a, b = a * max(grow, 1.0), b * max(grow, 1.0)
+    waist_y = float(avatar.landmarks["waist"][1]) if avatar is not None and "waist" in avatar.landmarks else \
+        float(0.5 * (kp[KP["neck"], 1] + kp[KP["left_hip"], 1]) - 0.05)
+    rw = m["waist_girth"] / (2 * np.pi)
+    return Body(kp, (a, b), m["chest_girth"] / (2 * np.pi) * 0.33, m["hip_girth"] / (2 * np.pi) * 0.62,
+                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9))
+
+
+def row_extent(outline_pts: np.ndarray, v: np.ndarray, step: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
+    """Leftmost and rightmost outline ``u`` at each height ``v`` (n,) [m], evaluated on rows ``step`` apart."""
+    rows = np.round(v / step).astype(np.int64)
+    uniq, inv = np.unique(rows, return_inverse=True)
+    y = uniq * step
+    p, q = outline_pts, np.roll(outline_pts, -1, axis=0)
+    y0, y1 = np.minimum(p[:, 1], q[:, 1]), np.maximum(p[:, 1], q[:, 1])
+    yy = np.clip(y[:, None], y0[None] , y1[None])  # clamp rows outside a segment onto its end
+    t = np.where(y1 - y0 > 1e-12, (yy - p[None, :, 1]) / np.where(q[:, 1] != p[:, 1], q[:, 1] - p[:, 1], 1.0), 0.0)
+    x = p[None, :, 0] + np.clip(t, 0, 1) * (q[None, :, 0] - p[None, :, 0])
+    hit = (y[:, None] >= y0[None] - 1e-9) & (y[:, None] <= y1[None] + 1e-9)
+    lo = np.where(hit, x, np.inf).min(1)
+    hi = np.where(hit, x, -np.inf).max(1)
+    lo = np.where(np.isfinite(lo), lo, outline_pts[:, 0].min())
+    hi = np.where(np.isfinite(hi), hi, outline_pts[:, 0].max())
+    return lo[inv], hi[inv]
+
+
+def _span(panel: Panel) -> tuple[float, float, str]:
+    """(angle at the low-u edge, angle at the high-u edge, which edge is the centre line: "low", "high"
+    or "centre") of the panel on its cylinder; angle 0 faces +Z, +π/2 faces +X (the body's left).
+    Increasing u always runs to the viewer's right seen from outside."""
+    part, facing, lateral = panel.body_part, panel.facing, panel.lateral
+    if part.startswith("arm") and facing not in ("front", "back"):
+        outer = np.pi / 2 if part == "arm_left" else -np.pi / 2
+        return outer - np.pi, outer + np.pi, "centre"
+    if facing == "side":  # hood halves: the face opening is the centre line
+        return (0.2 * np.pi, np.pi, "low") if lateral != "right" else (-np.pi, -0.2 * np.pi, "high")
+    base = 0.0 if facing != "back" else np.pi
+    if lateral == "center" or part.startswith(("leg", "arm")):
+        return base - np.pi / 2, base + np.pi / 2, "centre"
+    if (lateral == "left") == (facing != "back"):  # front-left, back-right: centre line at low u
+        return base, base + np.pi / 2, "low"
+    return base - np.pi / 2, base, "high"
+
+
+def _limb_frame(body: Body, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(top of the limb, unit direction from its extremity up to the top)."""
+    side = part.split("_")[1]
+    if part.startswith("arm"):
+        top, end = body.kp(f"{side}_shoulder"), body.kp(f"{side}_wrist")
+    else:
+        top, end = body.kp(f"{side}_hip"), body.kp(f"{side}_ankle")
+    up = top - end
+    if np.linalg.norm(up) < 1e-6:
+        raise InvalidInputError(f"{side} {part.split('_')[0]} keypoints coincide", field="Avatar.keypoints")
+    return top, up / np.linalg.norm(up)
+
+
+def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str, clearance: float):
+    """(origin, up, radii at the top, taper) of the panel's cylinder; ``origin`` is where the panel's top
+    sits; ``taper`` = (length [m], end radius / top radius) for limbs that thin towards wrist/ankle."""
+    part = panel.body_part
+    up = np.array([0.0, 1.0, 0.0])
+    neck = body.kp("neck")
+    if part in ("torso", "none"):
+        a, b = body.torso_radii if anchor != "waist" else body.waist_radii
+        top_y = body.waist_y + 0.03 if anchor == "waist" else neck[1] + 0.02
+        return np.array([neck[0], top_y, neck[2]]), up, (a + clearance, b + clearance), (1.0, 1.0)
+    if part in ("head", "neck"):
+        r = body.head_radius + clearance
+        height = float(uv[:, 1].max() - uv[:, 1].min())
+        return np.array([neck[0], neck[1] + 0.02 + height, neck[2] - 0.02]), up, (r * 0.9, r * 1.1), (1.0, 1.0)
+    top, up = _limb_frame(body, part)
+    side = part.split("_")[1]
+    if part.startswith("arm"):
+        r, end = body.arm_radius, 0.55
+        length = float(np.linalg.norm(body.kp(f"{side}_shoulder") - body.kp(f"{side}_wrist")))
+        origin = top + up * 0.03
+    else:
+        r, end = body.leg_radius, 0.4
+        length = float(np.linalg.norm(body.kp(f"{side}_hip") - body.kp(f"{side}_ankle")))
+        origin = np.array([top[0], body.waist_y + 0.03, top[2]])
+    return origin, up, (r + clearance, r + clearance), (max(length, 0.1), (end * r + clearance) / (r + clearance))
+
+
+def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str) -> np.ndarray:
+    """Wrap one panel on its body part's cylinder, row by row without stretching: the cylinder grows
+    where a row is wider than the body needs, so the panel's side edges land where its neighbours' do."""
+    from .curves import outline
+
+    origin, up, (a, b), (length, end) = _frame(body, panel, uv, anchor, clearance)
+    lo, hi = row_extent(outline(panel, 24), uv[:, 1])
+    along = uv[:, 1] - float(uv[:, 1].max())
+    taper = 1.0 - (1.0 - end) * np.clip(-along / length, 0.0, 1.0)
+    a, b = a * taper, b * taper
+    th_lo, th_hi, anchored = _span(panel)
+    width = np.maximum(hi - lo, 1e-6)
+    r_body = np.sqrt((a * a + b * b) / 2)
+    if panel.body_part in ("head", "neck"):  # a hood closes round the head at its widest row
+        r_body = np.full_like(r_body, float(width.max()) / (th_hi - th_lo))
+    scale = np.maximum(1.0, width / (th_hi - th_lo) / r_body)  # grow where the row is wider than the body
+    r_row = r_body * scale
+    # rows keep their length (no initial strain): a row narrower than its span covers fewer angles,
+    # measured from the panel's centre line (centre front/back, top of the arm) outwards
+    if anchored == "low":
+        theta = th_lo + (uv[:, 0] - lo) / r_row
+    elif anchored == "high":
+        theta = th_hi - (hi - uv[:, 0]) / r_row
+    else:
+        theta = 0.5 * (th_lo + th_hi) + (uv[:, 0] - 0.5 * (lo + hi)) / r_row
+    ez = np.array([0.0, 0.0, 1.0]) - up[2] * up
+    ez = ez / np.linalg.norm(ez) if np.linalg.norm(ez) > 1e-6 else np.array([1.0, 0.0, 0.0])
+    ex = np.cross(up, ez)
+    depth = b * scale * np.cos(theta)
+    if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
+        along, depth = _over_shoulder(along, depth, 0.6 * b)
+    return origin + np.outer(along, up) + np.outer(a * scale * np.sin(theta), ex) + np.outer(depth, ez)
+
+
+def _over_shoulder(along: np.ndarray, depth: np.ndarray, fold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bend the top ``fold`` [m] of a front/back torso panel over the shoulders along a quarter circle
+    (arc length kept), so front and back shoulder seams start close together instead of a body apart."""
+    rho = 2 * fold / np.pi
+    s = np.clip(along + fold, 0.0, None)  # arc length into the bend, 0 below it
+    phi = s / rho
+    new_along = np.where(s > 0, -fold + rho * np.sin(phi), along)
+    shrink = np.where(s > 0, rho * (1 - np.cos(phi)), 0.0)
+    new_depth = np.sign(depth) * np.maximum(np.abs(depth) - shrink, 0.01)
+    return new_along - (new_along.max() if len(new_along) else 0.0), new_depth
+
+
+def _garmentcode_positions(panel: Panel, uv: np.ndarray, body: Body) -> np.ndarray:
+    rot = Rotation.from_euler("xyz", panel.rotation, degrees=True)
+    pos = rot.apply(np.c_[uv, np.zeros(len(uv))]) + panel.translation
+    neck = body.kp("neck")
+    return pos + np.array([neck[0], 0.0, neck[2]])
+
+
+def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurements: dict | None = None,
+                  clearance: float = 0.02, use_pattern_placement: bool = True, on_progress=None) -> Garment:
+    """Return ``garment`` with 3D ``positions`` around the body (avatar, or mannequin from measurements).
+
+    ``clearance`` [m] is the gap between body and cloth. Panels with GarmentCode translation/rotation
+    keep that placement when ``use_pattern_placement``.
+    """
+    if garment.pattern is None:
+        raise InvalidInputError("garment has no pattern, so its panels' placement hints are unknown",
+                                field="Garment.pattern")
+    if not (0.0 <= clearance <= 0.3):
+        raise InvalidInputError(f"must lie in [0, 30] cm, got {clearance * 100:g} cm", field="clearance")
+    body = body_from(avatar, measurements)
+    pattern = garment.pattern
+    anchors = dict(pattern.metadata.get("anchors", {}))
+    rest = garment.rest.astype(np.float64)
+    positions = np.zeros((garment.n_vertices, 3))
+    for i, panel in enumerate(pattern.panels):
+        sel = garment.vertex_panel == i
+        uv = rest[sel]
+        anchor = anchors.get(panel.name, "shoulder")
+        if use_pattern_placement and panel.translation is not None and panel.rotation is not None:
+            positions[sel] = _garmentcode_positions(panel, uv, body)
+        else:
+            positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
+        if on_progress:
+            on_progress(i + 1, len(pattern.panels))
+    if not np.isfinite(positions).all():
+        raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
+    return garment.with_positions(positions.astype(np.float32))

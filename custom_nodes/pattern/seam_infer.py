@@ -1,0 +1,260 @@
+"""Infer seams for patterns whose files carry none (SVG, DXF), or read them from a sidecar JSON.
+
+Inference: each outline is cut into *sides* at its corners; every side is dropped onto the default
+mannequin with :mod:`placement`; two sides of (nearly) equal length that land next to each other are
+sewn (side seams, shoulders, underarms). A side on a sleeve as long as two unmatched sides of the
+torso together (the cap against the front + back armholes) is split where their lengths say and sewn
+to both. The result is listed in ``metadata['inferred_seams']`` so a person can review it on the
+preview; a sidecar JSON overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import FileFormatError, InvalidInputError
+from ..core.pattern import Edge, Panel, Pattern, Seam, SeamSide
+from .curves import dense_edge, edge_length, eval_edge
+from .placement import _place_panel, body_from
+
+CORNER_DEG = 25.0  # turning angle that ends a side
+LENGTH_TOL = 0.05  # relative length difference allowed between sewn sides
+NEAR_M = 0.3  # [m] how close two sides must land on the mannequin to be sewn
+
+
+@dataclass
+class Side:
+    panel: str
+    edges: tuple[int, ...]
+    length: float
+    points3d: np.ndarray  # (3, 3): start, middle, end on the mannequin
+
+
+def _tangents(panel: Panel, i: int) -> tuple[np.ndarray, np.ndarray]:
+    pts = dense_edge(panel, i, 64)
+    t0, t1 = pts[1] - pts[0], pts[-1] - pts[-2]
+    return t0 / max(np.linalg.norm(t0), 1e-12), t1 / max(np.linalg.norm(t1), 1e-12)
+
+
+def panel_sides(panel: Panel) -> list[tuple[int, ...]]:
+    """Runs of consecutive edges between corners (turning angle > CORNER_DEG)."""
+    n = len(panel.edges)
+    tans = [_tangents(panel, i) for i in range(n)]
+    corner = [np.degrees(np.arccos(np.clip(tans[i - 1][1] @ tans[i][0], -1, 1))) > CORNER_DEG for i in range(n)]
+    if not any(corner):
+        return [tuple(range(n))]
+    first = corner.index(True)
+    runs, cur = [], []
+    for j in range(n):
+        i = (first + j) % n
+        if corner[i] and cur:
+            runs.append(tuple(cur))
+            cur = []
+        cur.append(i)
+    runs.append(tuple(cur))
+    return runs
+
+
+def _run_points(panel: Panel, edges: tuple[int, ...], fractions) -> np.ndarray:
+    lens = np.array([edge_length(panel, e) for e in edges])
+    cum = np.concatenate([[0], np.cumsum(lens)])
+    out = []
+    for f in fractions:
+        s = f * cum[-1]
+        k = min(int(np.searchsorted(cum, s, side="right") - 1), len(edges) - 1)
+        pts = dense_edge(panel, edges[k], 64)
+        seg = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+        out.append([np.interp(s - cum[k], seg, pts[:, 0]), np.interp(s - cum[k], seg, pts[:, 1])])
+    return np.array(out)
+
+
+def _sides(pattern: Pattern, body) -> list[Side]:
+    out = []
+    for panel in pattern.panels:
+        for run in panel_sides(panel):
+            uv = _run_points(panel, run, (0.0, 0.5, 1.0))
+            length = sum(edge_length(panel, e) for e in run)
+            both = np.concatenate([panel.vertices.astype(np.float64), uv])
+            placed = _place_panel(panel, both, body, 0.02, "shoulder")[-3:]
+            out.append(Side(panel.name, run, length, placed))
+    return out
+
+
+def _pair_cost(a: Side, b: Side) -> float:
+    """Largest 3D gap [m] (ends and middle) when a is walked forwards and b backwards; inf if the lengths disagree."""
+    if a is b or max(a.length, b.length) > (1 + LENGTH_TOL) * min(a.length, b.length):
+        return np.inf
+    if min(a.length, b.length) < 0.03:
+        return np.inf
+    return float(np.linalg.norm(a.points3d - b.points3d[::-1], axis=1).max())
+
+
+def _split_edge(panel: Panel, i: int, frac: float) -> Panel:
+    """Split edge ``i`` at arc-length fraction ``frac``; the new vertex is appended, edges after i shift by one."""
+    e = panel.edges[i]
+    p0, p1 = panel.vertices[e.start].astype(np.float64), panel.vertices[e.end].astype(np.float64)
+    dense = dense_edge(panel, i, 400)
+    cum = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(dense, axis=0), axis=1))])
+    t = float(np.interp(frac * cum[-1], cum, np.linspace(0, 1, len(dense))))
+    mid = eval_edge(p0, p1, e, np.array([t]))[0]
+    c = e.controls.astype(np.float64)
+    if e.kind == "cubic":  # de Casteljau
+        a, b = p0 + t * (c[0] - p0), c[0] + t * (c[1] - c[0])
+        cc = c[1] + t * (p1 - c[1])
+        ab, bc = a + t * (b - a), b + t * (cc - b)
+        ctrl1, ctrl2 = np.array([a, ab]), np.array([bc, cc])
+    elif e.kind == "quadratic":
+        ctrl1, ctrl2 = np.array([p0 + t * (c[0] - p0)]), np.array([c[0] + t * (p1 - c[0])])
+    elif e.kind == "arc":
+        ctrl1 = eval_edge(p0, p1, e, np.array([t / 2]))
+        ctrl2 = eval_edge(p0, p1, e, np.array([(1 + t) / 2]))
+    else:
+        ctrl1 = ctrl2 = np.zeros((0, 2))
+    k = len(panel.vertices)
+    verts = np.concatenate([panel.vertices, mid[None].astype(np.float32)])
+    first = Edge(e.start, k, e.kind, ctrl1, e.label)
+    second = Edge(k, e.end, e.kind, ctrl2, e.label)
+    edges = panel.edges[:i] + (first, second) + panel.edges[i + 1:]
+    return replace(panel, vertices=verts, edges=edges)
+
+
+def _split_run(pattern: Pattern, side: Side, frac: float) -> tuple[Pattern, tuple[int, ...], tuple[int, ...]]:
+    """Split a side at a length fraction; returns the new pattern and the two edge runs."""
+    panel = pattern.panel(side.panel)
+    lens = np.array([edge_length(panel, e) for e in side.edges])
+    cum = np.concatenate([[0], np.cumsum(lens)]) / lens.sum()
+    k = int(np.argmin(np.abs(cum[1:-1] - frac))) + 1 if len(side.edges) > 1 else 0
+    if len(side.edges) > 1 and abs(cum[k] - frac) * lens.sum() < 0.01:  # an existing vertex is close enough
+        return pattern, side.edges[:k], side.edges[k:]
+    j = min(int(np.searchsorted(cum, frac, side="right") - 1), len(side.edges) - 1)
+    e = side.edges[j]
+    local = (frac - cum[j]) / (cum[j + 1] - cum[j])
+    new_panel = _split_edge(panel, e, local)
+    shift = [x + 1 if x > e else x for x in side.edges]
+    run = tuple(shift[:j + 1]) + (e + 1,) + tuple(shift[j + 1:])
+    panels = tuple(new_panel if q.name == panel.name else q for q in pattern.panels)
+    return replace(pattern, panels=panels), run[:j + 1], run[j + 1:]
+
+
+def _remap(runs: list[list], panel: str, e: int) -> None:
+    """After edge ``e`` of ``panel`` was split in two, shift recorded runs' later edge indices."""
+    for r in runs:
+        if r[0] == panel:
+            r[1] = tuple(x + 1 if x > e else x for x in r[1])
+
+
+def _equal_pairs(sides: list[Side]) -> list[tuple[int, int, float]]:
+    """Greedy: cheapest (nearest on the mannequin) equal-length side pairs first."""
+    costs = [(_pair_cost(a, b), i, j) for i, a in enumerate(sides) for j, b in enumerate(sides)
+             if i < j and a is not None and b is not None]
+    used, out = set(), []
+    for cost, i, j in sorted(c for c in costs if c[0] < NEAR_M):
+        if i not in used and j not in used:
+            used |= {i, j}
+            out.append((i, j, cost))
+    return out
+
+
+def _hems(pattern: Pattern, sides: list[Side]) -> set[int]:
+    """Sides that are hems: per panel, the lowest side whose chord runs mostly across (never sewn)."""
+    out = set()
+    for panel in pattern.panels:
+        idx = [k for k, s in enumerate(sides) if s.panel == panel.name]
+        best, best_v = None, np.inf
+        for k in idx:
+            uv = _run_points(panel, sides[k].edges, (0.0, 0.5, 1.0))
+            chord = uv[2] - uv[0]
+            if abs(chord[0]) > 2 * abs(chord[1]) and uv[1, 1] < best_v:
+                best, best_v = k, uv[1, 1]
+        if best is not None:
+            out.add(best)
+    return out
+
+
+def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
+    """Sleeve caps against two armhole sides that meet each other: (cost, cap, side, side)."""
+    out = []
+    for k in free:
+        cap = sides[k]
+        if not pattern.panel(cap.panel).body_part.startswith("arm"):
+            continue
+        for i in free:
+            for j in free:
+                a, b = sides[i], sides[j]
+                if i >= j or a.panel == b.panel or cap.panel in (a.panel, b.panel) or k in (i, j):
+                    continue
+                err = abs(a.length + b.length - cap.length) / cap.length
+                ends = np.linalg.norm(a.points3d[[0, 2]][:, None] - b.points3d[[0, 2]][None], axis=2).min()
+                if err > 0.08 or ends > 0.05:
+                    continue
+                gap = float(np.linalg.norm(cap.points3d[1] - (a.points3d[1] + b.points3d[1]) / 2))
+                out.append((gap + err, k, i, j))
+    return sorted(out)
+
+
+def _split_cap(pattern: Pattern, sides: list[Side], runs: list[list], k: int, i: int, j: int):
+    """Split cap side k where the armhole lengths say; returns the pattern and the two seams."""
+    cap = sides[k]
+    first_is_i = np.linalg.norm(cap.points3d[0] - sides[i].points3d[1]) < \
+        np.linalg.norm(cap.points3d[0] - sides[j].points3d[1])
+    lead, tail = (i, j) if first_is_i else (j, i)
+    frac = sides[lead].length / (sides[lead].length + sides[tail].length)
+    live = Side(cap.panel, tuple(runs[k][1]), cap.length, cap.points3d)
+    before = len(pattern.panel(cap.panel).edges)
+    pattern, r1, r2 = _split_run(pattern, live, frac)
+    if len(pattern.panel(cap.panel).edges) > before:
+        _remap([r for idx, r in enumerate(runs) if idx != k], cap.panel, r1[-1])
+        runs[k][1] = r1 + r2
+    return pattern, [([cap.panel, r1], runs[lead], "sleeve cap"), ([cap.panel, r2], runs[tail], "sleeve cap")]
+
+
+def infer_seams(pattern: Pattern) -> Pattern:
+    """Pattern with seams inferred from side lengths and positions on the default mannequin."""
+    body = body_from(None)
+    sides = _sides(pattern, body)
+    runs = [[s.panel, s.edges] for s in sides]
+    used = set(_hems(pattern, sides))
+    seams: list[tuple[list, list, str]] = []
+    for _, k, i, j in _cap_candidates(pattern, sides, [x for x in range(len(sides)) if x not in used]):
+        if not used & {k, i, j}:
+            used |= {k, i, j}
+            pattern, new = _split_cap(pattern, sides, runs, k, i, j)
+            seams += new
+    for i, j, _ in _equal_pairs([s if n not in used else None for n, s in enumerate(sides)]):
+        seams.append((runs[i], runs[j], "equal length"))
+    out = tuple(Seam(SeamSide(a[0], tuple(a[1])), SeamSide(b[0], tuple(b[1]), reverse=True),
+                     f"{a[0]}:{b[0]} {why}") for a, b, why in seams)
+    meta = {**pattern.metadata, "inferred_seams": [s.label for s in out]}
+    return replace(pattern, seams=out, metadata=meta)
+
+
+def apply_sidecar(pattern: Pattern, path: str | Path) -> Pattern:
+    """Seams from a sidecar JSON: ``{"seams": [{"a": {"panel", "edges", "reverse"?}, "b": {...}, "label"?}]}``."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FileFormatError(f"cannot read the seam sidecar ({exc})", path=p) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("seams"), list):
+        raise FileFormatError("a seam sidecar needs a 'seams' list", field="seams", path=p)
+    for name, count in dict(doc.get("edge_counts", {})).items():
+        if name in pattern.panel_index and len(pattern.panel(name).edges) != count:
+            raise FileFormatError(f"the sidecar was written for a panel '{name}' with {count} edges; this one has "
+                                  f"{len(pattern.panel(name).edges)}", field="edge_counts", path=p)
+    seams = []
+    for k, s in enumerate(doc["seams"]):
+        try:
+            sides = [SeamSide(s[x]["panel"], tuple(s[x]["edges"]), bool(s[x].get("reverse", x == "b")))
+                     for x in ("a", "b")]
+        except (KeyError, TypeError) as exc:
+            raise FileFormatError(f"seam {k} needs a and b with panel and edges ({exc})", field=f"seams[{k}]",
+                                  path=p) from None
+        seams.append(Seam(sides[0], sides[1], str(s.get("label", f"seam {k}"))))
+    try:
+        return replace(pattern, seams=tuple(seams), metadata={**pattern.metadata, "sidecar": str(p)})
+    except InvalidInputError as exc:
+        raise FileFormatError(str(exc), path=p) from None

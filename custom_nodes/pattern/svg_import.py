@@ -1,0 +1,312 @@
+"""SVG patterns as FreeSewing (and pattern CAD) export them → :class:`Pattern` without seams.
+
+* Document units come from the root ``width`` (``1084.01mm``) over the ``viewBox`` width; unknown
+  units are refused, never guessed.
+* A part is a ``<g>`` whose id contains ``-part-`` (FreeSewing) or, failing that, any group holding a
+  cutting outline. The cutting outline is the ``<path>`` with class ``fabric`` (else ``cut``/``outline``).
+* A ``cutonfold`` annotation (``data-text`` mentioning cutOnFold) marks the fold: the half piece is
+  mirrored across it into a whole panel.
+* Notches are ``<use href="#notch|#bnotch">`` snippets; each is attached to the nearest outline edge
+  (``bnotch``, the double notch, marks the back by FreeSewing's convention).
+* Parts named like sleeves are cut twice: a left and a right (mirrored) sleeve.
+
+Seams are not in SVG: :mod:`seam_infer` pairs edges afterwards (or a sidecar JSON names them).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import FileFormatError, InvalidInputError
+from ..core.pattern import Edge, Panel, Pattern
+from ..core.units import LENGTH_UNITS
+from .curves import outline, polygon_area, validate_panel
+from .drafting import hints_from_name, mirror
+
+MAX_BYTES = 20_000_000
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def _svgelements():
+    try:
+        import svgelements
+    except ImportError:  # pragma: no cover - listed in requirements
+        from ..core.errors import DependencyMissingError
+
+        raise DependencyMissingError("svgelements", "SVG pattern import") from None
+    return svgelements
+
+
+def _doc_scale(root: ET.Element, path: str) -> float:
+    """Metres per SVG user unit."""
+    width = root.get("width")
+    vb = root.get("viewBox")
+    if width is None:
+        return LENGTH_UNITS["px"]
+    m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*([a-zA-Z%]*)\s*", width)
+    if not m:
+        raise FileFormatError(f"cannot read the document width {width!r}", field="svg@width", path=path)
+    unit = m.group(2).lower() or "px"
+    if unit not in LENGTH_UNITS:
+        raise FileFormatError(f"unknown units {unit!r} in the document width; expected one of "
+                              f"{sorted(LENGTH_UNITS)}", field="svg@width", path=path)
+    w = float(m.group(1)) * LENGTH_UNITS[unit]
+    if vb:
+        parts = [float(x) for x in re.split(r"[\s,]+", vb.strip())]
+        if len(parts) != 4 or parts[2] <= 0:
+            raise FileFormatError(f"bad viewBox {vb!r}", field="svg@viewBox", path=path)
+        return w / parts[2]
+    return w / float(m.group(1))
+
+
+def _classes(el: ET.Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _walk(el: ET.Element, matrix, out: list, se) -> None:
+    """Collect (element, cumulative matrix) for every element, depth first."""
+    here = matrix
+    if el.get("transform"):
+        here = se.Matrix(el.get("transform")) * matrix
+    out.append((el, here))
+    for child in el:
+        _walk(child, here, out, se)
+
+
+def _tag(el: ET.Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _edges_from_path(d: str, matrix, scale: float, se, where: str, path: str):
+    """(vertices (n, 2), edges) in metres, y up, from the first closed subpath of ``d``."""
+    try:
+        segs = list(se.Path(d).segments())
+    except Exception as exc:  # svgelements raises plain exceptions on bad path data
+        raise FileFormatError(f"cannot parse path data ({exc})", field=where, path=path) from None
+
+    def tr(p) -> np.ndarray:
+        q = matrix.point_in_matrix_space((p.x, p.y))
+        return np.array([q.x * scale, -q.y * scale])
+
+    verts, edges = [], []
+    for seg in segs:
+        name = type(seg).__name__
+        if name == "Move":
+            if edges:
+                break  # only the first subpath is the outline
+            verts = [tr(seg.end)]
+            continue
+        if seg.start is None or seg.end is None:
+            continue
+        a, b = tr(seg.start), tr(seg.end)
+        if np.linalg.norm(b - a) < 1e-6:
+            continue
+        if name == "CubicBezier":
+            kind, ctrl = "cubic", [tr(seg.control1), tr(seg.control2)]
+        elif name == "QuadraticBezier":
+            kind, ctrl = "quadratic", [tr(seg.control)]
+        elif name == "Arc":
+            kind, ctrl = "arc", [tr(seg.point(0.5))]
+        else:
+            kind, ctrl = "line", []
+        verts.append(b)
+        edges.append((len(verts) - 2, len(verts) - 1, kind, ctrl))
+    if len(edges) < 2:
+        raise FileFormatError("outline path has fewer than two segments", field=where, path=path)
+    if np.linalg.norm(verts[-1] - verts[0]) > 1e-4:
+        raise FileFormatError(f"outline is not closed: it ends {np.linalg.norm(verts[-1] - verts[0]) * 1000:.1f} mm "
+                              f"from where it starts", field=where, path=path)
+    verts = verts[:-1]
+    n = len(verts)
+    out = [Edge(s % n, e % n, k, np.array(c).reshape(-1, 2)) for s, e, k, c in edges]
+    return np.array(verts), out
+
+
+def _make_ccw(panel: Panel) -> Panel:
+    return panel if polygon_area(outline(panel, 16)) > 0 else _reverse_loop(panel)
+
+
+def _reverse_loop(panel: Panel) -> Panel:
+    """Same shape, loop walked the other way (edge i becomes edge n − 1 − i)."""
+    edges = tuple(Edge(e.end, e.start, e.kind, e.controls[::-1], e.label, tuple(1 - t for t in e.notches))
+                  for e in reversed(panel.edges))
+    return replace(panel, edges=edges)
+
+
+def _unfold(panel: Panel, fold_a: np.ndarray, fold_b: np.ndarray, tol: float) -> Panel:
+    """Mirror a half piece across the fold line a→b; the straight edge on the fold disappears."""
+    d = (fold_b - fold_a) / np.linalg.norm(fold_b - fold_a)
+
+    def dist(p):
+        v = p - fold_a
+        return abs(v[0] * d[1] - v[1] * d[0])
+
+    verts = panel.vertices.astype(np.float64)
+    on_fold = [i for i, e in enumerate(panel.edges)
+               if e.kind == "line" and dist(verts[e.start]) < tol and dist(verts[e.end]) < tol]
+    if len(on_fold) != 1:
+        return panel  # no clean fold edge: keep the half piece as drawn
+    n = len(panel.edges)
+    k = on_fold[0]
+    order = [(k + 1 + j) % n for j in range(n - 1)]  # walk from the fold's end round to its start
+    refl = np.eye(2) - 2 * np.outer([-d[1], d[0]], [-d[1], d[0]])
+
+    def reflect(p):
+        return (p - fold_a) @ refl.T + fold_a
+
+    pts, edges = [], []
+    for i in order:
+        e = panel.edges[i]
+        pts.append(verts[e.start])
+        edges.append((e.kind, e.controls.astype(np.float64), e.label, e.notches))
+    pts.append(verts[panel.edges[order[-1]].end])
+    m = len(pts)
+    for i in reversed(order):
+        e = panel.edges[i]
+        edges.append((e.kind, reflect(e.controls.astype(np.float64))[::-1], e.label,
+                      tuple(1 - t for t in e.notches)))
+    mirrored = [reflect(verts[panel.edges[i].start]) for i in reversed(order[1:])]
+    allpts = pts + mirrored
+    n_all = len(allpts)
+    out = [Edge(j, (j + 1) % n_all, kind, c.reshape(-1, 2), lab, notch)
+           for j, (kind, c, lab, notch) in enumerate(edges)]
+    assert len(out) == n_all == 2 * m - 2
+    return replace(panel, vertices=np.array(allpts), edges=tuple(out), fold_edge=-1)
+
+
+def _attach_notches(panel: Panel, notches: list[tuple[np.ndarray, str]], tol: float) -> tuple[Panel, list]:
+    """Put each notch on its nearest edge (as a fraction along it) if within ``tol`` [m]."""
+    from .curves import dense_edge
+
+    per_edge = {i: [] for i in range(len(panel.edges))}
+    kinds = []
+    for p, kind in notches:
+        best = (np.inf, -1, 0.0)
+        for i in range(len(panel.edges)):
+            pts = dense_edge(panel, i, 100)
+            seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+            cum = np.concatenate([[0], np.cumsum(seg)])
+            j = int(np.argmin(np.linalg.norm(pts - p, axis=1)))
+            dd = float(np.linalg.norm(pts[j] - p))
+            if dd < best[0]:
+                best = (dd, i, cum[j] / cum[-1])
+        if best[0] <= tol:
+            per_edge[best[1]].append(float(np.clip(best[2], 0, 1)))
+            kinds.append((best[1], float(best[2]), kind))
+    edges = tuple(replace(e, notches=tuple(sorted(per_edge[i]))) for i, e in enumerate(panel.edges))
+    return replace(panel, edges=edges), kinds
+
+
+def _part_groups(items: list) -> list[tuple[str, ET.Element]]:
+    """(part name, group) for each pattern part in the document."""
+    parts = [(el.get("id").split("-part-")[-1], el) for el, _ in items
+             if _tag(el) == "g" and "-part-" in (el.get("id") or "")]
+    if parts:
+        return [(name.split(".")[-1], el) for name, el in parts]
+    groups = [(el.get("id") or f"part{i}", el) for i, (el, _) in enumerate(items) if _tag(el) == "g"]
+    return [(n, g) for n, g in groups if any(_is_outline(c) for c in g.iter())]
+
+
+def _is_outline(el: ET.Element) -> bool:
+    return _tag(el) == "path" and bool(_classes(el) & {"fabric", "cut", "outline", "cutline"})
+
+
+def _read_part(name: str, group: ET.Element, matrices: dict, scale: float, se, path: str):
+    """One Panel (unfolded if cut on fold) plus its notch records, from a part group."""
+    outline_el = next((c for c in group.iter() if _is_outline(c)), None)
+    if outline_el is None:
+        return None, []
+    where = f"part '{name}'"
+    verts, edges = _edges_from_path(outline_el.get("d", ""), matrices[id(outline_el)], scale, se, where, path)
+    grain = np.array([0.0, 1.0])
+    fold = None
+    notches = []
+    for el in group.iter():
+        text = (el.get("data-text") or "").lower()
+        if _tag(el) == "path" and ("grainline" in text or "cutonfold" in text):
+            pts = _edges_from_polyline(el.get("d", ""), matrices[id(el)], scale, se)
+            if len(pts) >= 2:
+                g = pts[-1] - pts[0] if "cutonfold" not in text else pts[-1] - pts[0]
+                if "cutonfold" in text:
+                    fold = (pts[0], pts[-1])
+                if np.linalg.norm(g) > 1e-6:
+                    grain = g / np.linalg.norm(g)
+        if _tag(el) == "use" and (el.get(XLINK) or el.get("href") or "").lstrip("#") in ("notch", "bnotch"):
+            q = matrices[id(el)].point_in_matrix_space((float(el.get("x", 0)), float(el.get("y", 0))))
+            kind = (el.get(XLINK) or el.get("href")).lstrip("#")
+            notches.append((np.array([q.x * scale, -q.y * scale]), kind))
+    if grain[1] < 0:
+        grain = -grain
+    try:
+        panel = Panel(name, verts, tuple(edges), grain=grain, **hints_from_name(name))
+    except InvalidInputError as exc:
+        raise FileFormatError(str(exc), path=path) from None
+    if fold is not None:
+        panel = _unfold(panel, fold[0], fold[1], tol=0.002)
+        notches += [(2 * fold[0] - p if abs(fold[1][0] - fold[0][0]) < 1e-9 else p, k) for p, k in notches
+                    if abs(fold[1][0] - fold[0][0]) < 1e-9]
+    panel = _make_ccw(panel)
+    validate_panel(panel, path)
+    panel, records = _attach_notches(panel, notches, tol=0.004)
+    return panel, records
+
+
+def _edges_from_polyline(d: str, matrix, scale: float, se) -> np.ndarray:
+    """Vertices of a path's points (m, y up); annotation paths are polylines."""
+    pts = []
+    for seg in se.Path(d).segments():
+        if seg.end is not None:
+            q = matrix.point_in_matrix_space((seg.end.x, seg.end.y))
+            pts.append((q.x * scale, -q.y * scale))
+    return np.array(pts)
+
+
+def read_svg(path: str | Path) -> Pattern:
+    """Panels of an SVG pattern (no seams yet; see :func:`seam_infer.infer_seams`)."""
+    se = _svgelements()
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError("file not found", path=p)
+    size = p.stat().st_size
+    if size == 0:
+        raise FileFormatError("file is empty", path=p)
+    if size > MAX_BYTES:
+        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a pattern (limit {MAX_BYTES / 1e6:.0f} MB)",
+                              path=p)
+    try:
+        root = ET.fromstring(p.read_bytes())
+    except ET.ParseError as exc:
+        raise FileFormatError(f"not valid SVG/XML ({exc})", path=p) from None
+    if _tag(root) != "svg":
+        raise FileFormatError(f"root element is <{_tag(root)}>, not <svg>", path=p)
+    scale = _doc_scale(root, str(p))
+    items: list = []
+    _walk(root, se.Matrix(), items, se)
+    matrices = {id(el): m for el, m in items}
+    panels, notch_meta = [], {}
+    for name, group in _part_groups(items):
+        panel, records = _read_part(name, group, matrices, scale, se, str(p))
+        if panel is None:
+            continue
+        if "sleeve" in name.lower() and not ({"left", "right"} & set(re.split(r"[^a-z]+", name.lower()))):  # cut 2: the right sleeve as drawn, the left one mirrored
+            right = replace(panel, name=f"{name}_right", body_part="arm_right", lateral="right")
+            left = replace(mirror(panel, f"{name}_left", "left"), body_part="arm_left")
+            panels += [left, right]
+            notch_meta[right.name] = records
+            n = len(panel.edges)
+            notch_meta[left.name] = [(n - 1 - e, 1 - t, k) for e, t, k in records]
+        else:
+            panels.append(panel)
+            notch_meta[name] = records
+    if not panels:
+        raise FileFormatError("no cutting outline found (expected a <path class=\"fabric\"> inside a part group)",
+                              path=p)
+    names = [q.name for q in panels]
+    if len(set(names)) != len(names):
+        panels = [replace(q, name=f"{q.name}_{i}") for i, q in enumerate(panels)]
+    return Pattern(p.stem, tuple(panels), (), {"source": str(p), "format": "svg", "notches": notch_meta})

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from custom_nodes.core.errors import InvalidInputError
+from custom_nodes.core.examples import box_avatar, tube_garment
+from custom_nodes.core.measurements import size_measurements
+from custom_nodes.pattern.params import TemplateSettings
+from custom_nodes.pattern.placement import mannequin_keypoints, place_garment
+from custom_nodes.pattern.templates import draft
+from custom_nodes.pattern.triangulate import triangulate
+
+
+@pytest.fixture(scope="module")
+def tshirt():
+    return triangulate(draft(size_measurements("M"), TemplateSettings()), 0.02)
+
+
+def _centroid(g, name):
+    return g.positions[g.vertex_panel == g.panel_names.index(name)].mean(0)
+
+
+def test_front_in_front_back_behind_sleeves_on_arms(tshirt):
+    g = place_garment(tshirt, box_avatar())
+    assert _centroid(g, "front")[2] > 0.05 and _centroid(g, "back")[2] < -0.05
+    assert _centroid(g, "sleeve_left")[0] > 0.15 and _centroid(g, "sleeve_right")[0] < -0.15
+    # the shirt hangs from the shoulders: its top is near the avatar's neck keypoint
+    assert abs(g.positions[:, 1].max() - box_avatar().keypoints[1, 1]) < 0.1
+
+
+def test_clearance_keeps_cloth_off_the_body(tshirt):
+    g = place_garment(tshirt, box_avatar(), clearance=0.03)
+    torso = g.positions[g.vertex_panel < 2]
+    band = torso[(torso[:, 1] > 0.95) & (torso[:, 1] < 1.3)]  # between hips and armpits
+    inside_box = (np.abs(band[:, 0]) < 0.15 + 0.02) & (np.abs(band[:, 2]) < 0.1 + 0.02)
+    assert len(band) > 100 and not inside_box.any()
+
+
+def test_faces_point_outwards_on_the_torso(tshirt):
+    g = place_garment(tshirt)
+    p = g.positions.astype(np.float64)
+    f = g.faces[g.vertex_panel[g.faces[:, 0]] < 2]
+    n = np.cross(p[f[:, 1]] - p[f[:, 0]], p[f[:, 2]] - p[f[:, 0]])
+    c = p[f].mean(1)
+    radial = c[:, [0, 2]] - 0.0
+    assert ((n[:, [0, 2]] * radial).sum(1) > 0).mean() > 0.95
+
+
+def test_garmentcode_placement_is_kept(gc_shirt):
+    g = place_garment(triangulate(gc_shirt, 0.02), box_avatar())
+    gap = np.linalg.norm(g.positions[g.seam_pairs[:, 0]] - g.positions[g.seam_pairs[:, 1]], axis=1)
+    assert g.positions[:, 1].max() < 1.7 and g.positions[:, 1].min() > 0.5
+    assert _centroid(g, "left_ftorso")[2] > 0 > _centroid(g, "left_btorso")[2]
+    assert np.median(gap) < 0.35
+
+
+def test_mannequin_scales_with_height():
+    short = mannequin_keypoints(size_measurements("XS"))
+    tall = mannequin_keypoints(size_measurements("3XL", "male"))
+    assert tall[1, 1] > short[1, 1]
+
+
+def test_placement_needs_the_pattern():
+    from dataclasses import replace
+
+    with pytest.raises(InvalidInputError, match="pattern"):
+        place_garment(replace(tube_garment(), pattern=None))
+    with pytest.raises(InvalidInputError, match="clearance"):
+        place_garment(tube_garment(), clearance=-1.0)
+
+
+def test_sleeves_follow_the_avatars_arms(tshirt):
+    """Raise the box avatar's arms to a T-pose: the sleeves go with them (placement reads keypoints)."""
+    from dataclasses import replace
+
+    from custom_nodes.core.avatar import OPENPOSE18
+
+    av = box_avatar()
+    kp = av.keypoints.copy()
+    for side, sx in (("left", 1.0), ("right", -1.0)):
+        shoulder = kp[OPENPOSE18.index(f"{side}_shoulder")]
+        kp[OPENPOSE18.index(f"{side}_elbow")] = shoulder + [sx * 0.3, 0, 0]
+        kp[OPENPOSE18.index(f"{side}_wrist")] = shoulder + [sx * 0.55, 0, 0]
+    t_pose = replace(av, keypoints=kp)
+    a_sleeve = place_garment(tshirt, av).positions[tshirt.vertex_panel == 2]
+    t_sleeve = place_garment(tshirt, t_pose).positions[tshirt.vertex_panel == 2]
+    shoulder_y = kp[OPENPOSE18.index("left_shoulder"), 1]
+    assert abs(np.median(t_sleeve[:, 1]) - shoulder_y) < 0.08  # horizontal arm: sleeve at shoulder height
+    assert np.median(a_sleeve[:, 1]) < np.median(t_sleeve[:, 1]) - 0.03
+    assert np.median(t_sleeve[:, 0]) > np.median(a_sleeve[:, 0])
