@@ -152,6 +152,33 @@ class ImageInvert:
         return (numpy_to_image(1.0 - image_to_numpy(image)),)
 
 
-NODE_CLASS_MAPPINGS = {cls.__name__: cls for cls in (LoadImage, SaveImage, PreviewImage, EmptyImage, ImageInvert)}
+class PreviewAny:
+    """Core's text preview: shows any value (reports, paths) in the canvas as ``ui.text``."""
+
+    CATEGORY = "utils"
+    FUNCTION = "main"
+    RETURN_TYPES = ()
+    OUTPUT_NODE = True
+    DESCRIPTION = ""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"source": ("*", {})}}
+
+    def main(self, source=None):
+        if isinstance(source, str):
+            value = source
+        elif isinstance(source, (int, float, bool)):
+            value = str(source)
+        else:
+            try:
+                value = json.dumps(source)
+            except (TypeError, ValueError):
+                value = str(source)
+        return {"ui": {"text": (value,)}}
+
+
+NODE_CLASS_MAPPINGS = {cls.__name__: cls for cls in (LoadImage, SaveImage, PreviewImage, EmptyImage, ImageInvert,
+                                                     PreviewAny)}
 NODE_DISPLAY_NAME_MAPPINGS = {"LoadImage": "Load Image", "SaveImage": "Save Image", "PreviewImage": "Preview Image",
-                              "EmptyImage": "EmptyImage", "ImageInvert": "Invert Image"}
+                              "EmptyImage": "EmptyImage", "ImageInvert": "Invert Image", "PreviewAny": "Preview Any"}

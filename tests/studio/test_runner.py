@@ -220,7 +220,7 @@ def test_node_error_is_reported_with_comfyui_fields(runner):
 def test_runner_object_info_lists_atelier_and_core_io_nodes(runner, core_object_info):
     info = runner.object_info()
     assert {"AtelierLoadMesh", "AtelierSaveGLB", "SaveImage", "PreviewImage", "LoadImage"} <= set(info)
-    for name in ("SaveImage", "PreviewImage", "EmptyImage", "ImageInvert"):  # same schema as real ComfyUI
+    for name in ("SaveImage", "PreviewImage", "EmptyImage", "ImageInvert", "PreviewAny"):  # same schema as ComfyUI
         assert info[name]["input"] == core_object_info[name]["input"], name
         assert info[name]["output"] == core_object_info[name]["output"]
 
