@@ -129,7 +129,8 @@ class AtelierPatternSave:
         path, name, subfolder = next_output_path(filename_prefix, format)
         save_pattern(pattern, path)
         rel = f"{subfolder}/{name}" if subfolder else name
-        return {"ui": {"text": [rel]}, "result": (rel,)}
+        files = [{"filename": name, "subfolder": subfolder, "type": "output"}]  # for clients that fetch outputs
+        return {"ui": {"text": [rel], "files": files}, "result": (rel,)}
 
 
 class AtelierTriangulate:

@@ -171,7 +171,9 @@ class AtelierTurntable:
         webp, webp_name, webp_sub = next_output_path(filename_prefix, "webp")
         write_webp(frames, webp, int(fps))  # the canvas plays animated WebP (as core SaveAnimatedWEBP)
         preview = {"filename": webp_name, "subfolder": webp_sub, "type": "output"}
-        return {"ui": {"images": [preview], "animated": (True,)}, "result": (numpy_to_image(frames), rel)}
+        video = {"filename": name, "subfolder": sub, "type": "output", "format": "video/mp4"}
+        return {"ui": {"images": [preview], "animated": (True,), "videos": [video]},
+                "result": (numpy_to_image(frames), rel)}
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:
