@@ -39,6 +39,8 @@ class Backend(Protocol):
 
     def describe(self) -> str: ...
 
+    def stage(self, path: Path) -> str: ...
+
 
 def _copy_outputs(outputs: dict, roots: dict[str, Path], out_dir: Path) -> list[Path]:
     """Copy every file named in ``outputs`` (images, 3d, videos…) from its folder into ``out_dir``."""
@@ -66,6 +68,16 @@ class LocalBackend:
     def describe(self) -> str:
         return "local runner (in-process, no ComfyUI: Atelier nodes and image I/O only)"
 
+    def stage(self, path: Path) -> str:
+        """Copy an input file into the runner's input folder; returns the name nodes refer to it by."""
+        from .safety import safe_name
+
+        folder = self.runner.dirs["input"]
+        folder.mkdir(parents=True, exist_ok=True)
+        name = safe_name(Path(path).name)
+        shutil.copyfile(path, folder / name)
+        return name
+
     def object_info(self) -> dict:
         return self.runner.object_info()
 
@@ -90,6 +102,12 @@ class ComfyBackend:
 
     def describe(self) -> str:
         return f"ComfyUI at {self.client.base_url}"
+
+    def stage(self, path: Path) -> str:
+        """Upload an input file to the server's input folder; returns the name the server chose."""
+        from .safety import safe_name
+
+        return self.client.upload_image(Path(path), name=safe_name(Path(path).name), overwrite=True)
 
     def object_info(self) -> dict:
         return self.client.object_info()

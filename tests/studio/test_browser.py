@@ -72,10 +72,13 @@ def test_studio_binds_loopback_only(studio_url):
     assert studio_url.startswith("http://127.0.0.1:")
 
 
-def test_check_job_runs_on_local_runner(studio_url, page):
+def test_tabs_and_catalog_render(studio_url, page):
     page.goto(studio_url)
     page.get_by_text("Atelier studio").first.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Run a check job on the local runner").click()
-    page.locator("img[src*='file=']").first.wait_for(timeout=60_000)
+    for tab in ("Design & drape", "Photoreal render", "Try-on", "Fabrics", "Batch"):
+        assert page.get_by_role("tab", name=tab).count() == 1
+    page.get_by_role("tab", name="Fabrics").click()
+    page.locator("img[src*='albedo']").first.wait_for(timeout=30_000)
+    assert page.locator("img[src*='albedo']").count() >= 12  # the bundled catalog
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "check_job.png"))
+    page.screenshot(path=str(SHOTS / "fabrics_tab.png"))
