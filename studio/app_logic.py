@@ -239,7 +239,11 @@ def scan_to_catalog(photo: str | None, name: str, preset: str, px_per_cm: float,
         return None, "⚠️ add a fabric photo first"
     try:
         check_upload(photo, "image")
-        scanned = scan_fabric(read_image(photo), detect=True, px_per_cm=float(px_per_cm or 0))
+        image, note = read_image(photo), ""
+        try:
+            scanned = scan_fabric(image, detect=True, px_per_cm=float(px_per_cm or 0))
+        except ValueError:  # no swatch outline or card in the photo: the photo is the swatch
+            scanned, note = scan_fabric(image, px_per_cm=float(px_per_cm or 0)), " (no outline found: whole photo used)"
         tile = make_tileable(scanned.image, method="quilt")
         maps = make_pbr_maps(tile)
         catalog = Catalog(catalog_dir) if catalog_dir else Catalog()
@@ -256,7 +260,7 @@ def scan_to_catalog(photo: str | None, name: str, preset: str, px_per_cm: float,
         path = views / f"{key.replace(' ', '_')}.png"
         write_png(image, path)
         shown.append((str(path), key))
-    return shown, f"saved '{entry.id}' in {entry.folder}\n{json.dumps(report, indent=1)}"
+    return shown, f"saved '{entry.id}' in {entry.folder}{note}\n{json.dumps(report, indent=1)}"
 
 
 
