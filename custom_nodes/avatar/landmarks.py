@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sections import contains, loop_around, section_polylines
+from .sections import contains, loop_around, polygon_area, section_polylines
 
 BISECT_STEPS = 14  # 2^-14 of a 30 cm bracket is 0.02 mm
 
@@ -50,3 +50,90 @@ def find_crotch(v: np.ndarray, f: np.ndarray, axis_xz, y_lo: float, y_hi: float)
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if closed(mid) else (mid, hi)
     return np.array([point[0], hi, point[1]])
+
+
+def _scan(v, f, ys, centre_xz, fn):
+    """Evaluate ``fn(loop)`` on the loop around ``centre_xz`` at each height; −inf where there is none."""
+    out = []
+    for y in ys:
+        loop = loop_around(section_polylines(v, f, y), np.asarray(centre_xz, np.float64))
+        out.append(fn(loop) if loop is not None else -np.inf)
+    return np.array(out)
+
+
+def find_armpit_from_loops(v, f, side: int, axis_xz, y_lo: float, y_hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Armpit [m] (3,) and the arm-loop centre just below it, for a mesh without a skeleton: the highest
+    height in [y_lo, y_hi] where a separate loop (the upper arm) sits on that side of the torso."""
+    def arm_loop(y):
+        loops = section_polylines(v, f, y)
+        torso = loop_around(loops, np.asarray(axis_xz, np.float64))
+        if torso is None:
+            return None, None
+        edge = float((side * torso[:, 0]).max())
+        arms = [lp for lp in loops if lp is not torso and len(lp) >= 3
+                and float((side * lp[:, 0]).min()) > edge - 1e-4 and polygon_area(lp) > 4e-4]
+        return (min(arms, key=lambda lp: float((side * lp[:, 0]).min())) if arms else None), torso
+
+    lo, hi = float(y_lo), float(y_hi)
+    if arm_loop(lo)[0] is None:
+        raise ValueError("no arm hangs apart from the torso below the shoulders (is this an A-pose?)")
+    for _ in range(BISECT_STEPS):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if arm_loop(mid)[0] is not None else (lo, mid)
+    arm, torso = arm_loop(lo)
+    k = int(np.argmax(side * torso[:, 0]))
+    c = arm.mean(0)
+    return np.array([torso[k, 0], lo, torso[k, 1]]), np.array([c[0], lo, c[1]])
+
+
+def estimate_landmarks(v: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
+    """Landmarks [m] of a body standing on y = 0 facing +Z in an A-pose, from sections only.
+
+    Proportions used where geometry says nothing (joint heights) are the usual anthropometric ones.
+    Raises ``ValueError`` when the body is not in a pose this can read.
+    """
+    from .sections import hull_perimeter
+
+    v = np.asarray(v, np.float64)
+    h = float(v[:, 1].max())
+    loops = [lp for lp in section_polylines(v, f, 0.6 * h) if len(lp) >= 3]
+    if not loops:
+        raise ValueError("no closed section at waist height")
+    axis = max(loops, key=polygon_area).mean(0)  # the torso is the largest section at waist height
+    lm: dict[str, np.ndarray] = {"head_top": v[np.argmax(v[:, 1])]}
+    lm["crotch"] = find_crotch(v, f, axis, 0.3 * h, 0.6 * h)
+    for side, name in ((1, "left"), (-1, "right")):
+        pit, arm = find_armpit_from_loops(v, f, side, axis, 0.62 * h, 0.86 * h)
+        lm[f"armpit_{name}"] = pit
+        joint = np.array([arm[0], pit[1] + 0.035 * h, arm[2]])
+        near = (np.linalg.norm(v - joint, axis=1) < 0.07) & (np.abs(v[:, 2] - joint[2]) < 0.03) & (v[:, 1] > joint[1])
+        cand = np.where(near)[0] if near.any() else np.array([np.argmin(np.linalg.norm(v - joint, axis=1))])
+        lm[f"shoulder_{name}"] = v[cand[np.argmax(side * v[cand, 0] + v[cand, 1])]]
+        arm_pts = v[(v[:, 1] < pit[1]) & (v[:, 1] > lm["crotch"][1] - 0.1 * h)]
+        tip = arm_pts[np.argmax(side * arm_pts[:, 0])] if len(arm_pts) else pit  # the fingertips
+        reach = tip - lm[f"shoulder_{name}"]
+        frac = max(0.0, 1 - 0.11 * h / max(np.linalg.norm(reach), 1e-6))
+        lm[f"wrist_{name}"] = lm[f"shoulder_{name}"] + frac * reach
+        lm[f"elbow_{name}"] = lm[f"shoulder_{name}"] + 0.5 * frac * reach
+        for joint_name, frac_h in (("ankle", 0.045), ("knee", 0.285)):
+            pts = v[(np.abs(v[:, 1] - frac_h * h) < 0.01 * h) & (side * v[:, 0] > 0)]
+            lm[f"{joint_name}_{name}"] = pts.mean(0) if len(pts) else np.array([side * 0.1, frac_h * h, 0.0])
+    pit_y, crotch_y = lm["armpit_left"][1], lm["crotch"][1]
+    tape = lambda lp: hull_perimeter(lp)  # noqa: E731
+    ys = np.linspace(crotch_y + 0.3 * (pit_y - crotch_y), pit_y - 0.3 * (pit_y - crotch_y), 13)
+    waist_y = ys[np.argmin(np.where(np.isfinite(g := _scan(v, f, ys, axis, tape)), g, np.inf))]
+    ys = np.linspace(crotch_y + 0.035 * h, waist_y - 0.03, 10)
+    hip_y = ys[np.argmax(_scan(v, f, ys, axis, tape))]
+    ys = np.linspace(pit_y - 0.07 * h, pit_y - 0.01 * h, 8)
+    bust_y = ys[np.argmax(_scan(v, f, ys, axis, tape))]
+    shoulder_w = abs(lm["shoulder_left"][0] - lm["shoulder_right"][0])
+    ys = np.linspace(pit_y, 0.93 * h, 24)
+    width = _scan(v, f, ys, axis, lambda lp: float(np.ptp(lp[:, 0])))
+    neck_y = ys[np.argmax(width < 0.45 * shoulder_w)] if np.any(width < 0.45 * shoulder_w) else 0.83 * h
+    for name, y in (("waist", waist_y), ("hip", hip_y), ("bust", bust_y), ("neck_base", neck_y),
+                    ("underbust", bust_y - 0.35 * (bust_y - waist_y))):
+        lm[name] = np.array([axis[0], y, axis[1]])
+    lm["neck_girth_level"] = lm["neck_base"] + [0.0, 0.012, 0.0]
+    for name, side in (("left", 1), ("right", -1)):
+        lm[f"hip_joint_{name}"] = np.array([side * 0.05 * h, crotch_y + 0.01 * h, axis[1]])
+    return lm
