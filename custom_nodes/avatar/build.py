@@ -119,4 +119,54 @@ def pose_anny_avatar(avatar: Avatar, pose: str, arm_angle: float = 45.0, frame: 
                        measurements=avatar.measurements, metadata=avatar.metadata, with_sdf=with_sdf)
 
 
-__all__ = ["SIZES", "avatar_from_measurements", "pose_anny_avatar", "size_preset", "anny_avatar"]
+
+
+
+def pose_avatar(avatar: Avatar, pose: str, arm_angle: float = 45.0, frame: int = 0,
+                with_sdf: bool = True) -> Avatar:
+    """Re-pose any avatar: Anny avatars through their skeleton; others (loaded meshes) by turning the
+    arm-labelled vertices about the shoulders (A-pose, T-pose, relaxed only)."""
+    from dataclasses import replace
+
+    from .load import estimate_keypoints
+    from .pose import POSES, pose_arms_rigidly
+
+    if avatar.metadata.get("anny"):
+        return pose_anny_avatar(avatar, pose, arm_angle, frame, with_sdf)
+    if pose not in POSES:
+        raise InvalidInputError(f"unknown pose {pose!r}; choose one of {list(POSES)}", field="pose")
+    if pose == "walk":
+        raise InvalidInputError("walk frames need an Anny avatar (a loaded mesh has no skeleton)", field="pose")
+    if not (np.isfinite(arm_angle) and -10.0 <= arm_angle <= 90.0):
+        raise InvalidInputError(f"arm angle must lie in [-10, 90] degrees, got {arm_angle!r}", field="arm_angle")
+    angle = {"t_pose": 0.0, "relaxed": 75.0}.get(pose, arm_angle)
+    arms = (AVATAR_PARTS.index("arm_left"), AVATAR_PARTS.index("arm_right"))
+    v, lm = pose_arms_rigidly(avatar.mesh.vertices, avatar.vertex_part, avatar.landmarks, angle, arms)
+    v[:, 1] -= v[:, 1].min()
+    mesh = TriangleMesh(v.astype(np.float32), avatar.mesh.faces, avatar.mesh.uvs, avatar.mesh.name)
+    kp, vis = avatar.keypoints, avatar.keypoint_visible
+    needed = ("shoulder_left", "shoulder_right", "elbow_left", "elbow_right", "wrist_left", "wrist_right",
+              "hip_joint_left", "hip_joint_right", "knee_left", "knee_right", "ankle_left", "ankle_right",
+              "head_top", "neck_base")
+    if all(k in lm for k in needed):
+        kp, vis = estimate_keypoints(v, lm)
+    sdf = build_sdf(mesh) if with_sdf and avatar.sdf is not None else None
+    return replace(avatar, mesh=mesh, landmarks=lm, keypoints=kp, keypoint_visible=vis, pose=pose, sdf=sdf)
+
+
+def measurement_table(avatar: Avatar) -> str:
+    """Text table (cm) of the avatar's rest-shape measurements, with asked/residual after a fit."""
+    fit = avatar.metadata.get("fit")
+    if fit:
+        return FitReport(asked=fit["asked"], achieved=fit["achieved"], iterations=fit.get("iterations", 0)).table()
+    from ..core.measurements import MEASUREMENT_NAMES
+
+    lines = [f"{'measurement':<20}{'value':>9}"]
+    names = [k for k in MEASUREMENT_NAMES if k in avatar.measurements]
+    names += sorted(k for k in avatar.measurements if k not in MEASUREMENT_NAMES)
+    lines += [f"{k:<20}{avatar.measurements[k] * 100:9.1f}" for k in names]
+    return "\n".join(lines + ["(cm)"])
+
+
+__all__ = ["SIZES", "avatar_from_measurements", "pose_anny_avatar", "size_preset", "anny_avatar", "pose_avatar",
+           "measurement_table"]

@@ -92,3 +92,25 @@ def skin(rest_vertices: np.ndarray, heads: np.ndarray, parents, weights: np.ndar
     out /= np.where(total > 0, total, 1.0)
     shift = np.array([0.0, -out[:, 1].min(), 0.0])
     return out + shift, posed + shift
+
+
+def pose_arms_rigidly(vertices: np.ndarray, parts: np.ndarray, landmarks: dict, arm_angle: float,
+                      arm_ids: tuple[int, int]) -> tuple[np.ndarray, dict]:
+    """Rotate each arm (vertices labelled ``arm_ids`` = (left, right)) about its shoulder point in the
+    frontal plane so the shoulder→wrist line is ``arm_angle`` degrees below horizontal. For avatars
+    without a skeleton (loaded meshes); returns new vertices and landmarks."""
+    v = np.asarray(vertices, np.float64).copy()
+    lm = {k: np.asarray(p, np.float64).copy() for k, p in landmarks.items()}
+    for side, name, part in ((1, "left", arm_ids[0]), (-1, "right", arm_ids[1])):
+        if f"shoulder_{name}" not in lm or f"wrist_{name}" not in lm or not np.any(parts == part):
+            continue
+        pivot = lm[f"shoulder_{name}"] - [side * 0.03, 0.04, 0.0]
+        d = lm[f"wrist_{name}"] - pivot
+        current = float(np.degrees(np.arctan2(-d[1], side * d[0])))
+        r = rot_z(side * (current - arm_angle))
+        sel = parts == part
+        v[sel] = (v[sel] - pivot) @ r.T + pivot
+        for key in (f"wrist_{name}", f"elbow_{name}"):
+            if key in lm:
+                lm[key] = r @ (lm[key] - pivot) + pivot
+    return v, lm

@@ -112,9 +112,11 @@ def metres_per_unit(stature: float, path=None) -> tuple[str, float]:
 def _facing_yaw(v: np.ndarray) -> float:
     """Degrees to turn about +Y so the feet (and so the body) point to +Z; snapped to 90°."""
     h = v[:, 1].max()
-    sole = v[v[:, 1] < 0.02 * h][:, [0, 2]].mean(0)
-    shin = v[(v[:, 1] > 0.08 * h) & (v[:, 1] < 0.14 * h)][:, [0, 2]].mean(0)
-    d = sole - shin
+    sole_pts = v[v[:, 1] < 0.02 * h]
+    shin_pts = v[(v[:, 1] > 0.06 * h) & (v[:, 1] < 0.16 * h)]
+    if len(sole_pts) == 0 or len(shin_pts) == 0:
+        return 0.0
+    d = sole_pts[:, [0, 2]].mean(0) - shin_pts[:, [0, 2]].mean(0)
     yaw = np.degrees(np.arctan2(d[0], d[1]))  # angle of the toes from +Z towards +X
     return -90.0 * np.round(yaw / 90.0)
 
