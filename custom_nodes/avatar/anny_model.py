@@ -119,6 +119,7 @@ def _build(on_progress: ProgressFn | None) -> AnnyBody:
     set_anny_cache_path(folder)
     report(on_progress, 0, 3)
     model = anny.Anny(local_changes=LOCAL_CHANGES, phenotypes=PHENOTYPES)
+    model.extrapolate_phenotypes = True  # linear beyond the anchors; the fit bounds each phenotype itself
     report(on_progress, 1, 3)
     faces = np.asarray(model.faces, np.int64)
     weights = model.vertex_bone_weights.numpy()

@@ -32,6 +32,9 @@ LOCAL_FREE = (
     "torso-scale-depth-incr", "stomach-pregnant-incr", "hip-scale-horiz-incr",
 )
 LOCAL_BOUND = 2.0  # local changes beyond ±2 extrapolate MakeHuman targets into caricature
+#: Anny's weight phenotype is extrapolated up to this (its "max weight" shape sits at 1.0): the largest
+#: sizes then gain girth everywhere (thighs, arms) instead of only where a local change acts.
+WEIGHT_MAX = 1.6
 TOLERANCE = 0.002  # [m] stop when every residual is below this
 MAX_ITERATIONS = 12
 
@@ -78,7 +81,7 @@ def _layout(body: AnnyBody, gender: float):
     p_idx = [body.phenotype_labels.index(n) for n in phen]
     l_idx = [body.local_change_labels.index(n) for n in LOCAL_FREE]
     lo = np.array([0.0] * len(p_idx) + [-LOCAL_BOUND] * len(l_idx))
-    hi = np.array([1.0] * len(p_idx) + [LOCAL_BOUND] * len(l_idx))
+    hi = np.array([WEIGHT_MAX if n == "weight" else 1.0 for n in phen] + [LOCAL_BOUND] * len(l_idx))
     steps = np.array([0.02] * len(p_idx) + [0.1] * len(l_idx))
     return phen, p_idx, l_idx, lo, hi, steps
 
