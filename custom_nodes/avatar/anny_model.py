@@ -5,7 +5,8 @@ Anny is Z up, forward −Y, left +X, in metres. Atelier is Y up, forward +Z, lef
 y = 0 with the pelvis over x = z = 0.
 
 **The cache.** Anny builds its blendshape data the first time it is instantiated (about a minute, ~1.2
-GB on disk) and reloads it afterwards in well under a second. Atelier keeps that cache in
+GB while building, ~280 MB kept: the intermediate files are deleted once the compact data exists) and
+reloads it afterwards in well under a second. Atelier keeps that cache in
 ``$ATELIER_CACHE_DIR/anny`` when the variable is set, else in ``<repo>/.cache/anny`` (git-ignored).
 Anny's own default (``~/.cache/anny``) is never used: we call ``anny.paths.set_anny_cache_path``
 before building. Tests share one model through a session-scoped fixture (``tests/avatar/conftest.py``).
@@ -120,6 +121,7 @@ def _build(on_progress: ProgressFn | None) -> AnnyBody:
     report(on_progress, 0, 3)
     model = anny.Anny(local_changes=LOCAL_CHANGES, phenotypes=PHENOTYPES)
     model.extrapolate_phenotypes = True  # linear beyond the anchors; the fit bounds each phenotype itself
+    _drop_intermediate_cache(folder)
     report(on_progress, 1, 3)
     faces = np.asarray(model.faces, np.int64)
     weights = model.vertex_bone_weights.numpy()
@@ -148,6 +150,16 @@ def _largest_component(faces: np.ndarray, n_vertices: int) -> np.ndarray:
     _, label = connected_components(graph, directed=False)
     face_label = label[faces[:, 0]]
     return face_label == np.bincount(face_label).argmax()
+
+
+def _drop_intermediate_cache(folder: Path) -> None:
+    """Delete Anny's intermediate build files (~950 MB) once the compact model data (~280 MB) exists:
+    later instantiations read only ``build_compact_model_data_*``."""
+    for version in folder.glob("v*"):
+        if any(version.glob("build_compact_model_data_*.safetensors")):
+            for pattern in ("load_data_*.safetensors", "build_model_data_*.safetensors"):
+                for path in version.glob(pattern):
+                    path.unlink(missing_ok=True)
 
 
 def load_anny(on_progress: ProgressFn | None = None) -> AnnyBody:

@@ -8,6 +8,8 @@
    through cells that are not on the surface, inside otherwise. The wall (cells holding a surface
    sample, or within half a cell of the surface) blocks the fill: two neighbouring samples on either
    side of a surface cannot both be more than half a cell from it.
+   Holes in a scan up to about a centimetre and a half are bridged by the wall; through larger ones
+   the fill leaks and the inside reads as outside (close such scans before loading them).
 4. Values beyond ``band`` are clamped to ±band (the cloth solver only needs the sign there).
 
 Built SDFs are memoised per (vertices, faces, voxel, band) so a pose is voxelised once.

@@ -5,7 +5,7 @@ scan never hangs); find the up axis (of the two longest box sides, the one along
 least concentrated in the middle — arms in a T-pose pile the body into the middle of the span, a
 standing body does not) and which end is the head (the end slab with the narrower spread: a crown, not
 two feet); scale to metres from the stature (a body is 1.0–2.3 m tall in exactly one of m, cm, mm, in);
-turn to face +Z (the feet point forward); stand on y = 0. Then the body check: two legs, a torso and a
+turn to face +Z (the feet point forward); stand on y = 0 with the torso axis over x = z = 0. Then the body check: two legs, a torso and a
 head must show in horizontal sections, else the mesh is refused (a chair has four legs and no torso).
 """
 
@@ -143,8 +143,12 @@ def normalise(mesh: TriangleMesh, path=None, max_vertices: int = MAX_VERTICES,
     a = np.radians(yaw)
     turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
     v = v @ turn.T
-    lo, hi = v.min(0), v.max(0)
-    v -= [(lo[0] + hi[0]) / 2, 0, (lo[2] + hi[2]) / 2]
+    loops = [lp for lp in section_polylines(v, mesh.faces, 0.6 * v[:, 1].max()) if len(lp) >= 3]
+    if loops:  # the torso axis (largest section at waist height) over x = z = 0, like fitted bodies
+        c = max(loops, key=polygon_area).mean(0)
+    else:
+        c = 0.5 * (v.min(0) + v.max(0))[[0, 2]]
+    v -= [c[0], 0.0, c[1]]
     info.update({"up_axis": "xyz"[axis], "up_sign": sign, "unit": unit, "yaw_deg": float(yaw)})
     faces = mesh.faces if np.linalg.det(rot) > 0 else mesh.faces[:, ::-1]
     return TriangleMesh(v.astype(np.float32), faces, mesh.uvs, name=mesh.name), info

@@ -35,6 +35,10 @@ def test_obj_in_cm_z_up_comes_out_in_metres_y_up_on_the_floor(male_l, tmp_path):
     for name in ("height", "chest_girth", "waist_girth", "neck_girth", "inside_leg_length"):
         assert abs(a.measurements[name] - male_l.measurements[name]) < 0.02, name
     assert a.sdf is not None and a.sdf.query(np.array([a.landmarks["waist"]]))[0][0] < 0
+    placement = ("neck_base", "shoulder_left", "shoulder_right", "armpit_left", "armpit_right", "waist", "hip",
+                 "crotch", "wrist_left", "wrist_right", "ankle_left", "ankle_right")
+    for name in placement:  # estimated from sections alone, within a few cm of the fitted body's own
+        assert np.linalg.norm(a.landmarks[name] - male_l.landmarks[name]) < 0.06, name
 
 
 def test_y_up_glb_with_its_feet_pointing_to_minus_x_is_turned_to_face_plus_z(male_l, tmp_path):

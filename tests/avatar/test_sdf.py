@@ -74,3 +74,14 @@ def test_sdf_refuses_a_mesh_without_faces():
 def test_sdf_is_cached_per_mesh(sphere):
     mesh, sdf = sphere
     assert build_sdf(mesh) is sdf
+
+
+def test_a_scan_with_a_hole_still_has_its_inside_negative():
+    s = trimesh.creation.icosphere(subdivisions=5, radius=0.2)
+    centres = s.triangles_center
+    keep = ~((centres[:, 1] > 0.195) & (np.abs(centres[:, 0]) < 0.008) & (np.abs(centres[:, 2]) < 0.008))
+    assert (~keep).sum() >= 8  # a hole of about 1.5 cm at the top
+    mesh = TriangleMesh(s.vertices + [0, 1.0, 0], s.faces[keep])
+    sdf = build_sdf(mesh)
+    d, _ = sdf.query(np.array([[0, 1.0, 0], [0.12, 1.0, 0.0], [0.0, 1.0, 0.3]]))
+    assert d[0] < 0 and d[1] < 0 and d[2] > 0
