@@ -37,6 +37,7 @@ LOCAL_BOUND = 2.0  # local changes beyond ±2 extrapolate MakeHuman targets into
 WEIGHT_MAX = 1.6
 TOLERANCE = 0.002  # [m] stop when every residual is below this
 MAX_ITERATIONS = 12
+MU = 1e-5  # Tikhonov weight [m² per parameter unit²] pulling unused parameters to their prior
 
 
 @dataclass
@@ -86,6 +87,34 @@ def _layout(body: AnnyBody, gender: float):
     return phen, p_idx, l_idx, lo, hi, steps
 
 
+class _Problem:
+    """The fit's parameter vector ↔ Anny inputs, and the measurements it produces."""
+
+    def __init__(self, body: AnnyBody, ids: AnnyLandmarkIds, phen0, loc0, p_idx, l_idx, keys, goal):
+        self.body, self.ids, self.phen0, self.loc0 = body, ids, phen0, loc0
+        self.p_idx, self.l_idx, self.keys, self.goal = p_idx, l_idx, keys, goal
+
+    def unpack(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xs = np.atleast_2d(xs)
+        ph, lc = np.repeat(self.phen0, len(xs), 0), np.repeat(self.loc0, len(xs), 0)
+        ph[:, self.p_idx], lc[:, self.l_idx] = xs[:, :len(self.p_idx)], xs[:, len(self.p_idx):]
+        return ph, lc
+
+    def measure(self, xs: np.ndarray) -> list[dict]:
+        """Measurements of a batch of parameter vectors (one batched Anny rest-shape call)."""
+        v, h = self.body.rest(*self.unpack(xs))
+        return [measure_anny(self.body, self.ids, v[i], h[i]) for i in range(len(v))]
+
+    def residual(self, meas: dict) -> np.ndarray:
+        return np.array([meas[k] for k in self.keys]) - self.goal
+
+    def jacobian(self, x, meas, steps, lo, hi) -> np.ndarray:
+        """(M, N) forward differences; a step that would leave the bounds goes the other way."""
+        dx = np.where(x + steps <= hi, steps, -steps)
+        rows = self.measure(x + np.diag(dx))
+        return np.array([[(m[k] - meas[k]) / d for m, d in zip(rows, dx, strict=True)] for k in self.keys])
+
+
 def fit_measurements(body: AnnyBody, ids: AnnyLandmarkIds, targets: dict[str, float], *, gender: float = 1.0,
                      age: float = 0.5, muscle: float = 0.5, max_iterations: int = MAX_ITERATIONS,
                      on_progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray, FitReport]:
@@ -99,54 +128,32 @@ def fit_measurements(body: AnnyBody, ids: AnnyLandmarkIds, targets: dict[str, fl
         if not (np.isfinite(value) and 0.0 <= value <= 1.0):
             raise InvalidInputError(f"must lie in [0, 1], got {value!r}", field=name)
     phen0, loc0 = body.params({"gender": gender, "age": age, "muscle": muscle})
-    names, p_idx, l_idx, lo, hi, steps = _layout(body, gender)
+    _, p_idx, l_idx, lo, hi, steps = _layout(body, gender)
     keys = [k for k in MEASUREMENT_NAMES if k in targets]
-    goal = np.array([targets[k] for k in keys])
-    x = np.concatenate([phen0[0, p_idx], loc0[0, l_idx]])
-    x0 = x.copy()
-
-    def unpack(xs):
-        xs = np.atleast_2d(xs)
-        ph = np.repeat(phen0, len(xs), 0)
-        lc = np.repeat(loc0, len(xs), 0)
-        ph[:, p_idx], lc[:, l_idx] = xs[:, :len(p_idx)], xs[:, len(p_idx):]
-        return ph, lc
-
-    def evaluate(xs):
-        v, h = body.rest(*unpack(xs))
-        return [measure_anny(body, ids, v[i], h[i]) for i in range(len(v))]
-
-    mu, lam = 1e-5, 1e-3  # Tikhonov weight [m² per unit²], LM damping
-    meas = evaluate(x)[0]
-    it = 0
+    prob = _Problem(body, ids, phen0, loc0, p_idx, l_idx, keys, np.array([targets[k] for k in keys]))
+    x0 = np.concatenate([phen0[0, p_idx], loc0[0, l_idx]])
+    x, meas, it, lam = x0.copy(), prob.measure(x0)[0], 0, 1e-3
     for it in range(1, max_iterations + 1):
-        r = np.array([meas[k] for k in keys]) - goal
+        r = prob.residual(meas)
         if not keys or np.abs(r).max() < TOLERANCE:
             it -= 1
             break
         report(on_progress, it, max_iterations)
-        probes = np.clip(x + np.diag(steps), lo, hi)
-        dx = np.diag(probes - x).copy()
-        flip = dx == 0
-        probes[flip, np.where(flip)[0]] = x[flip] - steps[flip]
-        dx[flip] = -steps[flip]
-        rows = evaluate(probes)
-        jac = np.array([[(m[k] - meas[k]) / d for m, d in zip(rows, dx, strict=False)] for k in keys])  # (M, N)
-        cost = r @ r + mu * np.sum((x - x0) ** 2)
+        jac = prob.jacobian(x, meas, steps, lo, hi)
+        moved = False
         for _ in range(8):  # damped step with back-off: never more than 8 tries
-            a = jac.T @ jac + (mu + lam) * np.eye(len(x))
-            step = np.linalg.solve(a, -(jac.T @ r) - mu * (x - x0))
+            step = np.linalg.solve(jac.T @ jac + (MU + lam) * np.eye(len(x)), -(jac.T @ r) - MU * (x - x0))
             cand = np.clip(x + step, lo, hi)
-            m_new = evaluate(cand)[0]
-            r_new = np.array([m_new[k] for k in keys]) - goal
-            if r_new @ r_new + mu * np.sum((cand - x0) ** 2) < cost:
-                x, meas, lam = cand, m_new, max(lam / 3, 1e-7)
+            m_new = prob.measure(cand)[0]
+            r_new = prob.residual(m_new)
+            if r_new @ r_new + MU * np.sum((cand - x0) ** 2) < r @ r + MU * np.sum((x - x0) ** 2):
+                x, meas, lam, moved = cand, m_new, max(lam / 3, 1e-7), True
                 break
             lam *= 10
-        else:
+        if not moved:
             break
     report(on_progress, max_iterations, max_iterations)
-    ph, lc = unpack(x)
-    params = {"phenotypes": dict(zip(body.phenotype_labels, ph[0].tolist(), strict=False)),
+    ph, lc = prob.unpack(x)
+    params = {"phenotypes": dict(zip(body.phenotype_labels, ph[0].tolist(), strict=True)),
               "local_changes": {n: float(lc[0, body.local_change_labels.index(n)]) for n in LOCAL_FREE}}
     return ph, lc, FitReport(asked={k: targets[k] for k in keys}, achieved=meas, iterations=it, parameters=params)

@@ -47,3 +47,10 @@ def pose_keypoint(keypoints: np.ndarray, visible: np.ndarray, camera: Camera) ->
     return [{"people": [{"pose_keypoints_2d": flat, "face_keypoints_2d": None, "hand_left_keypoints_2d": None,
                          "hand_right_keypoints_2d": None}],
              "canvas_width": int(camera.width), "canvas_height": int(camera.height)}]
+
+
+def coco_keypoints(avatar) -> np.ndarray | None:
+    """COCO-17 keypoints [m] (17, 3) of an Anny avatar (from Anny's regressor, in its current pose);
+    None for avatars without them (loaded meshes). Order: :data:`COCO17`."""
+    coco = avatar.metadata.get("coco17")
+    return None if coco is None else np.asarray(coco, np.float32).reshape(17, 3)

@@ -74,3 +74,16 @@ def test_poses_move_the_arms_and_keep_the_measurements(female_m):
         assert posed.measurements == avatar.measurements
         assert abs(posed.mesh.bounds[0, 1]) < 1e-6
         assert len(posed.mesh.vertices) == len(avatar.mesh.vertices)
+
+
+def test_coco17_from_annys_regressor_agrees_with_openpose18(female_m):
+    from custom_nodes.avatar.anny_model import COCO17
+    from custom_nodes.avatar.keypoints import coco_keypoints
+
+    avatar, _ = female_m
+    coco = coco_keypoints(avatar)
+    assert coco.shape == (17, 3)
+    op = avatar.keypoints_dict()
+    for name in ("nose", "left_shoulder", "right_knee", "left_ankle"):
+        assert np.allclose(coco[COCO17.index(name)], op[name], atol=1e-5)
+    assert coco[COCO17.index("left_eye")][1] > coco[COCO17.index("left_shoulder")][1]

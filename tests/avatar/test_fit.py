@@ -52,3 +52,11 @@ def test_unknown_measurement_and_bad_prior_are_refused(anny_body):
         fit_measurements(anny_body, landmark_ids(anny_body), {"wingspan": 1.7})
     with pytest.raises(InvalidInputError, match="age"):
         fit_measurements(anny_body, landmark_ids(anny_body), {"height": 1.7}, age=np.nan)
+
+
+def test_contradictory_body_is_reported_honestly_not_hidden(anny_body):
+    targets = {"height": 1.5, "waist_girth": 1.6, "hip_girth": 0.7}  # each plausible, together impossible
+    _, _, rep = fit_measurements(anny_body, landmark_ids(anny_body), targets, max_iterations=6)
+    assert rep.iterations <= 6
+    assert rep.max_abs_residual > 0.05  # the report says so instead of pretending
+    assert all(np.isfinite(v) for v in rep.achieved.values())
