@@ -2,7 +2,16 @@
 
 These work on any body standing on y = 0 facing +Z in an A-pose (arms away from the torso below the
 armpit): Anny bodies use them once per body, loaded user meshes use them for everything. Every search
-is a fixed number of bisection steps, so none can hang.
+is a fixed number of bisection steps or a short scan, so none can hang.
+
+Landmark names (``Avatar.landmarks``, metres), the same for fitted and loaded bodies:
+
+* on the body axis (centre of the torso section at that height): ``neck_base``, ``bust``,
+  ``underbust``, ``waist`` (narrowest torso girth), ``hip`` (fullest girth over the buttocks);
+* on the surface: ``crotch``, ``shoulder_left/right`` (the shoulder point: corner of the shoulder seen
+  from the front), ``armpit_left/right`` (apex of the armpit, torso side), ``head_top``;
+* joints: ``elbow_*``, ``wrist_*``, ``knee_*``, ``ankle_*``, ``hip_joint_*`` (Anny: from its skeleton;
+  loaded meshes: from proportions along the limbs). Left is +X, the avatar's own left.
 """
 
 from __future__ import annotations
@@ -86,14 +95,53 @@ def find_armpit_from_loops(v, f, side: int, axis_xz, y_lo: float, y_hi: float) -
     return np.array([torso[k, 0], lo, torso[k, 1]]), np.array([c[0], lo, c[1]])
 
 
+def _limb_landmarks(v, f, side: int, name: str, axis, crotch_y: float, h: float) -> dict[str, np.ndarray]:
+    """Armpit, shoulder point, wrist, elbow, knee and ankle on one side, from sections and proportions."""
+    pit, arm = find_armpit_from_loops(v, f, side, axis, 0.62 * h, 0.86 * h)
+    lm = {f"armpit_{name}": pit}
+    joint = np.array([arm[0], pit[1] + 0.035 * h, arm[2]])
+    near = (np.linalg.norm(v - joint, axis=1) < 0.07) & (np.abs(v[:, 2] - joint[2]) < 0.03) & (v[:, 1] > joint[1])
+    cand = np.where(near)[0] if near.any() else np.array([np.argmin(np.linalg.norm(v - joint, axis=1))])
+    shoulder = v[cand[np.argmax(side * v[cand, 0] + v[cand, 1])]]  # corner of the shoulder, seen from the front
+    lm[f"shoulder_{name}"] = shoulder
+    arm_pts = v[(v[:, 1] < pit[1]) & (v[:, 1] > crotch_y - 0.1 * h)]
+    tip = arm_pts[np.argmax(side * arm_pts[:, 0])] if len(arm_pts) else pit  # the fingertips
+    reach = tip - shoulder
+    frac = max(0.0, 1 - 0.11 * h / max(np.linalg.norm(reach), 1e-6))  # a hand is ~11 % of stature
+    lm[f"wrist_{name}"] = shoulder + frac * reach
+    lm[f"elbow_{name}"] = shoulder + 0.5 * frac * reach
+    for joint_name, frac_h in (("ankle", 0.045), ("knee", 0.285)):
+        pts = v[(np.abs(v[:, 1] - frac_h * h) < 0.01 * h) & (side * v[:, 0] > 0)]
+        lm[f"{joint_name}_{name}"] = pts.mean(0) if len(pts) else np.array([side * 0.1, frac_h * h, 0.0])
+    lm[f"hip_joint_{name}"] = np.array([side * 0.05 * h, crotch_y + 0.01 * h, axis[1]])
+    return lm
+
+
+def _girth_levels(v, f, axis, crotch_y: float, pit_y: float, shoulder_w: float, h: float) -> dict[str, float]:
+    """Heights [m] of the waist (narrowest), hip (fullest), bust (fullest) and neck base (where the
+    section narrows to under 45 % of the shoulder width), each by a short scan of sections."""
+    from .sections import hull_perimeter
+
+    ys = np.linspace(crotch_y + 0.3 * (pit_y - crotch_y), pit_y - 0.3 * (pit_y - crotch_y), 13)
+    g = _scan(v, f, ys, axis, hull_perimeter)
+    waist_y = ys[np.argmin(np.where(np.isfinite(g), g, np.inf))]
+    ys = np.linspace(crotch_y + 0.035 * h, waist_y - 0.03, 10)
+    hip_y = ys[np.argmax(_scan(v, f, ys, axis, hull_perimeter))]
+    ys = np.linspace(pit_y - 0.07 * h, pit_y - 0.01 * h, 8)
+    bust_y = ys[np.argmax(_scan(v, f, ys, axis, hull_perimeter))]
+    ys = np.linspace(pit_y, 0.93 * h, 24)
+    narrow = _scan(v, f, ys, axis, lambda lp: float(np.ptp(lp[:, 0]))) < 0.45 * shoulder_w
+    neck_y = ys[np.argmax(narrow)] if np.any(narrow) else 0.83 * h
+    return {"waist": waist_y, "hip": hip_y, "bust": bust_y, "neck_base": neck_y,
+            "underbust": bust_y - 0.35 * (bust_y - waist_y)}
+
+
 def estimate_landmarks(v: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
     """Landmarks [m] of a body standing on y = 0 facing +Z in an A-pose, from sections only.
 
-    Proportions used where geometry says nothing (joint heights) are the usual anthropometric ones.
-    Raises ``ValueError`` when the body is not in a pose this can read.
+    Proportions are used where geometry says nothing (joint heights, hand length). Raises
+    ``ValueError`` when the body is not in a pose this can read (arms against the torso).
     """
-    from .sections import hull_perimeter
-
     v = np.asarray(v, np.float64)
     h = float(v[:, 1].max())
     loops = [lp for lp in section_polylines(v, f, 0.6 * h) if len(lp) >= 3]
@@ -103,37 +151,10 @@ def estimate_landmarks(v: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
     lm: dict[str, np.ndarray] = {"head_top": v[np.argmax(v[:, 1])]}
     lm["crotch"] = find_crotch(v, f, axis, 0.3 * h, 0.6 * h)
     for side, name in ((1, "left"), (-1, "right")):
-        pit, arm = find_armpit_from_loops(v, f, side, axis, 0.62 * h, 0.86 * h)
-        lm[f"armpit_{name}"] = pit
-        joint = np.array([arm[0], pit[1] + 0.035 * h, arm[2]])
-        near = (np.linalg.norm(v - joint, axis=1) < 0.07) & (np.abs(v[:, 2] - joint[2]) < 0.03) & (v[:, 1] > joint[1])
-        cand = np.where(near)[0] if near.any() else np.array([np.argmin(np.linalg.norm(v - joint, axis=1))])
-        lm[f"shoulder_{name}"] = v[cand[np.argmax(side * v[cand, 0] + v[cand, 1])]]
-        arm_pts = v[(v[:, 1] < pit[1]) & (v[:, 1] > lm["crotch"][1] - 0.1 * h)]
-        tip = arm_pts[np.argmax(side * arm_pts[:, 0])] if len(arm_pts) else pit  # the fingertips
-        reach = tip - lm[f"shoulder_{name}"]
-        frac = max(0.0, 1 - 0.11 * h / max(np.linalg.norm(reach), 1e-6))
-        lm[f"wrist_{name}"] = lm[f"shoulder_{name}"] + frac * reach
-        lm[f"elbow_{name}"] = lm[f"shoulder_{name}"] + 0.5 * frac * reach
-        for joint_name, frac_h in (("ankle", 0.045), ("knee", 0.285)):
-            pts = v[(np.abs(v[:, 1] - frac_h * h) < 0.01 * h) & (side * v[:, 0] > 0)]
-            lm[f"{joint_name}_{name}"] = pts.mean(0) if len(pts) else np.array([side * 0.1, frac_h * h, 0.0])
-    pit_y, crotch_y = lm["armpit_left"][1], lm["crotch"][1]
-    tape = lambda lp: hull_perimeter(lp)  # noqa: E731
-    ys = np.linspace(crotch_y + 0.3 * (pit_y - crotch_y), pit_y - 0.3 * (pit_y - crotch_y), 13)
-    waist_y = ys[np.argmin(np.where(np.isfinite(g := _scan(v, f, ys, axis, tape)), g, np.inf))]
-    ys = np.linspace(crotch_y + 0.035 * h, waist_y - 0.03, 10)
-    hip_y = ys[np.argmax(_scan(v, f, ys, axis, tape))]
-    ys = np.linspace(pit_y - 0.07 * h, pit_y - 0.01 * h, 8)
-    bust_y = ys[np.argmax(_scan(v, f, ys, axis, tape))]
+        lm.update(_limb_landmarks(v, f, side, name, axis, lm["crotch"][1], h))
     shoulder_w = abs(lm["shoulder_left"][0] - lm["shoulder_right"][0])
-    ys = np.linspace(pit_y, 0.93 * h, 24)
-    width = _scan(v, f, ys, axis, lambda lp: float(np.ptp(lp[:, 0])))
-    neck_y = ys[np.argmax(width < 0.45 * shoulder_w)] if np.any(width < 0.45 * shoulder_w) else 0.83 * h
-    for name, y in (("waist", waist_y), ("hip", hip_y), ("bust", bust_y), ("neck_base", neck_y),
-                    ("underbust", bust_y - 0.35 * (bust_y - waist_y))):
+    levels = _girth_levels(v, f, axis, lm["crotch"][1], lm["armpit_left"][1], shoulder_w, h)
+    for name, y in levels.items():
         lm[name] = np.array([axis[0], y, axis[1]])
     lm["neck_girth_level"] = lm["neck_base"] + [0.0, 0.012, 0.0]
-    for name, side in (("left", 1), ("right", -1)):
-        lm[f"hip_joint_{name}"] = np.array([side * 0.05 * h, crotch_y + 0.01 * h, axis[1]])
     return lm
