@@ -92,3 +92,14 @@ def test_two_million_triangles_are_decimated_within_budget(male_l):
     a = avatar_from_user_mesh(big, with_sdf=False)
     assert a.mesh.n_vertices <= 60_000 and a.metadata["normalised"]["decimated_to"] <= 60_000
     assert abs(a.measurements["waist_girth"] - male_l.measurements["waist_girth"]) < 0.02
+
+
+def test_glb_with_sub_meshes_is_merged_and_welded(male_l, tmp_path):
+    v, f = male_l.mesh.vertices, male_l.mesh.faces
+    upper = v[f].mean(1)[:, 1] > male_l.landmarks["waist"][1]  # two sub-meshes, split at the waist
+    parts = [TriangleMesh(v, f[upper], name="upper"), TriangleMesh(v, f[~upper], name="lower")]
+    path = save_mesh(parts, tmp_path / "two_parts.glb")
+    a = load_avatar(path, with_sdf=False)
+    assert a.metadata["normalised"]["unit"] == "m" and a.metadata["normalised"]["up_axis"] == "y"
+    assert a.mesh.n_vertices <= len(v)  # the seam between the parts is welded
+    assert abs(a.measurements["waist_girth"] - male_l.measurements["waist_girth"]) < 0.02
