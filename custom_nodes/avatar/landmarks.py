@@ -95,16 +95,34 @@ def find_armpit_from_loops(v, f, side: int, axis_xz, y_lo: float, y_hi: float) -
     return np.array([torso[k, 0], lo, torso[k, 1]]), np.array([c[0], lo, c[1]])
 
 
+def find_armpit_t_pose(v, f, side: int, axis, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Armpit [m] (3,) and the arm-joint estimate for arms stretched out sideways (T-pose)."""
+    torso = loop_around(section_polylines(v, f, 0.72 * h), np.asarray(axis, np.float64))
+    if torso is None:
+        raise ValueError("no torso section at chest height")
+    edge = float((side * torso[:, 0]).max())
+    root = v[(side * v[:, 0] > edge + 0.03) & (side * v[:, 0] < edge + 0.06) & (v[:, 1] > 0.65 * h)]
+    if len(root) < 3:
+        raise ValueError("the arms neither hang apart from the torso (A-pose) nor stretch out (T-pose)")
+    pit = np.array([side * edge, float(root[:, 1].min()), axis[1]])
+    joint = np.array([side * (edge + 0.02), float(root[:, 1].mean()), float(root[:, 2].mean())])
+    return pit, joint
+
+
 def _limb_landmarks(v, f, side: int, name: str, axis, crotch_y: float, h: float) -> dict[str, np.ndarray]:
-    """Armpit, shoulder point, wrist, elbow, knee and ankle on one side, from sections and proportions."""
-    pit, arm = find_armpit_from_loops(v, f, side, axis, 0.62 * h, 0.86 * h)
+    """Armpit, shoulder point, wrist, elbow, knee and ankle on one side, from sections and proportions.
+    Arms may hang (A-pose, found by bisection on sections) or stretch out sideways (T-pose)."""
+    try:
+        pit, arm = find_armpit_from_loops(v, f, side, axis, 0.62 * h, 0.86 * h)
+        joint = np.array([arm[0], pit[1] + 0.035 * h, arm[2]])
+    except ValueError:
+        pit, joint = find_armpit_t_pose(v, f, side, axis, h)
     lm = {f"armpit_{name}": pit}
-    joint = np.array([arm[0], pit[1] + 0.035 * h, arm[2]])
     near = (np.linalg.norm(v - joint, axis=1) < 0.07) & (np.abs(v[:, 2] - joint[2]) < 0.03) & (v[:, 1] > joint[1])
     cand = np.where(near)[0] if near.any() else np.array([np.argmin(np.linalg.norm(v - joint, axis=1))])
     shoulder = v[cand[np.argmax(side * v[cand, 0] + v[cand, 1])]]  # corner of the shoulder, seen from the front
     lm[f"shoulder_{name}"] = shoulder
-    arm_pts = v[(v[:, 1] < pit[1]) & (v[:, 1] > crotch_y - 0.1 * h)]
+    arm_pts = v[v[:, 1] > crotch_y - 0.1 * h]
     tip = arm_pts[np.argmax(side * arm_pts[:, 0])] if len(arm_pts) else pit  # the fingertips
     reach = tip - shoulder
     frac = max(0.0, 1 - 0.11 * h / max(np.linalg.norm(reach), 1e-6))  # a hand is ~11 % of stature

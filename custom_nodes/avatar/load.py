@@ -15,16 +15,30 @@ from ..core.progress import ProgressFn, report
 from .landmarks import estimate_landmarks
 from .measure import measure_body
 from .sdf import build_sdf
+from .sections import loop_around, section_polylines
 from .user_mesh import MAX_VERTICES, check_body, normalise
 
 
-def label_parts(v: np.ndarray, lm: dict) -> np.ndarray:
-    """(n,) part per vertex from landmark heights and the armpits (no skeleton needed)."""
+def label_parts(v: np.ndarray, f: np.ndarray, lm: dict) -> np.ndarray:
+    """(n,) part per vertex, no skeleton needed: head above the neck base, legs below the crotch, arms
+    outside the torso's own section edge (below the armpits) or beyond the armpit (above them)."""
     part = np.full(len(v), AVATAR_PARTS.index("torso"), np.int32)
     crotch, neck = lm["crotch"][1], lm["neck_base"][1]
+    centre = np.asarray(lm["waist"], np.float64)[[0, 2]]
     for side, name in ((1, "left"), (-1, "right")):
-        arm = (side * v[:, 0] > side * lm[f"armpit_{name}"][0] + 0.01) & (v[:, 1] > crotch - 0.15) \
+        pit = lm[f"armpit_{name}"]
+        ys = np.linspace(crotch + 0.02, pit[1], 24)  # just above the crotch the section is one loop
+        edges = []
+        for y in ys:
+            loop = loop_around(section_polylines(v, f, y), centre)
+            edges.append(float((side * loop[:, 0]).max()) if loop is not None else np.nan)
+        edges = np.array(edges)
+        edge = np.interp(v[:, 1], ys[np.isfinite(edges)], edges[np.isfinite(edges)]) if np.isfinite(edges).any() \
+            else np.full(len(v), side * pit[0])
+        below = (v[:, 1] >= crotch + 0.02) & (v[:, 1] <= pit[1]) & (side * v[:, 0] > edge + 0.005)
+        above = (v[:, 1] > pit[1]) & (side * v[:, 0] > side * pit[0] + 0.01) \
             & (v[:, 1] < lm[f"shoulder_{name}"][1] + 0.03)
+        arm = below | above
         part[arm] = AVATAR_PARTS.index(f"arm_{name}")
         part[(v[:, 1] < crotch) & (side * v[:, 0] >= 0) & ~arm] = AVATAR_PARTS.index(f"leg_{name}")
     part[v[:, 1] > neck + 0.02] = AVATAR_PARTS.index("head")
@@ -63,7 +77,7 @@ def avatar_from_user_mesh(mesh: TriangleMesh, *, path=None, max_vertices: int = 
     report(on_progress, 3, 4)
     sdf = build_sdf(mesh) if with_sdf else None
     report(on_progress, 4, 4)
-    return Avatar(name=mesh.name, mesh=mesh, vertex_part=label_parts(v, lm), keypoints=kp, keypoint_visible=visible,
+    return Avatar(name=mesh.name, mesh=mesh, vertex_part=label_parts(v, f, lm), keypoints=kp, keypoint_visible=visible,
                   measurements=measurements, landmarks=lm, pose="as_loaded", sdf=sdf,
                   metadata={"source": str(path) if path else "mesh", "normalised": info})
 

@@ -103,3 +103,20 @@ def test_glb_with_sub_meshes_is_merged_and_welded(male_l, tmp_path):
     assert a.metadata["normalised"]["unit"] == "m" and a.metadata["normalised"]["up_axis"] == "y"
     assert a.mesh.n_vertices <= len(v)  # the seam between the parts is welded
     assert abs(a.measurements["waist_girth"] - male_l.measurements["waist_girth"]) < 0.02
+
+
+def test_t_pose_scan_loads_and_can_be_turned_into_an_a_pose(anny_body):
+    from custom_nodes.avatar.build import avatar_from_measurements, pose_avatar, size_preset
+    from custom_nodes.core.avatar import AVATAR_PARTS
+
+    t, _ = avatar_from_measurements(size_preset("M", "male"), pose="t_pose", with_sdf=False)
+    v = t.mesh.vertices.astype(np.float64)
+    a = avatar_from_user_mesh(TriangleMesh(np.c_[v[:, 0], -v[:, 2], v[:, 1]] * 100, t.mesh.faces), with_sdf=False)
+    assert abs(a.landmarks["wrist_left"][1] - a.landmarks["shoulder_left"][1]) < 0.08  # arms out
+    names = np.array(AVATAR_PARTS)[a.vertex_part]
+    assert a.mesh.vertices[names == "arm_left", 1].min() > a.landmarks["waist"][1]  # hips are not arms
+    posed = pose_avatar(a, "a_pose", 45.0, with_sdf=False)
+    kp = posed.keypoints_dict()
+    drop = np.degrees(np.arctan2(kp["left_shoulder"][1] - kp["left_wrist"][1], kp["left_wrist"][0] - kp["left_shoulder"][0]))
+    assert 35 < drop < 55
+    assert posed.measurements == a.measurements
