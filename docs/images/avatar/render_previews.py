@@ -38,6 +38,11 @@ def main() -> None:
                     scan = TriangleMesh(np.c_[v[:, 0], -v[:, 2], v[:, 1]] * 100, avatar.mesh.faces)  # cm, Z up
                     save(render_preview(avatar_from_user_mesh(scan, with_sdf=False), 420, keypoints=True),
                          "male_M_loaded_from_cm_zup.png")
+                    t = pose_avatar(avatar, "t_pose", with_sdf=False).mesh.vertices.astype(np.float64)
+                    t_scan = avatar_from_user_mesh(TriangleMesh(np.c_[t[:, 0], -t[:, 2], t[:, 1]] * 100,
+                                                                avatar.mesh.faces), with_sdf=False)
+                    save(render_preview(pose_avatar(t_scan, "a_pose", 45.0, with_sdf=False), 420, keypoints=True),
+                         "male_M_loaded_t_pose_scan_turned_to_a_pose.png")
 
 
 if __name__ == "__main__":
