@@ -167,9 +167,9 @@ class AtelierSaveToCatalog:
     CATEGORY = CATEGORY
     FUNCTION = "save"
     OUTPUT_NODE = True
-    RETURN_TYPES = ("STRING",)
-    RETURN_NAMES = ("fabric_id",)
-    OUTPUT_TOOLTIPS = ("Id (folder name) of the new catalog entry.",)
+    RETURN_TYPES = ("STRING", "ATELIER_FABRIC")
+    RETURN_NAMES = ("fabric_id", "fabric")
+    OUTPUT_TOOLTIPS = ("Id (folder name) of the new catalog entry.", "The saved fabric, ready to drape.")
 
     @classmethod
     def INPUT_TYPES(cls):
@@ -197,7 +197,8 @@ class AtelierSaveToCatalog:
         entry = import_image(_catalog(catalog_dir), _first(image), name, preset=preset, strength=strength,
                              composition=composition, tags=tag_list, tile_size=(tile_size_cm or 10.0) / 100.0,
                              weight_gsm=weight_gsm or None, overwrite=overwrite, on_progress=node_progress(1))
-        return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}"]}, "result": (entry.id,)}
+        fabric = _catalog(catalog_dir).fabric(entry.id)
+        return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}"]}, "result": (entry.id, fabric)}
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:
@@ -219,11 +220,14 @@ class AtelierRecolourFabric:
     def INPUT_TYPES(cls):
         return {"required": {
             "fabric": ("ATELIER_FABRIC", {"tooltip": "Fabric to recolour (not modified)."}),
-            "colour": ("STRING", {"default": "#7a2e3b", "tooltip": "New mean colour: '#rrggbb' or 'r, g, b' (0..1)."}),
+            "colour": ("STRING", {"default": "#7a2e3b", "tooltip": "New mean colour: '#rrggbb' or 'r, g, b' (0..1); "
+                                                             "empty keeps the fabric's own colour."}),
             "colourway": ("STRING", {"default": "custom", "tooltip": "Name stored in the fabric's metadata."}),
         }}
 
     def recolour(self, fabric, colour: str, colourway: str):
+        if not colour.strip():
+            return (fabric,)
         return (recolour_fabric(fabric, parse_colour(colour), colourway.strip() or "custom"),)
 
 

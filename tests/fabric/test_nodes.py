@@ -38,12 +38,14 @@ def test_photo_to_catalog_and_back(tmp_path, load_texture):
 
     out = AtelierSaveToCatalog().save(tile, "Gravel Tweed", "wool_suiting", "wool", "tweed, grey", 0.0,
                                       size_cm, 4.0, str(tmp_path), False)
-    assert out["result"] == ("gravel_tweed",)
+    assert out["result"][0] == "gravel_tweed" and isinstance(out["result"][1], Fabric)
+    assert out["result"][1].name == "Gravel Tweed"
 
     fabric, swatch_img = AtelierFabricFromCatalog().load("gravel_tweed", "", str(tmp_path))
     assert isinstance(fabric, Fabric) and fabric.metadata["preset"] == "gravel_tweed"
     assert fabric.tile_size[0] * 100 == pytest.approx(size_cm, rel=1e-5)
 
+    assert AtelierRecolourFabric().recolour(fabric, "  ", "x")[0] is fabric  # empty colour keeps it
     red, = AtelierRecolourFabric().recolour(fabric, "#b02020", "red")
     assert red.metadata["colourway"] == "red" and fabric.metadata["colourway"] == "scanned"
     assert image_to_numpy(AtelierFabricSwatchPreview().preview(red, 3)[0]).shape == (1, 768, 768, 3)
