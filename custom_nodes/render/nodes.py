@@ -216,7 +216,34 @@ class AtelierExportOBJ(_Export):
     SUFFIX = "obj"
 
 
+class AtelierRenderPrompt:
+    DESCRIPTION = ("Positive and negative prompts for a photoreal SDXL render, built from the drape's garment, "
+                   "fabric and colour and a chosen setting.")
+    CATEGORY = CATEGORY
+    FUNCTION = "build"
+    RETURN_TYPES = ("STRING", "STRING")
+    RETURN_NAMES = ("positive", "negative")
+    OUTPUT_TOOLTIPS = ("Describes garment, material, colour, setting and lens.", "Common failure modes to avoid.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        from .prompt import ENVIRONMENTS
+
+        return {"required": {
+            "drape": DRAPE,
+            "environment": (list(ENVIRONMENTS), {"default": "studio", "tooltip": "Where the photo is taken."}),
+            "extra": ("STRING", {"default": "", "multiline": True, "tooltip": "Words appended to the prompt "
+                                                                             "(model, pose, mood…)."}),
+        }}
+
+    def build(self, drape, environment: str, extra: str):
+        from .prompt import build_prompt
+
+        return build_prompt(drape, environment, extra)
+
+
 NODE_CLASS_MAPPINGS = {
+    "AtelierRenderPrompt": AtelierRenderPrompt,
     "AtelierCamera": AtelierCamera,
     "AtelierRenderMaps": AtelierRenderMaps,
     "AtelierRenderPreview": AtelierRenderPreview,
@@ -225,6 +252,7 @@ NODE_CLASS_MAPPINGS = {
     "AtelierExportOBJ": AtelierExportOBJ,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
+    "AtelierRenderPrompt": "Render Prompt (Atelier)",
     "AtelierCamera": "Camera (Atelier)",
     "AtelierRenderMaps": "Render Control Maps (Atelier)",
     "AtelierRenderPreview": "Render Preview (Atelier)",
