@@ -90,8 +90,121 @@ def tryon_sdxl() -> Graph:
     return g
 
 
+def _garment_on_avatar(g: Graph, edge_cm: float = 2.0, frames: int = 120) -> tuple[Ref, Ref, Ref]:
+    """Template pattern + measured avatar + catalog fabric → drape. Returns (pattern, fabric, drape)."""
+    pattern = g.add("AtelierPatternTemplate", "Garment", "Pattern", garment="tshirt", size="M", body="female")
+    mesh = g.add("AtelierTriangulate", "Mesh", "Pattern", pattern=pattern[0], edge_length=edge_cm)
+    avatar = g.add("AtelierAvatarFromMeasurements", "Avatar", "Avatar", size="M", body="female")
+    placed = g.add("AtelierPlaceGarment", "Place", "Avatar", garment=mesh[0], avatar=avatar[0])
+    fabric = g.add("AtelierFabricFromCatalog", "Fabric", "Fabric", fabric_id="cotton_jersey")
+    coloured = g.add("AtelierRecolourFabric", "Colour", "Fabric", fabric=fabric[0], colour="", colourway="custom")
+    drape = g.add("AtelierDrape", "Drape", "Drape", garment=placed[0], avatar=avatar[0], fabric=coloured[0],
+                  max_frames=frames)
+    return pattern, coloured, drape
+
+
+def drape_preview() -> Graph:
+    g = Graph("drape_preview")
+    g.note("Drape preview: pick a template (Garment), a size and body (set both Garment and Avatar), a catalog "
+           "fabric and an optional colour (#rrggbb; empty keeps the fabric's), then Queue. Produces a studio "
+           "preview, a turntable, a GLB for any 3D viewer, the pattern as SVG/DXF and the drape's quality report. "
+           "Atelier and core I/O nodes only: runs on CPU, on ComfyUI or the studio's local runner.")
+    pattern, _, drape = _garment_on_avatar(g)
+    report = g.add("AtelierDrapeReport", "Report", "Drape", drape=drape[0])
+    g.add("PreviewAny", "Show report", "Drape", source=report[0])
+    camera = g.add("AtelierCamera", "Camera", "Render", drape=drape[0], preset="full_body", width=576, height=768)
+    preview = g.add("AtelierRenderPreview", "Preview", "Render", drape=drape[0], camera=camera[0])
+    g.add("SaveImage", "Save preview", "Output", images=preview[0], filename_prefix="atelier/drape_preview")
+    g.add("AtelierTurntable", "Turntable", "Output", drape=drape[0], views=12, width=384, height=512, fps=8,
+          filename_prefix="atelier/turntable")
+    g.add("AtelierExportGLB", "GLB", "Output", drape=drape[0], filename_prefix="atelier/drape")
+    g.add("AtelierPatternSave", "Pattern SVG", "Output", pattern=pattern[0], filename_prefix="atelier/pattern",
+          format="svg")
+    g.add("AtelierPatternSave", "Pattern DXF", "Output", pattern=pattern[0], filename_prefix="atelier/pattern",
+          format="dxf")
+    return g
+
+
+def _photoreal(g: Graph, drape: Ref, swatch: list, prefix: str) -> None:
+    """Control maps of the drape → SDXL with ControlNet (depth + normal + OpenPose) and IP-Adapter (swatch)."""
+    camera = g.add("AtelierCamera", "Camera", "Render", drape=drape[0], preset="full_body", width=1024, height=1024)
+    maps = g.add("AtelierRenderMaps", "Control maps", "Render", drape=drape[0], camera=camera[0])
+    words = g.add("AtelierRenderPrompt", "Prompt text", "Render", drape=drape[0], environment="studio")
+    ckpt, pos, neg, _ = _sdxl(g, words[0])
+    g.nodes[neg.node_id]["inputs"]["text"] = words[1]
+    pos2, neg2 = _control(g, pos, neg, maps[0], "depth", 0.6, ckpt[2])
+    pos3, neg3 = _control(g, pos2, neg2, maps[1], "normal", 0.4, ckpt[2])
+    pos4, neg4 = _control(g, pos3, neg3, maps[2], "openpose", 0.7, ckpt[2])
+    model = _ipadapter(g, ckpt[0], swatch, 0.5, "style transfer")
+    latent = g.add("EmptyLatentImage", "Size", "SDXL", width=1024, height=1024, batch_size=1)
+    sampled = g.add("KSampler", "Sampler", "SDXL", model=model, positive=pos4, negative=neg4, latent_image=latent[0],
+                    seed=42, steps=30, cfg=6.0, sampler_name="dpmpp_2m", scheduler="karras", denoise=1.0)
+    decoded = g.add("VAEDecode", "Decode", "SDXL", samples=sampled[0], vae=ckpt[2])
+    g.add("SaveImage", "Save render", "Output", images=decoded[0], filename_prefix=prefix)
+    g.add("SaveImage", "Save maps", "Output", images=maps[0], filename_prefix=f"{prefix}_depth")
+
+
+def drape_render_sdxl() -> Graph:
+    g = Graph("drape_render_sdxl")
+    g.note("Photoreal render: the drape's depth, normal and OpenPose maps steer SDXL through one ControlNet-union "
+           "model (three modes), IP-Adapter Plus looks at the fabric swatch so the weave and colour carry over, and "
+           "the prompt is written from the garment, fabric, colour and Prompt text → environment. 1024² output. "
+           "For a refined or upscaled image, add a second KSampler pass or an upscale model after Decode. Needs "
+           "ComfyUI with ComfyUI_IPAdapter_plus and the models in models/manifest.json (python install.py models).")
+    _, fabric, drape = _garment_on_avatar(g, edge_cm=1.5, frames=240)
+    swatch = g.add("AtelierFabricSwatchPreview", "Fabric swatch", "Fabric", fabric=fabric[0], repeats=2)
+    _photoreal(g, drape, swatch[0], "atelier/render")
+    return g
+
+
+def fabric_scan() -> Graph:
+    g = Graph("fabric_scan")
+    g.note("Fabric scan: a photo of a swatch becomes a tileable PBR material (albedo, normal, height, roughness), "
+           "is saved to the fabric catalog with the physical preset it behaves like, and a T-shirt is draped and "
+           "rendered in it. Give the swatch's corners (x,y;… in pixels) or tick detect_corners when the photo "
+           "shows the swatch on a contrasting background; px_per_cm sets its real size.")
+    photo = g.add("LoadImage", "Fabric photo", "Scan", image="fabric.png")
+    scan = g.add("AtelierFabricScan", "Scan", "Scan", photo=photo[0])
+    tile = g.add("AtelierMakeTileable", "Make tileable", "Scan", image=scan[0], method="quilt")
+    maps = g.add("AtelierFabricMaps", "Maps", "Material", image=tile[0])
+    g.add("SaveImage", "Save maps preview", "Material", images=maps[5], filename_prefix="atelier/fabric_maps")
+    saved = g.add("AtelierSaveToCatalog", "Save to catalog", "Material", image=tile[0], name="scanned fabric",
+                  preset="cotton_jersey", tile_size_cm=scan[1], overwrite=True)
+    pattern = g.add("AtelierPatternTemplate", "Garment", "Re-render", garment="tshirt", size="M", body="female")
+    mesh = g.add("AtelierTriangulate", "Mesh", "Re-render", pattern=pattern[0], edge_length=2.0)
+    avatar = g.add("AtelierAvatarFromMeasurements", "Avatar", "Re-render", size="M", body="female")
+    placed = g.add("AtelierPlaceGarment", "Place", "Re-render", garment=mesh[0], avatar=avatar[0])
+    drape = g.add("AtelierDrape", "Drape", "Re-render", garment=placed[0], avatar=avatar[0], fabric=saved[1],
+                  max_frames=120)
+    camera = g.add("AtelierCamera", "Camera", "Re-render", drape=drape[0], preset="upper_body", width=576, height=768)
+    preview = g.add("AtelierRenderPreview", "Preview", "Re-render", drape=drape[0], camera=camera[0])
+    g.add("SaveImage", "Save preview", "Re-render", images=preview[0], filename_prefix="atelier/fabric_rerender")
+    return g
+
+
+def batch_colorways() -> Graph:
+    g = Graph("batch_colorways")
+    g.note("Batch colourways: one garment in one fabric, colour and size per run, made for scripts — "
+           "python -m studio batch batch_colorways workflows/batch_colorways.csv --out DIR runs every row "
+           "(Fabric.fabric_id, Colour.colour, Garment.size, Avatar.size …) on ComfyUI servers or the local "
+           "runner, resumably. Saves a studio preview and the control maps each SDXL render needs.")
+    _, _, drape = _garment_on_avatar(g)
+    camera = g.add("AtelierCamera", "Camera", "Render", drape=drape[0], preset="full_body", width=576, height=768)
+    preview = g.add("AtelierRenderPreview", "Preview", "Render", drape=drape[0], camera=camera[0])
+    maps = g.add("AtelierRenderMaps", "Control maps", "Render", drape=drape[0], camera=camera[0])
+    g.add("SaveImage", "Save preview", "Output", images=preview[0], filename_prefix="atelier/colorway")
+    g.add("SaveImage", "Save depth", "Output", images=maps[0], filename_prefix="atelier/colorway_depth")
+    g.add("SaveImage", "Save normal", "Output", images=maps[1], filename_prefix="atelier/colorway_normal")
+    g.add("SaveImage", "Save pose", "Output", images=maps[2], filename_prefix="atelier/colorway_pose")
+    return g
+
+
 #: Name → definition, for the generator, the studio and the tests.
 WORKFLOWS: dict[str, Callable[[], Graph]] = {
-    "tryon_classic": tryon_classic,
+    "drape_preview": drape_preview,
+    "drape_render_sdxl": drape_render_sdxl,
     "tryon_sdxl": tryon_sdxl,
+    "tryon_classic": tryon_classic,
+    "fabric_scan": fabric_scan,
+    "batch_colorways": batch_colorways,
 }
