@@ -248,6 +248,58 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
             positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
         if on_progress:
             on_progress(i + 1, len(pattern.panels))
+    if avatar is not None and avatar.sdf is not None:
+        parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
+        positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))
+
+
+def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts: np.ndarray | None = None,
+                  passes: int = 4) -> np.ndarray:
+    """Move points that the cylinder wrap left inside (or too close to) the body out to ``clearance`` [m].
+
+    Cylinders only approximate a body's cross-sections (hips are not ellipses, arm cylinders cut into
+    the shoulder), so after wrapping, points in the SDF's narrow band are pushed out along its gradient,
+    and points deeper than the band (where the clamped SDF has no gradient) jump to the nearest body
+    vertex of their own part (``parts``: the panel's body part per point, e.g. a sleeve to the arm) plus
+    the clearance along its normal. The solver then relaxes a little stretch instead of rescuing
+    vertices from inside the body.
+    """
+    sdf = avatar.sdf
+    out = np.asarray(positions, np.float64).copy()
+    deep_limit = -0.9 * sdf.band
+    for _ in range(passes):
+        dist, grad = sdf.query(out)
+        g = grad.astype(np.float64)
+        norm = np.linalg.norm(g, axis=1)
+        deep = (dist <= deep_limit) | ((dist < clearance) & (norm < 1e-6))
+        if deep.any():
+            out[deep] = _nearest_surface(out[deep], avatar, clearance, None if parts is None else parts[deep])
+        near = (dist < clearance) & ~deep
+        if not near.any() and not deep.any():
+            break
+        out[near] += (g[near] / norm[near, None]) * (clearance - dist[near])[:, None]
+    return out
+
+
+def _nearest_surface(points: np.ndarray, avatar: Avatar, clearance: float, parts: np.ndarray | None) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    from ..core.avatar import AVATAR_PARTS
+
+    verts, normals = avatar.mesh.vertices.astype(np.float64), avatar.mesh.vertex_normals.astype(np.float64)
+    labels = np.asarray(AVATAR_PARTS)[avatar.vertex_part]
+    result = points.copy()
+    groups = np.unique(parts) if parts is not None else [None]
+    for part in groups:
+        sel = np.ones(len(points), bool) if part is None else parts == part
+        pool = labels == part if part is not None else np.ones(len(verts), bool)
+        if not pool.any():
+            pool = np.ones(len(verts), bool)
+        idx = np.flatnonzero(pool)
+        _, nearest = cKDTree(verts[idx]).query(points[sel])
+        hit = idx[nearest]
+        result[sel] = verts[hit] + normals[hit] * clearance
+    return result
