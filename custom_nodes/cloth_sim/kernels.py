@@ -1,0 +1,293 @@
+"""Taichi kernels of the XPBD cloth solver.
+
+All kernels take Taichi ndarrays, so they compile once per process whatever the mesh size (fields
+would recompile per model). Import this module only after :func:`runtime.ensure_taichi`; use
+:func:`get_kernels` for the shared instance.
+
+Determinism: every parallel loop writes only to the items it owns. Constraints are graph-coloured
+(no two constraints of one colour share a vertex) and solved colour by colour (Gauss-Seidel), the
+self-collision pass takes a per-vertex minimum with an index tie-break and applies corrections in a
+second loop, and the only atomics are integer counters. CPU runs are therefore bitwise repeatable.
+"""
+
+import taichi as ti
+
+vec3 = ti.math.vec3
+V3 = ti.types.ndarray(dtype=vec3, ndim=1)
+F1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
+I1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
+F2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
+I2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
+F3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
+I3 = ti.types.ndarray(dtype=ti.i32, ndim=3)
+
+STRETCH, BEND, SEAM = 0, 1, 2  # constraint types
+
+
+@ti.func
+def _hash(c, table):
+    h = (c[0] * 73856093) ^ (c[1] * 19349663) ^ (c[2] * 83492791)
+    return (h % table + table) % table
+
+
+@ti.func
+def _closest_on_triangle(p, a, b, c):
+    """Closest point to ``p`` on triangle abc (Ericson, Real-Time Collision Detection 5.1.5)."""
+    ab, ac, ap = b - a, c - a, p - a
+    d1, d2 = ab.dot(ap), ac.dot(ap)
+    bp = p - b
+    d3, d4 = ab.dot(bp), ac.dot(bp)
+    cp = p - c
+    d5, d6 = ab.dot(cp), ac.dot(cp)
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    res = a
+    if d1 <= 0 and d2 <= 0:
+        res = a
+    elif d3 >= 0 and d4 <= d3:
+        res = b
+    elif d6 >= 0 and d5 <= d6:
+        res = c
+    elif vc <= 0 and d1 >= 0 and d3 <= 0:
+        res = a + ab * (d1 / (d1 - d3))
+    elif vb <= 0 and d2 >= 0 and d6 <= 0:
+        res = a + ac * (d2 / (d2 - d6))
+    elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
+        res = b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)))
+    else:
+        denom = 1.0 / (va + vb + vc)
+        res = a + ab * (vb * denom) + ac * (vc * denom)
+    return res
+
+
+@ti.data_oriented
+class ClothKernels:
+    """The solver's kernels; one instance per process (see :func:`get_kernels`)."""
+
+    @ti.func
+    def _predict(self, i, x_in: ti.template(), v_in: ti.template(), x_out: ti.template(), inv_mass: ti.template(),
+                 gravity, dt, keep):
+        """Explicit prediction: v ← keep·v + g·dt, x ← x + v·dt (pinned vertices stay)."""
+        x_out[i] = x_in[i]
+        if inv_mass[i] > 0:
+            x_out[i] = x_in[i] + (v_in[i] * keep + gravity * dt) * dt
+
+    @ti.func
+    def _solve(self, c, x: ti.template(), inv_mass: ti.template(), ctype: ti.template(), cidx: ti.template(),
+               cw: ti.template(), compliance: ti.template(), dt, seam_step):
+        if ctype[c] == BEND:
+            self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt))
+        else:
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt),
+                           seam_step if ctype[c] == SEAM else 1e9)
+
+    @ti.kernel
+    def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):
+        for i in x_in:
+            self._predict(i, x_in, v_in, x_out, inv_mass, gravity, dt, keep)
+
+    @ti.kernel
+    def solve_colour(self, begin: ti.i32, end: ti.i32, x: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
+                     compliance: F1, dt: ti.f32, seam_step: ti.f32):
+        """One XPBD iteration over constraints ``begin..end`` (one colour: no shared vertices)."""
+        for c in range(begin, end):
+            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, dt, seam_step)
+
+    @ti.kernel
+    def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
+                        compliance: F1, skip_parts: I1, sdf: F3, parts: I3, gravity: vec3, origin: vec3,
+                        p: ti.types.ndarray(dtype=ti.f32, ndim=1)):
+        """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
+        sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel, thickness,
+        friction, use_body)."""
+        ti.loop_config(serialize=True)
+        for _s in range(nsub):
+            for i in range(x.shape[0]):
+                x_prev[i] = x[i]
+                self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
+            for c in range(ctype.shape[0]):
+                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2])
+            for i in range(x.shape[0]):
+                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, parts, origin, p[3], p[4], p[5], p[0],
+                              ti.cast(p[6], ti.i32))
+
+    @ti.func
+    def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
+                  alpha, max_step):
+        i, j = cidx[c, 0], cidx[c, 1]
+        wi, wj = inv_mass[i], inv_mass[j]
+        d = x[i] - x[j]
+        length = d.norm()
+        if wi + wj > 0 and length > 1e-9:
+            dl = -(length - cw[c, 0]) / (wi + wj + alpha)
+            dl = ti.math.clamp(dl, -max_step / (wi + wj), max_step / (wi + wj))
+            n = d / length
+            x[i] += wi * dl * n
+            x[j] -= wj * dl * n
+
+    @ti.func
+    def _bend(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
+              alpha):
+        """Isometric bending (Bergou et al. 2006): C = Σ K_k x_k is linear, so one step is exact."""
+        s = vec3(0.0)
+        denom = alpha
+        for k in ti.static(range(4)):
+            s += cw[c, k] * x[cidx[c, k]]
+            denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
+        if denom > 0:
+            dl = -s / denom
+            for k in ti.static(range(4)):
+                x[cidx[c, k]] += inv_mass[cidx[c, k]] * cw[c, k] * dl
+
+    @ti.func
+    def _sdf(self, p, sdf: ti.template(), origin, voxel):
+        """Trilinear distance [m] and its gradient at ``p`` (clamped to the grid)."""
+        q = (p - origin) / voxel
+        hi = ti.Vector([sdf.shape[0], sdf.shape[1], sdf.shape[2]]) - 1
+        q = ti.math.clamp(q, 0.0, ti.cast(hi, ti.f32) - 1e-4)
+        i0 = ti.cast(ti.floor(q), ti.i32)
+        t = q - ti.cast(i0, ti.f32)
+        dist = 0.0
+        grad = vec3(0.0)
+        for corner in ti.static(range(8)):
+            o = ((corner >> 2) & 1, (corner >> 1) & 1, corner & 1)
+            w = ti.Vector([t[a] if o[a] else 1.0 - t[a] for a in ti.static(range(3))])
+            s = sdf[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]]
+            dist += s * w[0] * w[1] * w[2]
+            grad += s * ti.Vector([(1.0 if o[0] else -1.0) * w[1] * w[2], (1.0 if o[1] else -1.0) * w[0] * w[2],
+                                   (1.0 if o[2] else -1.0) * w[0] * w[1]])
+        return dist, grad / voxel, i0 + ti.cast(ti.round(t), ti.i32)
+
+    @ti.func
+    def _collide(self, i, x_prev: ti.template(), x: ti.template(), v_out: ti.template(), inv_mass: ti.template(),
+                 skip_parts: ti.template(), sdf: ti.template(), parts: ti.template(), origin, voxel, thickness,
+                 friction, dt, use_body):
+        """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt."""
+        if inv_mass[i] > 0 and use_body:
+            d, g, cell = self._sdf(x[i], sdf, origin, voxel)
+            part = parts[cell[0], cell[1], cell[2]]
+            if d < thickness and g.norm() > 1e-6 and (skip_parts[i] >> part) & 1 == 0:
+                n = g.normalized()
+                push = thickness - d
+                x[i] += n * push
+                dx = x[i] - x_prev[i]
+                tang = dx - n * dx.dot(n)
+                lt = tang.norm()
+                if lt > 0:
+                    x[i] -= tang * ti.min(1.0, friction * push / lt)
+        v_out[i] = (x[i] - x_prev[i]) / dt
+
+    @ti.kernel
+    def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, parts: I3,
+                       origin: vec3, voxel: ti.f32, thickness: ti.f32, friction: ti.f32, dt: ti.f32,
+                       use_body: ti.i32):
+        for i in x:
+            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, parts, origin, voxel, thickness,
+                          friction, dt, use_body)
+
+    @ti.kernel
+    def hash_count(self, x: V3, faces: I2, cell_size: ti.f32, tri_cell: I1, counts: I1):
+        """Bucket each triangle by the grid cell of its centroid (integer atomics only)."""
+        for t in counts:
+            counts[t] = 0
+        for f in tri_cell:
+            cen = (x[faces[f, 0]] + x[faces[f, 1]] + x[faces[f, 2]]) / 3.0
+            h = _hash(ti.cast(ti.floor(cen / cell_size), ti.i32), counts.shape[0])
+            tri_cell[f] = h
+            ti.atomic_add(counts[h], 1)
+
+    @ti.kernel
+    def hash_fill(self, tri_cell: I1, counts: I1, starts: I1, fill: I1, items: I1):
+        """Prefix sum (serial) then scatter triangle ids into their buckets."""
+        ti.loop_config(serialize=True)
+        for t in range(counts.shape[0]):
+            starts[t + 1] = starts[t] + counts[t]
+            fill[t] = 0
+        for f in tri_cell:
+            h = tri_cell[f]
+            slot = ti.atomic_add(fill[h], 1)
+            items[starts[h] + slot] = f
+
+    @ti.func
+    def _nearest_triangle(self, i, p, x: ti.template(), faces: ti.template(), rep: ti.template(),
+                          cell_size, starts: ti.template(), items: ti.template(), radius):
+        """(distance, triangle) of the nearest non-adjacent triangle within ``radius`` (-1 if none)."""
+        best_d, best_t = radius, -1
+        base = ti.cast(ti.floor(p / cell_size), ti.i32)
+        for dz, dy, dxx in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
+            h = _hash(base + ti.Vector([dxx, dy, dz]), starts.shape[0] - 1)
+            for s in range(starts[h], starts[h + 1]):
+                t = items[s]
+                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i]:
+                    d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
+                    if d < best_d or (d == best_d and t < best_t):
+                        best_d, best_t = d, t
+        return best_d, best_t
+
+    @ti.kernel
+    def self_collide(self, x_prev: V3, x: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
+                     starts: I1, items: I1, thickness: ti.f32, dx: V3):
+        """Point–triangle repulsion: keep each vertex ``thickness`` away, on the side it came from."""
+        for i in x:
+            dx[i] = vec3(0.0)
+            if inv_mass[i] > 0:
+                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, thickness)
+                if t >= 0:
+                    a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                    n = (x[b] - x[a]).cross(x[c] - x[a])
+                    n0 = (x_prev[b] - x_prev[a]).cross(x_prev[c] - x_prev[a])
+                    if n.norm() > 1e-12 and n0.norm() > 1e-12:
+                        n = n.normalized()
+                        side = 1.0 if (x_prev[i] - x_prev[a]).dot(n0) >= 0 else -1.0
+                        sd = (x[i] - x[a]).dot(n) * side
+                        if sd < thickness:
+                            dx[i] = n * side * (thickness - sd) * 0.5
+        for i in x:
+            x[i] += dx[i]
+
+    @ti.kernel
+    def count_self_crossings(self, x: V3, edges: I2, faces: I2, rep: I1, cell_size: ti.f32, starts: I1,
+                             items: I1) -> ti.i32:
+        """Number of (edge, triangle) pairs that cross, ignoring pairs that share a (sewn) vertex."""
+        total = 0
+        for e in range(edges.shape[0]):
+            i, j = edges[e, 0], edges[e, 1]
+            p, q = x[i], x[j]
+            base = ti.cast(ti.floor((p + q) * 0.5 / cell_size), ti.i32)
+            for dz, dy, dxx in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
+                h = _hash(base + ti.Vector([dxx, dy, dz]), starts.shape[0] - 1)
+                for s in range(starts[h], starts[h + 1]):
+                    t = items[s]
+                    a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                    shared = False
+                    for k in ti.static(range(3)):
+                        if rep[faces[t, k]] == rep[i] or rep[faces[t, k]] == rep[j]:
+                            shared = True
+                    if not shared and self._segment_hits(p, q, x[a], x[b], x[c]):
+                        total += 1
+        return total
+
+    @ti.func
+    def _segment_hits(self, p, q, a, b, c):
+        n = (b - a).cross(c - a)
+        dp, dq = (p - a).dot(n), (q - a).dot(n)
+        hit = 0
+        if dp * dq < 0:
+            r = p + (q - p) * (dp / (dp - dq))
+            u = (b - a).cross(r - a).dot(n)
+            v = (c - b).cross(r - b).dot(n)
+            w = (a - c).cross(r - c).dot(n)
+            if u >= 0 and v >= 0 and w >= 0:
+                hit = 1
+        return hit
+
+
+_instance = None
+
+
+def get_kernels():
+    """The process-wide kernel set (Taichi must already be initialised)."""
+    global _instance
+    if _instance is None:
+        _instance = ClothKernels()
+    return _instance
