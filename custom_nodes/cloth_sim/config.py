@@ -15,6 +15,8 @@ class DrapeSettings:
 
     max_frames: int = param(400, lo=1, hi=5000, tooltip="Frame cap at 60 fps; the drape stops earlier once static.")
     substeps: int = param(12, lo=1, hi=100, tooltip="XPBD substeps per frame (one iteration each); more = stiffer, slower.")
+    relaxation: float = param(1.0, lo=1.0, hi=1.9, step=0.05,
+                              tooltip="Over-relaxation of the constraint sweep: >1 converges faster, too high jitters.")
     sew_frames: int = param(90, lo=0, hi=1000, tooltip="Most frames spent sewing with gravity off (GarmentCode waits ~10).")
     sew_speed: float = param(60.0, lo=1.0, hi=500.0, step=1.0, unit="cm/s",
                              tooltip="Clamped speed at which seam vertices are pulled together.")

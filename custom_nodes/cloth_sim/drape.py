@@ -62,7 +62,8 @@ def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams:
         friction=fabric.friction,
         thickness=settings.collision_thickness * 1e-2,
         self_thickness=settings.self_thickness * 1e-2,
-        self_collision=settings.self_collision)
+        self_collision=settings.self_collision,
+        relaxation=settings.relaxation)
 
 
 def _update_phase(garment: Garment, x: np.ndarray, settings: DrapeSettings, clock: _Clock) -> None:

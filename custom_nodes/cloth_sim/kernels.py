@@ -73,12 +73,13 @@ class ClothKernels:
 
     @ti.func
     def _solve(self, c, x: ti.template(), inv_mass: ti.template(), ctype: ti.template(), cidx: ti.template(),
-               cw: ti.template(), compliance: ti.template(), dt, seam_step):
+               cw: ti.template(), compliance: ti.template(), dt, seam_step, omega):
         if ctype[c] == BEND:
-            self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt))
+            self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), omega)
+        elif ctype[c] == SEAM:
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), seam_step, 1.0)
         else:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt),
-                           seam_step if ctype[c] == SEAM else 1e9)
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega)
 
     @ti.kernel
     def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):
@@ -87,10 +88,10 @@ class ClothKernels:
 
     @ti.kernel
     def solve_colour(self, begin: ti.i32, end: ti.i32, x: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                     compliance: F1, dt: ti.f32, seam_step: ti.f32):
+                     compliance: F1, dt: ti.f32, seam_step: ti.f32, omega: ti.f32):
         """One XPBD iteration over constraints ``begin..end`` (one colour: no shared vertices)."""
         for c in range(begin, end):
-            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, dt, seam_step)
+            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, dt, seam_step, omega)
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
@@ -105,20 +106,20 @@ class ClothKernels:
                 x_prev[i] = x[i]
                 self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
             for c in range(ctype.shape[0]):
-                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2])
+                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2], p[7])
             for i in range(x.shape[0]):
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, parts, origin, p[3], p[4], p[5], p[0],
                               ti.cast(p[6], ti.i32))
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
-                  alpha, max_step):
+                  alpha, max_step, omega):
         i, j = cidx[c, 0], cidx[c, 1]
         wi, wj = inv_mass[i], inv_mass[j]
         d = x[i] - x[j]
         length = d.norm()
         if wi + wj > 0 and length > 1e-9:
-            dl = -(length - cw[c, 0]) / (wi + wj + alpha)
+            dl = -(length - cw[c, 0]) / (wi + wj + alpha) * omega
             dl = ti.math.clamp(dl, -max_step / (wi + wj), max_step / (wi + wj))
             n = d / length
             x[i] += wi * dl * n
@@ -126,7 +127,7 @@ class ClothKernels:
 
     @ti.func
     def _bend(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
-              alpha):
+              alpha, omega):
         """Isometric bending (Bergou et al. 2006): C = Σ K_k x_k is linear, so one step is exact."""
         s = vec3(0.0)
         denom = alpha
@@ -134,7 +135,7 @@ class ClothKernels:
             s += cw[c, k] * x[cidx[c, k]]
             denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
         if denom > 0:
-            dl = -s / denom
+            dl = -s / denom * omega
             for k in ti.static(range(4)):
                 x[cidx[c, k]] += inv_mass[cidx[c, k]] * cw[c, k] * dl
 

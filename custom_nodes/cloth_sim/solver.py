@@ -42,6 +42,7 @@ class StepControls:
     thickness: float = 0.0025  # [m] body collision distance
     self_thickness: float = 0.003  # [m]
     self_collision: bool = False
+    relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
 
 
 def _nd(ti, array: np.ndarray, dtype, vec: bool = False):
@@ -88,7 +89,7 @@ class XPBDSolver:
         self.starts.fill(0)
         self.dx = ti.Vector.ndarray(3, ti.f32, shape=n)
         self.x_prev = ti.Vector.ndarray(3, ti.f32, shape=n)
-        self.params = ti.ndarray(ti.f32, 7)
+        self.params = ti.ndarray(ti.f32, 8)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
 
@@ -112,7 +113,7 @@ class XPBDSolver:
         offs = self.offsets
         for c in range(len(offs) - 1):
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
-                           self.compliance, dt, ctl.seam_step)
+                           self.compliance, dt, ctl.seam_step, ctl.relaxation)
         if self_collide and ctl.self_collision:
             self._self_collide(state_in.x, state_out.x, ctl.self_thickness)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.parts,
@@ -123,7 +124,7 @@ class XPBDSolver:
         state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
         if self.serial:
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body)]
+                 float(self.use_body), ctl.relaxation]
             self.params.from_numpy(np.array(p, np.float32))
             g = self.ti.math.vec3(*(GRAVITY * ctl.gravity_scale).tolist())
             self.k.substeps_serial(substeps, state.x, self.x_prev, state.v, self.inv_mass, self.ctype, self.cidx,
