@@ -26,6 +26,7 @@ from .report import build_report
 from .solver import StepControls, XPBDSolver
 
 MAX_SPEED = 50.0  # [m/s] a cloth vertex faster than this has exploded
+STIFFEN_GAP = 0.01  # [m] seams closer than this when the sewing time is up are made stiff
 
 
 @dataclass
@@ -76,7 +77,10 @@ def _update_phase(garment: Garment, x: np.ndarray, settings: DrapeSettings, cloc
         clock.sewn_at = clock.frame
         clock.gravity_from = clock.frame
     elif clock.frame >= settings.sew_frames:
-        clock.gravity_from = clock.frame  # seams stay clamped: the report names the open ones
+        clock.gravity_from = clock.frame
+        if gap <= STIFFEN_GAP:  # nearly shut: make seams stiff anyway (GarmentCode does after N frames)
+            clock.sewn_at = clock.frame
+        # else the seams stay clamped (garment too small?): the report names the open ones
 
 
 def _is_static(x: np.ndarray, last: np.ndarray, settings: DrapeSettings) -> bool:

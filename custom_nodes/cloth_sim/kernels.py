@@ -185,44 +185,52 @@ class ClothKernels:
             self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, parts, origin, voxel, thickness,
                           friction, dt, use_body)
 
-    @ti.kernel
-    def hash_count(self, x: V3, faces: I2, cell_size: ti.f32, tri_cell: I1, counts: I1):
-        """Bucket each triangle by the grid cell of its centroid (integer atomics only)."""
-        for t in counts:
-            counts[t] = 0
-        for f in tri_cell:
-            cen = (x[faces[f, 0]] + x[faces[f, 1]] + x[faces[f, 2]]) / 3.0
-            h = _hash(ti.cast(ti.floor(cen / cell_size), ti.i32), counts.shape[0])
-            tri_cell[f] = h
-            ti.atomic_add(counts[h], 1)
+    @ti.func
+    def _cell_range(self, x: ti.template(), faces: ti.template(), f, cell_size, pad):
+        """Integer cell bounds [lo, hi] of triangle ``f``'s box grown by ``pad``, at most 2 cells an axis."""
+        a, b, c = x[faces[f, 0]], x[faces[f, 1]], x[faces[f, 2]]
+        lo = ti.cast(ti.floor((ti.min(a, b, c) - pad) / cell_size), ti.i32)
+        hi = ti.cast(ti.floor((ti.max(a, b, c) + pad) / cell_size), ti.i32)
+        return lo, ti.min(hi, lo + 1)
 
     @ti.kernel
-    def hash_fill(self, tri_cell: I1, counts: I1, starts: I1, fill: I1, items: I1):
-        """Prefix sum (serial) then scatter triangle ids into their buckets."""
+    def hash_count(self, x: V3, faces: I2, cell_size: ti.f32, pad: ti.f32, counts: I1):
+        """Count, per hash bucket, the triangles whose padded box overlaps its cells (integer atomics)."""
+        for t in counts:
+            counts[t] = 0
+        for f in range(faces.shape[0]):
+            lo, hi = self._cell_range(x, faces, f, cell_size, pad)
+            for i, j, k in ti.ndrange((lo[0], hi[0] + 1), (lo[1], hi[1] + 1), (lo[2], hi[2] + 1)):
+                ti.atomic_add(counts[_hash(ti.Vector([i, j, k]), counts.shape[0])], 1)
+
+    @ti.kernel
+    def hash_fill(self, x: V3, faces: I2, cell_size: ti.f32, pad: ti.f32, counts: I1, starts: I1, fill: I1,
+                  items: I1):
+        """Prefix sum (serial) then scatter triangle ids into their buckets (order inside a bucket is free:
+        every query takes a minimum with an index tie-break, or a count)."""
         ti.loop_config(serialize=True)
         for t in range(counts.shape[0]):
             starts[t + 1] = starts[t] + counts[t]
             fill[t] = 0
-        for f in tri_cell:
-            h = tri_cell[f]
-            slot = ti.atomic_add(fill[h], 1)
-            items[starts[h] + slot] = f
+        for f in range(faces.shape[0]):
+            lo, hi = self._cell_range(x, faces, f, cell_size, pad)
+            for i, j, k in ti.ndrange((lo[0], hi[0] + 1), (lo[1], hi[1] + 1), (lo[2], hi[2] + 1)):
+                h = _hash(ti.Vector([i, j, k]), counts.shape[0])
+                items[starts[h] + ti.atomic_add(fill[h], 1)] = f
 
     @ti.func
     def _nearest_triangle(self, i, p, x: ti.template(), faces: ti.template(), rep: ti.template(),
                           cell_size, starts: ti.template(), items: ti.template(), radius):
         """(distance, triangle) of the nearest non-adjacent triangle within ``radius`` (-1 if none)."""
         best_d, best_t = radius, -1
-        base = ti.cast(ti.floor(p / cell_size), ti.i32)
-        for dz, dy, dxx in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
-            h = _hash(base + ti.Vector([dxx, dy, dz]), starts.shape[0] - 1)
-            for s in range(starts[h], starts[h + 1]):
-                t = items[s]
-                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
-                if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i]:
-                    d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
-                    if d < best_d or (d == best_d and t < best_t):
-                        best_d, best_t = d, t
+        h = _hash(ti.cast(ti.floor(p / cell_size), ti.i32), starts.shape[0] - 1)
+        for s in range(starts[h], starts[h + 1]):
+            t = items[s]
+            a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+            if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i]:
+                d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
+                if d < best_d or (d == best_d and t < best_t):
+                    best_d, best_t = d, t
         return best_d, best_t
 
     @ti.kernel
@@ -254,9 +262,8 @@ class ClothKernels:
         for e in range(edges.shape[0]):
             i, j = edges[e, 0], edges[e, 1]
             p, q = x[i], x[j]
-            base = ti.cast(ti.floor((p + q) * 0.5 / cell_size), ti.i32)
-            for dz, dy, dxx in ti.ndrange((-1, 2), (-1, 2), (-1, 2)):
-                h = _hash(base + ti.Vector([dxx, dy, dz]), starts.shape[0] - 1)
+            h = _hash(ti.cast(ti.floor((p + q) * 0.5 / cell_size), ti.i32), starts.shape[0] - 1)
+            if True:
                 for s in range(starts[h], starts[h + 1]):
                     t = items[s]
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]

@@ -73,18 +73,50 @@ def sphere_avatar(radius: float = 0.2, center=(0.0, 0.6, 0.0), voxel: float = 0.
     return _surface_avatar("sphere", verts, faces, sdf)
 
 
+def _profile_sdf(profile: np.ndarray):
+    """SDF of the solid of revolution about the y axis whose outline is the polyline ``profile`` (k, 2) of
+    (radius [m], y [m]) from the bottom axis point to the top axis point."""
+    a, b = profile[:-1], profile[1:]
+
+    def fn(p):
+        q = np.stack([np.hypot(p[:, 0], p[:, 2]), p[:, 1]], 1)  # (n, 2) in the (radius, y) half-plane
+        ab = b - a
+        t = np.clip(np.einsum("nkd,kd->nk", q[:, None] - a, ab) / np.einsum("kd,kd->k", ab, ab), 0, 1)
+        dist = np.linalg.norm(q[:, None] - (a + t[..., None] * ab), axis=2).min(1)
+        # inside when the ray from q towards +radius crosses the outline an odd number of times
+        ya, yb = a[:, 1], b[:, 1]
+        cross = ((ya > q[:, 1:2]) != (yb > q[:, 1:2]))
+        r_at = a[:, 0] + (q[:, 1:2] - ya) / np.where(yb != ya, yb - ya, 1) * (b[:, 0] - a[:, 0])
+        inside = np.sum(cross & (r_at > q[:, :1]), axis=1) % 2 == 1
+        return np.where(inside, -dist, dist)
+
+    return fn
+
+
+def torso_avatar(profile=((0.0, 0.0), (0.13, 0.0), (0.16, 0.75), (0.16, 0.9), (0.12, 1.1), (0.12, 1.6),
+                          (0.0, 1.6)), voxel: float = 0.015) -> Avatar:
+    """A round 'body' standing on y = 0: a solid of revolution through (radius, y) points [m]. The default
+    has hips (r = 16 cm at y = 0.75–0.9 m) under a waist (r = 12 cm from 1.1 to 1.6 m), so a skirt-like tube
+    comes to rest on the hips."""
+    prof = np.asarray(profile, np.float64)
+    rmax, top = prof[:, 0].max(), prof[:, 1].max()
+    sdf = sdf_grid(_profile_sdf(prof), (-rmax - 0.12, -0.05, -rmax - 0.12), (rmax + 0.12, top + 0.1, rmax + 0.12),
+                   voxel)
+    u = np.linspace(0, 2 * np.pi, 33)[:-1]
+    ring = np.stack([np.cos(u), np.zeros_like(u), np.sin(u)], 1)
+    rows = [ring * r + np.array([0, y, 0]) for r, y in prof[1:-1]]
+    verts = np.concatenate(rows)
+    k, m = len(u), len(rows)
+    i = np.arange(k)
+    faces = np.concatenate([np.stack([j * k + i, (j + 1) * k + i, (j + 1) * k + (i + 1) % k], 1) for j in range(m - 1)]
+                           + [np.stack([j * k + i, (j + 1) * k + (i + 1) % k, j * k + (i + 1) % k], 1)
+                              for j in range(m - 1)])
+    return _surface_avatar("torso", verts, faces, sdf)
+
+
 def cylinder_avatar(radius: float = 0.13, height: float = 1.4, voxel: float = 0.015) -> Avatar:
     """An upright capped cylinder 'body' standing on y = 0 (a torso-like collider)."""
-    def fn(p):
-        radial = np.hypot(p[:, 0], p[:, 2]) - radius
-        axial = np.abs(p[:, 1] - height / 2) - height / 2
-        out = np.hypot(np.maximum(radial, 0), np.maximum(axial, 0))
-        return out + np.minimum(np.maximum(radial, axial), 0)
-
-    u, y = np.meshgrid(np.linspace(0, 2 * np.pi, 25)[:-1], np.linspace(0, height, 12))
-    verts = np.stack([radius * np.cos(u), y, radius * np.sin(u)], -1).reshape(-1, 3)
-    sdf = sdf_grid(fn, (-radius - 0.12, -0.05, -radius - 0.12), (radius + 0.12, height + 0.1, radius + 0.12), voxel)
-    return _surface_avatar("cylinder", verts, np.array([[0, 1, 2]]), sdf)
+    return torso_avatar(((0.0, 0.0), (radius, 0.0), (radius, height), (0.0, height)), voxel)
 
 
 def tube(circumference: float = 0.9, length: float = 0.5, spacing: float = 0.02, gap: float = 0.04,
@@ -105,6 +137,29 @@ def tube(circumference: float = 0.9, length: float = 0.5, spacing: float = 0.02,
     pairs = np.concatenate([np.stack([right, left + n], 1), np.stack([left, right + n], 1)]).astype(np.int32)
     seam_of = np.concatenate([np.zeros(len(right)), np.ones(len(left))]).astype(np.int32)
     return Garment("tube", np.concatenate([rest, rest]), np.concatenate([front, back]).astype(np.float32),
+                   np.concatenate([faces, faces + n]), np.repeat(np.arange(2), n).astype(np.int32),
+                   ("front", "back"), ("torso", "torso"), np.array([[0, 1], [0, 1]], np.float32), pairs, seam_of,
+                   ("right side", "left side"))
+
+
+def skirt(waist: float = 0.8, hem: float = 1.4, length: float = 0.55, spacing: float = 0.02, top_y: float = 1.12,
+          gap: float = 0.04, body_radius: float = 0.16) -> Garment:
+    """An A-line skirt: two trapezoid panels (waist and hem circumferences [m]) sewn along both sides,
+    starting flat in front of and behind the body, waistband at ``top_y``."""
+    rest, faces, nx, ny = grid_panel(1.0, length, spacing)
+    t = 1.0 - rest[:, 1] / length  # 0 at the waistband, 1 at the hem
+    half = 0.5 * (waist + (hem - waist) * t) / 2
+    rest = np.stack([(rest[:, 0] - 0.5) * 2 * half, rest[:, 1]], 1).astype(np.float32)
+    n = len(rest)
+    z = body_radius + gap
+    y = top_y - length + rest[:, 1]
+    front = np.stack([rest[:, 0], y, np.full(n, z)], 1)
+    back = np.stack([-rest[:, 0], y, np.full(n, -z)], 1)
+    col = np.arange(n) % nx
+    left, right = np.flatnonzero(col == 0), np.flatnonzero(col == nx - 1)
+    pairs = np.concatenate([np.stack([right, left + n], 1), np.stack([left, right + n], 1)]).astype(np.int32)
+    seam_of = np.concatenate([np.zeros(len(right)), np.ones(len(left))]).astype(np.int32)
+    return Garment("skirt", np.concatenate([rest, rest]), np.concatenate([front, back]).astype(np.float32),
                    np.concatenate([faces, faces + n]), np.repeat(np.arange(2), n).astype(np.int32),
                    ("front", "back"), ("torso", "torso"), np.array([[0, 1], [0, 1]], np.float32), pairs, seam_of,
                    ("right side", "left side"))

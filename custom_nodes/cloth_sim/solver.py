@@ -83,7 +83,7 @@ class XPBDSolver:
         self.origin, self.voxel = ti.math.vec3(*c.origin.tolist()), float(c.voxel)
         m = len(model.faces)
         table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
-        self.tri_cell, self.items = ti.ndarray(ti.i32, m), ti.ndarray(ti.i32, m)
+        self.items = ti.ndarray(ti.i32, 8 * m)  # a triangle lands in at most 2x2x2 cells
         self.counts, self.fill = ti.ndarray(ti.i32, table), ti.ndarray(ti.i32, table)
         self.starts = ti.ndarray(ti.i32, table + 1)
         self.starts.fill(0)
@@ -142,13 +142,13 @@ class XPBDSolver:
         self._spare = b
         return a
 
-    def _build_hash(self, x, cell: float) -> None:
-        self.k.hash_count(x, self.faces, cell, self.tri_cell, self.counts)
-        self.k.hash_fill(self.tri_cell, self.counts, self.starts, self.fill, self.items)
+    def _build_hash(self, x, cell: float, pad: float) -> None:
+        self.k.hash_count(x, self.faces, cell, pad, self.counts)
+        self.k.hash_fill(x, self.faces, cell, pad, self.counts, self.starts, self.fill, self.items)
 
     def _self_collide(self, x_prev, x, thickness: float) -> None:
-        cell = 1.25 * self.model.max_edge + thickness
-        self._build_hash(x, cell)
+        cell = 1.25 * self.model.max_edge + 2 * thickness
+        self._build_hash(x, cell, thickness)
         self.k.self_collide(x_prev, x, self.inv_mass, self.faces, self.rep, cell, self.starts, self.items,
                             thickness, self.dx)
 
@@ -156,7 +156,8 @@ class XPBDSolver:
         """Garment edges that pass through a non-adjacent garment triangle."""
         x = state.positions()
         e = self.model.edges
-        cell = 1.5 * float(np.linalg.norm(x[e[:, 0]] - x[e[:, 1]], axis=1).max()) + 1e-6
-        self._build_hash(state.x, cell)
+        half = 0.5 * float(np.linalg.norm(x[e[:, 0]] - x[e[:, 1]], axis=1).max()) + 1e-6
+        cell = 4 * half  # a triangle's padded box spans <= 2 cells an axis
+        self._build_hash(state.x, cell, half)
         return int(self.k.count_self_crossings(state.x, self.edges, self.faces, self.rep, cell, self.starts,
                                                self.items))

@@ -82,12 +82,24 @@ def test_heavier_fabric_stretches_more():
     strain = []
     for gsm in (100, 400):
         f = custom_fabric(f"{gsm}", gsm, 0.5, 100, 100, 80, 2, 2)
-        r = drape(g, None, f, DrapeSettings(max_frames=150), pins=top_row(g))
+        # run a fixed time: the loose GarmentCode static rule can stop while a light sheet still stretches
+        r = drape(g, None, f, DrapeSettings(max_frames=60, static_fraction=0.0), pins=top_row(g))
         strain.append(r.report["strain_warp_mean"])
-    assert strain[1] > 1.2 * strain[0]
+    assert strain[1] > 2 * strain[0]
 
 
 def test_cpu_runs_are_bitwise_repeatable():
     args = (tube(0.8, 0.3, 0.04), cylinder_avatar(), fabric_preset("denim"), DrapeSettings(max_frames=40))
     a, b = drape(*args), drape(*args)
     assert np.array_equal(a.positions, b.positions)
+
+
+def test_a_line_skirt_settles_on_the_hips():
+    from custom_nodes.cloth_sim.scenes import skirt, torso_avatar
+
+    g = skirt(spacing=0.03)
+    r = drape(g, torso_avatar(), fabric_preset("denim"), DrapeSettings(max_frames=300))
+    rep = r.report
+    assert rep["frames_to_static"] is not None and rep["body_crossings"] == 0 and rep["self_crossings"] == 0
+    assert rep["seam_gap_mean_mm"] < 2.0
+    assert 0.75 < r.positions[:, 1].max() < 1.12  # the waistband rests between hips and waist
