@@ -21,7 +21,7 @@ I2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 F3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
 I3 = ti.types.ndarray(dtype=ti.i32, ndim=3)
 
-STRETCH, BEND, SEAM = 0, 1, 2  # constraint types
+STRETCH, BEND, SEAM, LONG = 0, 1, 2, 3  # constraint types (see model.py)
 
 
 @ti.func
@@ -77,9 +77,10 @@ class ClothKernels:
         if ctype[c] == BEND:
             self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), omega)
         elif ctype[c] == SEAM:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), seam_step, 1.0)
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), seam_step, 1.0, 0)
         else:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega)
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega,
+                           1 if ctype[c] == LONG else 0)
 
     @ti.kernel
     def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):
@@ -113,12 +114,13 @@ class ClothKernels:
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
-                  alpha, max_step, omega):
+                  alpha, max_step, omega, one_sided):
+        """Distance constraint; ``one_sided`` ones act only when stretched."""
         i, j = cidx[c, 0], cidx[c, 1]
         wi, wj = inv_mass[i], inv_mass[j]
         d = x[i] - x[j]
         length = d.norm()
-        if wi + wj > 0 and length > 1e-9:
+        if wi + wj > 0 and length > 1e-9 and (one_sided == 0 or length > cw[c, 0]):
             dl = -(length - cw[c, 0]) / (wi + wj + alpha) * omega
             dl = ti.math.clamp(dl, -max_step / (wi + wj), max_step / (wi + wj))
             n = d / length

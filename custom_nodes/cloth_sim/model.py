@@ -16,8 +16,9 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.fabric import Fabric
 from ..core.garment import Garment
+from .longrange import long_range_constraints
 
-STRETCH, BEND, SEAM = 0, 1, 2
+STRETCH, BEND, SEAM, LONG = 0, 1, 2, 3
 MIN_AREA = 1e-10  # [m²] rest triangles smaller than this are rejected
 
 
@@ -30,7 +31,7 @@ class ClothModel:
     inv_mass: np.ndarray  # [1/kg], (n,) float32, 0 for pinned vertices
     faces: np.ndarray  # (m, 3) int32
     edges: np.ndarray  # (e, 2) int32 unique mesh edges
-    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM
+    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM / LONG (one-sided long-range stretch limit)
     cidx: np.ndarray  # (c, 4) int32 vertex ids (distance constraints use the first two)
     cw: np.ndarray  # (c, 4) float32: rest length [m] in column 0, or bending weights K
     compliance: np.ndarray  # (c,) float32 [m/N] (inverse stiffness)
@@ -182,8 +183,11 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     edges, adj = unique_edges(garment.faces)
     parts = [_stretch(garment, fabric, edges, adj, areas)]
     max_edge = parts[0][3]
-    parts = [parts[0][:3], _bending(garment, fabric, edges, adj, areas), _seams(garment)]
-    types = np.concatenate([np.full(len(p[0]), t) for t, p in zip((STRETCH, BEND, SEAM), parts, strict=True)])
+    edge = float(np.median(parts[0][1][:, 0]))
+    parts = [parts[0][:3], _bending(garment, fabric, edges, adj, areas), _seams(garment),
+             long_range_constraints(garment, fabric, edge, _direction_weights)]
+    types = np.concatenate([np.full(len(p[0]), t)
+                            for t, p in zip((STRETCH, BEND, SEAM, LONG), parts, strict=True)])
     idx = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cw = np.concatenate([p[1] for p in parts])
     comp = np.concatenate([p[2] for p in parts])

@@ -1,0 +1,67 @@
+"""Long-range stretch limits: a coarse hierarchy of one-sided distance constraints inside each panel.
+
+One Gauss-Seidel sweep a substep moves stretch information one edge at a time, so on fine meshes a
+garment behaves far softer than its fabric (a waistband stretches over the hips). Cloth is nearly
+inextensible, and on a flat panel the 3D distance between two points can never exceed their 2D rest
+distance unless the cloth stretches; so constraints between coarse "anchor" vertices that act only
+when stretched (never against folding or compression) restore the global stiffness — the coarse
+levels of a multigrid, in PBD form (cf. Kim et al. 2012 long-range attachments, Müller 2008
+hierarchical PBD). Their stiffness is the fabric's: a strip as wide as the level spacing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..core.fabric import Fabric
+from ..core.garment import Garment
+
+LEVELS = (3, 9, 27)  # anchor spacing in mesh edges
+
+
+def _anchors(points: np.ndarray, spacing: float) -> np.ndarray:
+    """Indices (into ``points``) of the vertices nearest to a square grid of ``spacing`` [m]."""
+    lo, hi = points.min(0), points.max(0)
+    axes = [np.arange(lo[a], hi[a] + spacing * 0.5, spacing) for a in range(2)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
+    _, idx = cKDTree(points).query(grid)
+    return np.unique(idx)
+
+
+def long_range_constraints(garment: Garment, fabric: Fabric, edge: float, direction_weights):
+    """(idx (c, 4), cw (c, 4) rest length in column 0, compliance (c,)) for every panel and level.
+
+    ``edge`` is the typical rest edge length [m]; ``direction_weights(d, grain)`` gives the
+    (warp, weft, bias) weights of 2D directions.
+    """
+    rest = garment.rest.astype(np.float64)
+    pairs, spacings = [], []
+    for p in range(len(garment.panel_names)):
+        verts = np.flatnonzero(garment.vertex_panel == p)
+        if len(verts) < 4:
+            continue
+        pts = rest[verts]
+        extent = np.ptp(pts, axis=0).max()
+        for level in LEVELS:
+            s = level * edge
+            if s > extent:
+                break
+            anchors = _anchors(pts, s)
+            found = cKDTree(pts[anchors]).query_pairs(1.5 * s, output_type="ndarray")
+            if len(found):
+                pairs.append(verts[anchors[found]])
+                spacings.append(np.full(len(found), s))
+    if not pairs:
+        return np.zeros((0, 4), np.int64), np.zeros((0, 4)), np.zeros(0)
+    ij, s = np.concatenate(pairs), np.concatenate(spacings)
+    d = rest[ij[:, 1]] - rest[ij[:, 0]]
+    length = np.linalg.norm(d, axis=1)
+    grain = garment.panel_grain[garment.vertex_panel[ij[:, 0]]].astype(np.float64)
+    grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
+    w_warp, w_weft, w_bias = direction_weights(d, grain)
+    modulus = w_warp * fabric.stretch_warp + w_weft * fabric.stretch_weft + w_bias * fabric.stretch_bias
+    k = modulus * s / np.maximum(length, 1e-9)  # [N/m] a strip s wide and `length` long
+    cw = np.zeros((len(ij), 4))
+    cw[:, 0] = length
+    return np.concatenate([ij, ij], axis=1), cw, 1.0 / k
