@@ -21,7 +21,7 @@ I2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 F3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
 I3 = ti.types.ndarray(dtype=ti.i32, ndim=3)
 
-STRETCH, BEND, SEAM, LONG = 0, 1, 2, 3  # constraint types (see model.py)
+STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4  # constraint types (see model.py)
 
 
 @ti.func
@@ -78,9 +78,10 @@ class ClothKernels:
             self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), omega)
         elif ctype[c] == SEAM:
             self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), seam_step, 1.0, 0)
-        else:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega,
-                           1 if ctype[c] == LONG else 0)
+        elif ctype[c] == STRETCH:
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega, 0)
+        elif ctype[c] == LONG or seam_step > 1.0:  # limits across a seam wait until it is sewn
+            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega, 1)
 
     @ti.kernel
     def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):

@@ -18,7 +18,7 @@ from ..core.fabric import Fabric
 from ..core.garment import Garment
 from .longrange import long_range_constraints
 
-STRETCH, BEND, SEAM, LONG = 0, 1, 2, 3
+STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4
 MIN_AREA = 1e-10  # [m²] rest triangles smaller than this are rejected
 
 
@@ -31,7 +31,7 @@ class ClothModel:
     inv_mass: np.ndarray  # [1/kg], (n,) float32, 0 for pinned vertices
     faces: np.ndarray  # (m, 3) int32
     edges: np.ndarray  # (e, 2) int32 unique mesh edges
-    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM / LONG (one-sided long-range stretch limit)
+    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM / LONG (one-sided long-range limit) / LONG_SEAM (same, across a seam)
     cidx: np.ndarray  # (c, 4) int32 vertex ids (distance constraints use the first two)
     cw: np.ndarray  # (c, 4) float32: rest length [m] in column 0, or bending weights K
     compliance: np.ndarray  # (c,) float32 [m/N] (inverse stiffness)
@@ -188,6 +188,8 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
              long_range_constraints(garment, fabric, edge, _direction_weights)]
     types = np.concatenate([np.full(len(p[0]), t)
                             for t, p in zip((STRETCH, BEND, SEAM, LONG), parts, strict=True)])
+    same_panel = garment.vertex_panel[parts[3][0][:, 0]] == garment.vertex_panel[parts[3][0][:, 1]]
+    types[len(types) - len(same_panel):][~same_panel] = LONG_SEAM
     idx = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cw = np.concatenate([p[1] for p in parts])
     comp = np.concatenate([p[2] for p in parts])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from custom_nodes.cloth_sim.fabrics import custom_fabric
-from custom_nodes.cloth_sim.model import BEND, LONG, SEAM, STRETCH, build_model
+from custom_nodes.cloth_sim.model import BEND, LONG, LONG_SEAM, SEAM, STRETCH, build_model
 from custom_nodes.cloth_sim.scenes import sheet, tube
 from custom_nodes.core.errors import InvalidInputError
 from custom_nodes.core.garment import Garment
@@ -26,16 +26,22 @@ def test_colours_share_no_vertex_and_rest_shape_is_at_rest():
         idx = m.cidx[m.colour_offsets[c]:m.colour_offsets[c + 1]]
         verts = np.concatenate([np.unique(row) for row in idx])
         assert len(verts) == len(np.unique(verts)), f"colour {c} shares a vertex"
-    assert set(np.unique(m.ctype)) == {STRETCH, BEND, SEAM, LONG}
+    assert set(np.unique(m.ctype)) == {STRETCH, BEND, SEAM, LONG, LONG_SEAM}
     rest3 = np.concatenate([g.rest, np.zeros((g.n_vertices, 1), np.float32)], 1)
     bend = m.ctype == BEND
     assert np.abs(np.einsum("ck,ckd->cd", m.cw[bend], rest3[m.cidx[bend]])).max() < 1e-6
     st = m.ctype == STRETCH
     lengths = np.linalg.norm(g.rest[m.cidx[st, 0]] - g.rest[m.cidx[st, 1]], axis=1)
     assert np.allclose(lengths, m.cw[st, 0], atol=1e-6)
-    long = m.ctype == LONG  # long-range limits span several edges and start exactly at rest
-    spans = np.linalg.norm(g.rest[m.cidx[long, 0]] - g.rest[m.cidx[long, 1]], axis=1)
-    assert np.allclose(spans, m.cw[long, 0], atol=1e-6) and spans.min() > 2 * np.median(lengths)
+    long = (m.ctype == LONG) | (m.ctype == LONG_SEAM)  # long-range limits span several edges and start exactly at rest
+    same = g.vertex_panel[m.cidx[:, 0]] == g.vertex_panel[m.cidx[:, 1]]
+    inside, across = long & same, long & ~same
+    spans = np.linalg.norm(g.rest[m.cidx[inside, 0]] - g.rest[m.cidx[inside, 1]], axis=1)
+    assert np.allclose(spans, m.cw[inside, 0], atol=1e-6) and spans.min() > 2 * np.median(lengths)
+    assert across.any()  # the sewn hoop is held across its seams too
+    placed = np.linalg.norm(g.positions[m.cidx[across, 0]] - g.positions[m.cidx[across, 1]], axis=1)
+    assert np.all(m.cw[across, 0] < placed)  # rest = a path through the seam, not the gap between flat panels
+    assert np.all(placed > 0.3)
 
 
 def test_warp_edges_are_stiffer_than_weft_edges():
