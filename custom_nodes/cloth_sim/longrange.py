@@ -21,9 +21,10 @@ LEVELS = (3, 9, 27)  # anchor spacing in mesh edges
 
 
 def _anchors(points: np.ndarray, spacing: float) -> np.ndarray:
-    """Indices (into ``points``) of the vertices nearest to a square grid of ``spacing`` [m]."""
+    """Indices (into ``points``) of the vertices nearest to a grid of about ``spacing`` [m] that reaches
+    the panel's edges (so a waistband or hem row is held too)."""
     lo, hi = points.min(0), points.max(0)
-    axes = [np.arange(lo[a], hi[a] + spacing * 0.5, spacing) for a in range(2)]
+    axes = [np.linspace(lo[a], hi[a], max(int(np.ceil((hi[a] - lo[a]) / spacing)), 1) + 1) for a in range(2)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
     _, idx = cKDTree(points).query(grid)
     return np.unique(idx)
