@@ -27,7 +27,7 @@ class DrapeSettings:
     self_collision: bool = param(True, tooltip="Keep the cloth from passing through itself (point–triangle).")
     self_thickness: float = param(0.3, lo=0.05, hi=2.0, step=0.05, unit="cm",
                                   tooltip="Distance kept between layers of cloth.")
-    air_damping: float = param(1.5, lo=0.0, hi=50.0, step=0.1, unit="1/s",
+    air_damping: float = param(4.0, lo=0.0, hi=50.0, step=0.1, unit="1/s",
                                tooltip="Extra velocity damping added to the fabric's own, so drapes settle.")
     pin_release_frame: int = param(0, lo=0, hi=5000, tooltip="Frame at which pinned vertices are let go (0 = never).")
     static_motion: float = param(0.03, lo=0.001, hi=1.0, step=0.001, unit="cm",
