@@ -64,6 +64,7 @@ def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams:
         thickness=settings.collision_thickness * 1e-2,
         self_thickness=settings.self_thickness * 1e-2,
         self_collision=settings.self_collision,
+        self_passes=settings.self_passes,
         relaxation=settings.relaxation)
 
 

@@ -237,25 +237,37 @@ class ClothKernels:
         return best_d, best_t
 
     @ti.kernel
-    def self_collide(self, x_prev: V3, x: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
-                     starts: I1, items: I1, thickness: ti.f32, dx: V3):
-        """Point–triangle repulsion: keep each vertex ``thickness`` away, on the side it came from."""
+    def self_collide(self, x_ref: V3, x: V3, v: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
+                     starts: I1, items: I1, thickness: ti.f32, reach: ti.f32, dx: V3, friction: ti.f32,
+                     dt: ti.f32):
+        """Point–triangle repulsion: keep each vertex ``thickness`` away from the nearest other triangle,
+        on the side it was on in ``x_ref`` (``dt`` seconds ago), drop its velocity towards it and apply
+        Coulomb friction (cloth on cloth) to its sliding velocity. A vertex that moved by m since
+        ``x_ref`` looks ``thickness + m`` (at most ``reach``) far, so one that passed through is caught."""
         for i in x:
             dx[i] = vec3(0.0)
             if inv_mass[i] > 0:
-                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, thickness)
+                radius = ti.min(thickness + (x[i] - x_ref[i]).norm(), reach)
+                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, radius)
                 if t >= 0:
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                     n = (x[b] - x[a]).cross(x[c] - x[a])
-                    n0 = (x_prev[b] - x_prev[a]).cross(x_prev[c] - x_prev[a])
+                    n0 = (x_ref[b] - x_ref[a]).cross(x_ref[c] - x_ref[a])
                     if n.norm() > 1e-12 and n0.norm() > 1e-12:
-                        n = n.normalized()
-                        side = 1.0 if (x_prev[i] - x_prev[a]).dot(n0) >= 0 else -1.0
-                        sd = (x[i] - x[a]).dot(n) * side
+                        side = 1.0 if (x_ref[i] - x_ref[a]).dot(n0) >= 0 else -1.0
+                        n = n.normalized() * side  # points to the vertex's side
+                        sd = (x[i] - x[a]).dot(n)
                         if sd < thickness:
-                            dx[i] = n * side * (thickness - sd) * 0.5
+                            dx[i] = n * (thickness - sd) * 0.5
         for i in x:
-            x[i] += dx[i]
+            if dx[i].norm_sqr() > 0:
+                x[i] += dx[i]
+                n = dx[i].normalized()
+                v[i] -= n * ti.min(v[i].dot(n), 0.0)
+                vt = v[i] - n * v[i].dot(n)
+                lt = vt.norm()
+                if lt > 0:
+                    v[i] -= vt * ti.min(1.0, friction * dx[i].norm() / dt / lt)
 
     @ti.kernel
     def count_self_crossings(self, x: V3, edges: I2, faces: I2, rep: I1, cell_size: ti.f32, starts: I1,

@@ -43,6 +43,7 @@ class StepControls:
     self_thickness: float = 0.003  # [m]
     self_collision: bool = False
     relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
+    self_passes: int = 1  # self-collision passes per frame (CPU path)
 
 
 def _nd(ti, array: np.ndarray, dtype, vec: bool = False):
@@ -89,6 +90,7 @@ class XPBDSolver:
         self.starts.fill(0)
         self.dx = ti.Vector.ndarray(3, ti.f32, shape=n)
         self.x_prev = ti.Vector.ndarray(3, ti.f32, shape=n)
+        self.x_start = ti.Vector.ndarray(3, ti.f32, shape=n)  # positions at the start of the frame
         self.params = ti.ndarray(ti.f32, 8)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
@@ -103,8 +105,7 @@ class XPBDSolver:
         """Replace inverse masses (pinning / releasing vertices)."""
         self.inv_mass.from_numpy(inv_mass.astype(np.float32))
 
-    def step(self, state_in: ClothState, state_out: ClothState, dt: float, ctl: StepControls | None = None,
-             self_collide: bool = False) -> None:
+    def step(self, state_in: ClothState, state_out: ClothState, dt: float, ctl: StepControls | None = None) -> None:
         """Advance one substep of ``dt`` seconds from ``state_in`` into ``state_out``."""
         ctl = ctl or StepControls()
         k, g = self.k, GRAVITY * ctl.gravity_scale
@@ -114,8 +115,6 @@ class XPBDSolver:
         for c in range(len(offs) - 1):
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.compliance, dt, ctl.seam_step, ctl.relaxation)
-        if self_collide and ctl.self_collision:
-            self._self_collide(state_in.x, state_out.x, ctl.self_thickness)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.parts,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body))
 
@@ -127,30 +126,41 @@ class XPBDSolver:
                  float(self.use_body), ctl.relaxation]
             self.params.from_numpy(np.array(p, np.float32))
             g = self.ti.math.vec3(*(GRAVITY * ctl.gravity_scale).tolist())
-            self.k.substeps_serial(substeps, state.x, self.x_prev, state.v, self.inv_mass, self.ctype, self.cidx,
-                                   self.cw, self.compliance, self.skip, self.sdf, self.parts, g, self.origin,
-                                   self.params)
-            if ctl.self_collision:
-                self._self_collide(self.x_prev, state.x, ctl.self_thickness)
+            passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
+            chunks = np.diff(np.linspace(0, substeps, passes + 1).round().astype(int))
+            for n_sub in chunks:
+                if ctl.self_collision:
+                    self.x_start.copy_from(state.x)
+                self.k.substeps_serial(int(n_sub), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
+                                       self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.parts, g,
+                                       self.origin, self.params)
+                if ctl.self_collision:
+                    self._self_collide(self.x_start, state, ctl, dt * int(n_sub))
             return state
+        if ctl.self_collision:
+            self.x_start.copy_from(state.x)
         if self._spare is None:
             self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
         a, b = state, self._spare
-        for s in range(substeps):
-            self.step(a, b, dt, ctl, self_collide=s == substeps - 1)
+        for _ in range(substeps):
+            self.step(a, b, dt, ctl)
             a, b = b, a
         self._spare = b
+        if ctl.self_collision:
+            self._self_collide(self.x_start, a, ctl, dt * substeps)
         return a
 
     def _build_hash(self, x, cell: float, pad: float) -> None:
         self.k.hash_count(x, self.faces, cell, pad, self.counts)
         self.k.hash_fill(x, self.faces, cell, pad, self.counts, self.starts, self.fill, self.items)
 
-    def _self_collide(self, x_prev, x, thickness: float) -> None:
-        cell = 1.25 * self.model.max_edge + 2 * thickness
-        self._build_hash(x, cell, thickness)
-        self.k.self_collide(x_prev, x, self.inv_mass, self.faces, self.rep, cell, self.starts, self.items,
-                            thickness, self.dx)
+    def _self_collide(self, x_ref, state: ClothState, ctl: StepControls, dt: float) -> None:
+        h = ctl.self_thickness
+        reach = h + min(0.5 * self.model.max_edge, 0.02)  # [m] how far a vertex that passed through is sought
+        cell = 1.25 * self.model.max_edge + 2 * reach
+        self._build_hash(state.x, cell, reach)
+        self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
+                            self.items, h, reach, self.dx, ctl.friction, dt)
 
     def self_crossings(self, state: ClothState) -> int:
         """Garment edges that pass through a non-adjacent garment triangle."""
