@@ -1,4 +1,4 @@
-"""Quick preview render of a drape: orthographic painter's-algorithm shading with NumPy + PIL.
+"""Quick preview render of a drape: orthographic, z-buffered, two-sided Lambert shading in NumPy.
 
 Good enough to see folds, seams and penetrations; the render domain does the real maps.
 """
@@ -15,35 +15,53 @@ def _rotation(yaw_deg: float) -> np.ndarray:
     return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
 
 
+def _raster(img: np.ndarray, zbuf: np.ndarray, tri: np.ndarray, colour: np.ndarray) -> None:
+    """Z-buffered fill of one screen-space triangle (3, 3): x, y in pixels, z larger = nearer."""
+    h, w = zbuf.shape
+    x0, y0 = np.floor(tri[:, :2].min(0)).astype(int)
+    x1, y1 = np.ceil(tri[:, :2].max(0)).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
+    if x1 < x0 or y1 < y0:
+        return
+    px, py = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
+    (ax, ay, az), (bx, by, bz), (cx, cy, cz) = tri
+    den = (by - cy) * (ax - cx) + (cx - bx) * (ay - cy)
+    if abs(den) < 1e-12:
+        return
+    l0 = ((by - cy) * (px - cx) + (cx - bx) * (py - cy)) / den
+    l1 = ((cy - ay) * (px - cx) + (ax - cx) * (py - cy)) / den
+    l2 = 1 - l0 - l1
+    inside = (l0 >= -1e-6) & (l1 >= -1e-6) & (l2 >= -1e-6)
+    z = l0 * az + l1 * bz + l2 * cz
+    win = zbuf[y0:y1 + 1, x0:x1 + 1]
+    hit = inside & (z > win)
+    win[hit] = z[hit]
+    img[y0:y1 + 1, x0:x1 + 1][hit] = colour
+
+
 def render_meshes(meshes: list[tuple[np.ndarray, np.ndarray, tuple]], size: int = 384,
                   yaw_deg: float = 0.0) -> np.ndarray:
-    """Shade ``(vertices (n,3) [m], faces (m,3), rgb 0..1)`` meshes seen from +Z after a yaw; (H, W, 3) float32."""
-    from PIL import Image, ImageDraw
-
+    """Shade ``(vertices (n,3) [m], faces (m,3), rgb 0..1)`` meshes seen from +Z after a yaw, orthographic,
+    z-buffered, two-sided Lambert; returns (H, W, 3) float32 in 0..1."""
     rot = _rotation(yaw_deg)
     allv = np.concatenate([v for v, _, _ in meshes]) @ rot.T
     lo, hi = allv.min(0), allv.max(0)
     scale = 0.9 * size / max(hi[0] - lo[0], hi[1] - lo[1], 1e-6)
     mid = (lo + hi) / 2
-    img = Image.new("RGB", (size, size), (245, 245, 245))
-    draw = ImageDraw.Draw(img)
-    tris, depth, colour = [], [], []
+    img = np.full((size, size, 3), 0.96, np.float32)
+    zbuf = np.full((size, size), -np.inf)
     light = np.array([0.3, 0.5, 0.8]) / np.linalg.norm([0.3, 0.5, 0.8])
     for k, (verts, faces, rgb) in enumerate(meshes):
         v = verts.astype(np.float64) @ rot.T
         p = v[faces]
         n = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
         n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        shade = 0.25 + 0.75 * np.abs(n @ light)  # two-sided
-        tris.append(p)
-        depth.append(p[:, :, 2].max(1) + 0.02 * k)  # later meshes (cloth) win ties with the body
-        colour.append(np.clip(np.outer(shade, rgb), 0, 1))
-    tris, depth, colour = np.concatenate(tris), np.concatenate(depth), np.concatenate(colour)
-    for i in np.argsort(depth):  # far to near (camera on +Z)
-        xy = [((q[0] - mid[0]) * scale + size / 2, size / 2 - (q[1] - mid[1]) * scale) for q in tris[i]]
-        c = tuple(int(255 * c) for c in colour[i])
-        draw.polygon(xy, fill=c, outline=c)
-    return np.asarray(img, np.float32) / 255.0
+        shade = np.clip(np.outer(0.25 + 0.75 * np.abs(n @ light), rgb), 0, 1)
+        screen = np.stack([(p[..., 0] - mid[0]) * scale + size / 2, size / 2 - (p[..., 1] - mid[1]) * scale,
+                           p[..., 2] + 1e-3 * k], -1)  # later meshes (cloth) win exact ties with the body
+        for tri, c in zip(screen, shade, strict=True):
+            _raster(img, zbuf, tri, c)
+    return img
 
 
 def render_drape(result: DrapeResult, size: int = 384, yaw_deg: float = 0.0, with_body: bool = True) -> np.ndarray:
