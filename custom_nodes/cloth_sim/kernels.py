@@ -12,7 +12,7 @@ second loop, and the only atomics are integer counters. CPU runs are therefore b
 
 import taichi as ti
 
-vec3 = ti.math.vec3
+vec3 = ti.types.vector(3, ti.f64)  # positions and velocities in double: v = Δx/dt loses too much in f32
 V3 = ti.types.ndarray(dtype=vec3, ndim=1)
 F1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
 I1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
@@ -101,7 +101,7 @@ class ClothKernels:
                         p: ti.types.ndarray(dtype=ti.f32, ndim=1)):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel, thickness,
-        friction, use_body)."""
+        friction, use_body, omega, max_speed)."""
         ti.loop_config(serialize=True)
         for _s in range(nsub):
             for i in range(x.shape[0]):
@@ -111,7 +111,7 @@ class ClothKernels:
                 self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2], p[7])
             for i in range(x.shape[0]):
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, parts, origin, p[3], p[4], p[5], p[0],
-                              ti.cast(p[6], ti.i32))
+                              ti.cast(p[6], ti.i32), p[8])
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
@@ -150,7 +150,7 @@ class ClothKernels:
         q = ti.math.clamp(q, 0.0, ti.cast(hi, ti.f32) - 1e-4)
         i0 = ti.cast(ti.floor(q), ti.i32)
         t = q - ti.cast(i0, ti.f32)
-        dist = 0.0
+        dist = ti.cast(0.0, ti.f64)
         grad = vec3(0.0)
         for corner in ti.static(range(8)):
             o = ((corner >> 2) & 1, (corner >> 1) & 1, corner & 1)
@@ -164,8 +164,9 @@ class ClothKernels:
     @ti.func
     def _collide(self, i, x_prev: ti.template(), x: ti.template(), v_out: ti.template(), inv_mass: ti.template(),
                  skip_parts: ti.template(), sdf: ti.template(), parts: ti.template(), origin, voxel, thickness,
-                 friction, dt, use_body):
-        """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt."""
+                 friction, dt, use_body, max_speed):
+        """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt, clamped
+        to ``max_speed`` (constraint projection of a badly placed start must not fling the cloth)."""
         if inv_mass[i] > 0 and use_body:
             d, g, cell = self._sdf(x[i], sdf, origin, voxel)
             part = parts[cell[0], cell[1], cell[2]]
@@ -178,15 +179,19 @@ class ClothKernels:
                 lt = tang.norm()
                 if lt > 0:
                     x[i] -= tang * ti.min(1.0, friction * push / lt)
-        v_out[i] = (x[i] - x_prev[i]) / dt
+        v = (x[i] - x_prev[i]) / dt
+        speed = v.norm()
+        if speed > max_speed:
+            v *= max_speed / speed
+        v_out[i] = v
 
     @ti.kernel
     def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, parts: I3,
                        origin: vec3, voxel: ti.f32, thickness: ti.f32, friction: ti.f32, dt: ti.f32,
-                       use_body: ti.i32):
+                       use_body: ti.i32, max_speed: ti.f32):
         for i in x:
             self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, parts, origin, voxel, thickness,
-                          friction, dt, use_body)
+                          friction, dt, use_body, max_speed)
 
     @ti.func
     def _cell_range(self, x: ti.template(), faces: ti.template(), f, cell_size, pad):
@@ -223,14 +228,20 @@ class ClothKernels:
 
     @ti.func
     def _nearest_triangle(self, i, p, x: ti.template(), faces: ti.template(), rep: ti.template(),
-                          cell_size, starts: ti.template(), items: ti.template(), radius):
-        """(distance, triangle) of the nearest non-adjacent triangle within ``radius`` (-1 if none)."""
-        best_d, best_t = radius, -1
+                          cell_size, starts: ti.template(), items: ti.template(), radius, rest: ti.template(),
+                          near_rest):
+        """(distance, triangle) of the nearest triangle within ``radius`` (-1 if none), ignoring triangles
+        of the vertex's own panel closer than ``near_rest`` in pattern space (``rest`` = (u, v, panel)):
+        those are its mesh neighbours, not cloth it could fold onto."""
+        best_d, best_t = ti.cast(radius, ti.f64), -1
         h = _hash(ti.cast(ti.floor(p / cell_size), ti.i32), starts.shape[0] - 1)
         for s in range(starts[h], starts[h + 1]):
             t = items[s]
             a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
-            if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i]:
+            ri = rest[i]
+            own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
+                                                 (rest[c] - ri).norm()) < near_rest
+            if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i] and not own:
                 d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
                 if d < best_d or (d == best_d and t < best_t):
                     best_d, best_t = d, t
@@ -239,7 +250,7 @@ class ClothKernels:
     @ti.kernel
     def self_collide(self, x_ref: V3, x: V3, v: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
                      starts: I1, items: I1, thickness: ti.f32, reach: ti.f32, dx: V3, friction: ti.f32,
-                     dt: ti.f32):
+                     dt: ti.f32, rest: V3, near_rest: ti.f32):
         """Point–triangle repulsion: keep each vertex ``thickness`` away from the nearest other triangle,
         on the side it was on in ``x_ref`` (``dt`` seconds ago), drop its velocity towards it and apply
         Coulomb friction (cloth on cloth) to its sliding velocity. A vertex that moved by m since
@@ -248,7 +259,8 @@ class ClothKernels:
             dx[i] = vec3(0.0)
             if inv_mass[i] > 0:
                 radius = ti.min(thickness + (x[i] - x_ref[i]).norm(), reach)
-                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, radius)
+                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, radius, rest,
+                                              near_rest)
                 if t >= 0:
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                     n = (x[b] - x[a]).cross(x[c] - x[a])

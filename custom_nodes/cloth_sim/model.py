@@ -39,6 +39,7 @@ class ClothModel:
     rep: np.ndarray  # (n,) int32 representative vertex after sewing (for self-collision exclusion)
     max_edge: float  # [m] longest rest edge
     pins: np.ndarray  # (p,) int32 pinned vertex ids
+    rest_uvp: np.ndarray  # (n, 3) float32: pattern coords [m] and panel index (self-collision neighbourhood)
 
 
 def unique_edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,4 +200,5 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     return ClothModel(n, mass, inv_mass.astype(np.float32), garment.faces, edges, types[order].astype(np.int32),
                       idx[order].astype(np.int32), cw[order].astype(np.float32), comp[order].astype(np.float32),
                       offsets.astype(np.int64), _representatives(n, garment.seam_pairs.astype(np.int64)),
-                      float(max_edge), pins.astype(np.int32))
+                      float(max_edge), pins.astype(np.int32),
+                      np.column_stack([garment.rest, garment.vertex_panel]).astype(np.float32))

@@ -14,7 +14,7 @@ from .body import BodyCollider
 from .model import ClothModel
 from .runtime import ensure_taichi, taichi_arch
 
-GRAVITY = np.array([0.0, -9.81, 0.0], np.float32)  # [m/s²], Y up
+GRAVITY = np.array([0.0, -9.81, 0.0])  # [m/s²], Y up
 
 
 @dataclass
@@ -25,10 +25,12 @@ class ClothState:
     v: object
 
     def positions(self) -> np.ndarray:
-        return self.x.to_numpy()
+        """[m], (n, 3) float32."""
+        return self.x.to_numpy().astype(np.float32)
 
     def velocities(self) -> np.ndarray:
-        return self.v.to_numpy()
+        """[m/s], (n, 3) float32."""
+        return self.v.to_numpy().astype(np.float32)
 
 
 @dataclass
@@ -44,12 +46,13 @@ class StepControls:
     self_collision: bool = False
     relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
     self_passes: int = 1  # self-collision passes per frame (CPU path)
+    max_speed: float = 10.0  # [m/s] velocity clamp (a garment never moves this fast while draping)
 
 
 def _nd(ti, array: np.ndarray, dtype, vec: bool = False):
     """A Taichi ndarray holding ``array`` (vec3 rows when ``vec``)."""
     if vec:
-        out = ti.Vector.ndarray(3, ti.f32, shape=len(array))
+        out = ti.Vector.ndarray(3, ti.f64, shape=len(array))
     else:
         out = ti.ndarray(dtype, shape=array.shape)
     if array.size:
@@ -63,9 +66,10 @@ class XPBDSolver:
     def __init__(self, model: ClothModel, collider: BodyCollider | None = None,
                  skip_parts: np.ndarray | None = None):
         ti = ensure_taichi()
-        from .kernels import get_kernels
+        from .kernels import get_kernels, vec3
 
         self.ti, self.k, self.model = ti, get_kernels(), model
+        self.k_vec = lambda a: vec3(*np.asarray(a, np.float64).tolist())
         n = model.n_vertices
         self.inv_mass = _nd(ti, model.inv_mass, ti.f32)
         self.ctype = _nd(ti, model.ctype, ti.i32)
@@ -81,25 +85,26 @@ class XPBDSolver:
         c = collider or BodyCollider(np.ones((2, 2, 2), np.float32), np.zeros((2, 2, 2), np.int32),
                                      np.zeros(3, np.float32), 1.0)
         self.sdf, self.parts = _nd(ti, c.sdf, ti.f32), _nd(ti, c.parts, ti.i32)
-        self.origin, self.voxel = ti.math.vec3(*c.origin.tolist()), float(c.voxel)
+        self.origin, self.voxel = self.k_vec(c.origin), float(c.voxel)
         m = len(model.faces)
         table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
         self.items = ti.ndarray(ti.i32, 8 * m)  # a triangle lands in at most 2x2x2 cells
         self.counts, self.fill = ti.ndarray(ti.i32, table), ti.ndarray(ti.i32, table)
         self.starts = ti.ndarray(ti.i32, table + 1)
         self.starts.fill(0)
-        self.dx = ti.Vector.ndarray(3, ti.f32, shape=n)
-        self.x_prev = ti.Vector.ndarray(3, ti.f32, shape=n)
-        self.x_start = ti.Vector.ndarray(3, ti.f32, shape=n)  # positions at the start of the frame
-        self.params = ti.ndarray(ti.f32, 8)
+        self.dx = ti.Vector.ndarray(3, ti.f64, shape=n)
+        self.x_prev = ti.Vector.ndarray(3, ti.f64, shape=n)
+        self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
+        self.rest = _nd(ti, model.rest_uvp, None, vec=True)
+        self.params = ti.ndarray(ti.f32, 9)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
 
     def state(self, positions: np.ndarray, velocities: np.ndarray | None = None) -> ClothState:
         """A new state at ``positions`` (n, 3) [m] (velocities default to zero)."""
         v = np.zeros_like(positions, np.float32) if velocities is None else velocities
-        return ClothState(_nd(self.ti, positions.astype(np.float32), None, vec=True),
-                          _nd(self.ti, v.astype(np.float32), None, vec=True))
+        return ClothState(_nd(self.ti, positions.astype(np.float64), None, vec=True),
+                          _nd(self.ti, v.astype(np.float64), None, vec=True))
 
     def set_inv_mass(self, inv_mass: np.ndarray) -> None:
         """Replace inverse masses (pinning / releasing vertices)."""
@@ -110,22 +115,23 @@ class XPBDSolver:
         ctl = ctl or StepControls()
         k, g = self.k, GRAVITY * ctl.gravity_scale
         keep = float(np.exp(-ctl.damping * dt))
-        k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.ti.math.vec3(*g.tolist()), dt, keep)
+        k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.k_vec(g), dt, keep)
         offs = self.offsets
         for c in range(len(offs) - 1):
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.compliance, dt, ctl.seam_step, ctl.relaxation)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.parts,
-                         self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body))
+                         self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
+                         ctl.max_speed)
 
     def frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
         """Advance ``substeps`` substeps of ``dt`` seconds (then one self-collision pass); returns the new
         state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
         if self.serial:
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation]
+                 float(self.use_body), ctl.relaxation, ctl.max_speed]
             self.params.from_numpy(np.array(p, np.float32))
-            g = self.ti.math.vec3(*(GRAVITY * ctl.gravity_scale).tolist())
+            g = self.k_vec(GRAVITY * ctl.gravity_scale)
             passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
             chunks = np.diff(np.linspace(0, substeps, passes + 1).round().astype(int))
             for n_sub in chunks:
@@ -160,7 +166,8 @@ class XPBDSolver:
         cell = 1.25 * self.model.max_edge + 2 * reach
         self._build_hash(state.x, cell, reach)
         self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
-                            self.items, h, reach, self.dx, ctl.friction, dt)
+                            self.items, h, reach, self.dx, ctl.friction, dt, self.rest,
+                            2.0 * self.model.max_edge + 2.0 * reach)
 
     def self_crossings(self, state: ClothState) -> int:
         """Garment edges that pass through a non-adjacent garment triangle."""
