@@ -229,10 +229,11 @@ class ClothKernels:
     @ti.func
     def _nearest_triangle(self, i, p, x: ti.template(), faces: ti.template(), rep: ti.template(),
                           cell_size, starts: ti.template(), items: ti.template(), radius, rest: ti.template(),
-                          near_rest):
+                          near_rest, seam_dist: ti.template()):
         """(distance, triangle) of the nearest triangle within ``radius`` (-1 if none), ignoring triangles
         of the vertex's own panel closer than ``near_rest`` in pattern space (``rest`` = (u, v, panel)):
-        those are its mesh neighbours, not cloth it could fold onto."""
+        those are its mesh neighbours, not cloth it could fold onto; near a seam (``seam_dist``: pattern
+        distance to the panel's nearest seam vertex) the same holds for the sewn-on panel's triangles."""
         best_d, best_t = ti.cast(radius, ti.f64), -1
         h = _hash(ti.cast(ti.floor(p / cell_size), ti.i32), starts.shape[0] - 1)
         for s in range(starts[h], starts[h + 1]):
@@ -241,6 +242,8 @@ class ClothKernels:
             ri = rest[i]
             own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
                                                  (rest[c] - ri).norm()) < near_rest
+            if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
+                own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
             if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i] and not own:
                 d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
                 if d < best_d or (d == best_d and t < best_t):
@@ -250,7 +253,7 @@ class ClothKernels:
     @ti.kernel
     def self_collide(self, x_ref: V3, x: V3, v: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
                      starts: I1, items: I1, thickness: ti.f32, reach: ti.f32, dx: V3, friction: ti.f32,
-                     dt: ti.f32, rest: V3, near_rest: ti.f32):
+                     dt: ti.f32, rest: V3, near_rest: ti.f32, seam_dist: F1):
         """Point–triangle repulsion: keep each vertex ``thickness`` away from the nearest other triangle,
         on the side it was on in ``x_ref`` (``dt`` seconds ago), drop its velocity towards it and apply
         Coulomb friction (cloth on cloth) to its sliding velocity. A vertex that moved by m since
@@ -260,7 +263,7 @@ class ClothKernels:
             if inv_mass[i] > 0:
                 radius = ti.min(thickness + (x[i] - x_ref[i]).norm(), reach)
                 _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, radius, rest,
-                                              near_rest)
+                                              near_rest, seam_dist)
                 if t >= 0:
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                     n = (x[b] - x[a]).cross(x[c] - x[a])

@@ -40,6 +40,7 @@ class ClothModel:
     max_edge: float  # [m] longest rest edge
     pins: np.ndarray  # (p,) int32 pinned vertex ids
     rest_uvp: np.ndarray  # (n, 3) float32: pattern coords [m] and panel index (self-collision neighbourhood)
+    seam_dist: np.ndarray  # [m], (n,) float32 pattern distance to the panel's nearest seam vertex (inf: none)
 
 
 def unique_edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +169,20 @@ def _representatives(n: int, pairs: np.ndarray) -> np.ndarray:
     return parent.astype(np.int32)
 
 
+def _seam_distance(garment: Garment) -> np.ndarray:
+    """[m], (n,) float32: pattern-space distance from each vertex to its panel's nearest seam vertex."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(garment.n_vertices, 1e9, np.float32)
+    sewn = np.zeros(garment.n_vertices, bool)
+    sewn[garment.seam_pairs.ravel()] = True
+    for p in range(len(garment.panel_names)):
+        own = garment.vertex_panel == p
+        if (own & sewn).any():
+            out[own] = cKDTree(garment.rest[own & sewn]).query(garment.rest[own])[0]
+    return out
+
+
 def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None) -> ClothModel:
     """The static model of ``garment`` made of ``fabric``; ``pins`` are vertex ids held in place."""
     areas = check_rest_shape(garment)
@@ -195,10 +210,14 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     cw = np.concatenate([p[1] for p in parts])
     comp = np.concatenate([p[2] for p in parts])
     colours = colour_constraints(idx, n)
+    seam = types == SEAM  # seams get their own, last colours: each sweep ends with them satisfied
+    if seam.any() and (~seam).any():
+        colours[seam] = colour_constraints(idx[seam], n) + colours[~seam].max() + 1
     order = np.argsort(colours, kind="stable")
     offsets = np.searchsorted(colours[order], np.arange(colours.max() + 2))
     return ClothModel(n, mass, inv_mass.astype(np.float32), garment.faces, edges, types[order].astype(np.int32),
                       idx[order].astype(np.int32), cw[order].astype(np.float32), comp[order].astype(np.float32),
                       offsets.astype(np.int64), _representatives(n, garment.seam_pairs.astype(np.int64)),
                       float(max_edge), pins.astype(np.int32),
-                      np.column_stack([garment.rest, garment.vertex_panel]).astype(np.float32))
+                      np.column_stack([garment.rest, garment.vertex_panel]).astype(np.float32),
+                      _seam_distance(garment))

@@ -96,6 +96,7 @@ class XPBDSolver:
         self.x_prev = ti.Vector.ndarray(3, ti.f64, shape=n)
         self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
         self.rest = _nd(ti, model.rest_uvp, None, vec=True)
+        self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
         self.params = ti.ndarray(ti.f32, 9)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
@@ -167,7 +168,7 @@ class XPBDSolver:
         self._build_hash(state.x, cell, reach)
         self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
                             self.items, h, reach, self.dx, ctl.friction, dt, self.rest,
-                            2.0 * self.model.max_edge + 2.0 * reach)
+                            2.0 * self.model.max_edge + 2.0 * reach, self.seam_dist)
 
     def self_crossings(self, state: ClothState) -> int:
         """Garment edges that pass through a non-adjacent garment triangle."""
