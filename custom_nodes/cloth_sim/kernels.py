@@ -97,11 +97,12 @@ class ClothKernels:
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                        compliance: F1, skip_parts: I1, sdf: F3, parts: I3, gravity: vec3, origin: vec3,
-                        p: ti.types.ndarray(dtype=ti.f32, ndim=1)):
+                        compliance: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, gravity: vec3,
+                        origin: vec3, p: ti.types.ndarray(dtype=ti.f32, ndim=1)):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel, thickness,
-        friction, use_body, omega, max_speed)."""
+        friction, use_body, omega, max_speed, body_t0, body_t1): the body's SDF blends from ``sdf`` to
+        ``sdf_to`` as t runs from body_t0 to body_t1 over the substeps (a moving body, no teleports)."""
         ti.loop_config(serialize=True)
         for _s in range(nsub):
             for i in range(x.shape[0]):
@@ -110,8 +111,9 @@ class ClothKernels:
             for c in range(ctype.shape[0]):
                 self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2], p[7])
             for i in range(x.shape[0]):
-                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, parts, origin, p[3], p[4], p[5], p[0],
-                              ti.cast(p[6], ti.i32), p[8])
+                t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
+                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, origin, p[3], p[4],
+                              p[5], p[0], ti.cast(p[6], ti.i32), p[8])
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
@@ -143,8 +145,9 @@ class ClothKernels:
                 x[cidx[c, k]] += inv_mass[cidx[c, k]] * cw[c, k] * dl
 
     @ti.func
-    def _sdf(self, p, sdf: ti.template(), origin, voxel):
-        """Trilinear distance [m] and its gradient at ``p`` (clamped to the grid)."""
+    def _sdf(self, p, sdf: ti.template(), sdf_to: ti.template(), blend, origin, voxel):
+        """Trilinear distance [m] and its gradient at ``p`` (clamped to the grid) in the body blended
+        ``blend`` of the way from ``sdf`` to ``sdf_to``."""
         q = (p - origin) / voxel
         hi = ti.Vector([sdf.shape[0], sdf.shape[1], sdf.shape[2]]) - 1
         q = ti.math.clamp(q, 0.0, ti.cast(hi, ti.f32) - 1e-4)
@@ -155,7 +158,8 @@ class ClothKernels:
         for corner in ti.static(range(8)):
             o = ((corner >> 2) & 1, (corner >> 1) & 1, corner & 1)
             w = ti.Vector([t[a] if o[a] else 1.0 - t[a] for a in ti.static(range(3))])
-            s = sdf[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]]
+            a = sdf[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]]
+            s = a + blend * (sdf_to[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]] - a)
             dist += s * w[0] * w[1] * w[2]
             grad += s * ti.Vector([(1.0 if o[0] else -1.0) * w[1] * w[2], (1.0 if o[1] else -1.0) * w[0] * w[2],
                                    (1.0 if o[2] else -1.0) * w[0] * w[1]])
@@ -163,12 +167,13 @@ class ClothKernels:
 
     @ti.func
     def _collide(self, i, x_prev: ti.template(), x: ti.template(), v_out: ti.template(), inv_mass: ti.template(),
-                 skip_parts: ti.template(), sdf: ti.template(), parts: ti.template(), origin, voxel, thickness,
+                 skip_parts: ti.template(), sdf: ti.template(), sdf_to: ti.template(), blend, parts: ti.template(),
+                 origin, voxel, thickness,
                  friction, dt, use_body, max_speed):
         """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt, clamped
         to ``max_speed`` (constraint projection of a badly placed start must not fling the cloth)."""
         if inv_mass[i] > 0 and use_body:
-            d, g, cell = self._sdf(x[i], sdf, origin, voxel)
+            d, g, cell = self._sdf(x[i], sdf, sdf_to, blend, origin, voxel)
             part = parts[cell[0], cell[1], cell[2]]
             if d < thickness and g.norm() > 1e-6 and (skip_parts[i] >> part) & 1 == 0:
                 n = g.normalized()
@@ -186,12 +191,12 @@ class ClothKernels:
         v_out[i] = v
 
     @ti.kernel
-    def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, parts: I3,
-                       origin: vec3, voxel: ti.f32, thickness: ti.f32, friction: ti.f32, dt: ti.f32,
-                       use_body: ti.i32, max_speed: ti.f32):
+    def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, sdf_to: F3,
+                       blend: ti.f32, parts: I3, origin: vec3, voxel: ti.f32, thickness: ti.f32, friction: ti.f32,
+                       dt: ti.f32, use_body: ti.i32, max_speed: ti.f32):
         for i in x:
-            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, parts, origin, voxel, thickness,
-                          friction, dt, use_body, max_speed)
+            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, sdf_to, blend, parts, origin, voxel,
+                          thickness, friction, dt, use_body, max_speed)
 
     @ti.func
     def _cell_range(self, x: ti.template(), faces: ti.template(), f, cell_size, pad):

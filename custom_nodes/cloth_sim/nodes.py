@@ -114,6 +114,41 @@ class AtelierDrapeReport:
         return (report_text(drape.report), report_json(drape.report), bool(drape.report.get("passed", False)))
 
 
+class AtelierDrapeSequence:
+    DESCRIPTION = ("Carry a settled drape from its avatar's pose to another pose of the same body, through "
+                   "in-between poses (blended body and proxy); every in-between pose becomes an animation frame.")
+    CATEGORY = CATEGORY
+    FUNCTION = "animate"
+    RETURN_TYPES = ("ATELIER_DRAPE", "STRING")
+    RETURN_NAMES = ("drape", "report")
+    OUTPUT_TOOLTIPS = ("The drape on the last pose, with every frame in its sequence.", "Quality report as text.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "drape": ("ATELIER_DRAPE", {"tooltip": "A settled drape (from the Drape node)."}),
+            "avatar": ("ATELIER_AVATAR", {"tooltip": "The same body in the pose to move to."}),
+            "poses": ("INT", {"default": 12, "min": 1, "max": 600, "tooltip": "Animation frames to get there."}),
+            "frames_per_pose": ("INT", {"default": 6, "min": 1, "max": 120,
+                                        "tooltip": "Simulation frames (60 fps) per animation frame."}),
+        }}
+
+    def animate(self, drape: DrapeResult, avatar, poses: int, frames_per_pose: int):
+        from .report import report_text
+        from .sequence import drape_sequence, interpolate_avatars
+
+        result = drape_sequence(drape, interpolate_avatars(drape.avatar, avatar, poses),
+                                frames_per_pose=frames_per_pose, on_progress=node_progress(poses))
+        return (result, report_text(result.report))
+
+    @classmethod
+    def contract_inputs(cls, tmp_path) -> dict:
+        from ..core.examples import tube_drape
+
+        d = tube_drape()
+        return {"drape": d, "avatar": d.avatar, "poses": 2, "frames_per_pose": 1}
+
+
 class AtelierDrapeToMesh:
     DESCRIPTION = "The draped garment as a mesh with pattern-space UVs [m] (feed Save GLB / Mesh → MESH)."
     CATEGORY = CATEGORY
@@ -159,6 +194,7 @@ NODE_CLASS_MAPPINGS = {
     "AtelierDrape": AtelierDrape,
     "AtelierDrapeReport": AtelierDrapeReport,
     "AtelierDrapeToMesh": AtelierDrapeToMesh,
+    "AtelierDrapeSequence": AtelierDrapeSequence,
     "AtelierDrapePreview": AtelierDrapePreview,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
@@ -167,5 +203,6 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "AtelierDrape": "Drape Garment (Atelier)",
     "AtelierDrapeReport": "Drape Report (Atelier)",
     "AtelierDrapeToMesh": "Drape → Mesh (Atelier)",
+    "AtelierDrapeSequence": "Drape Pose Sequence (Atelier)",
     "AtelierDrapePreview": "Drape Preview (Atelier)",
 }

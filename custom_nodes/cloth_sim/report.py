@@ -60,8 +60,9 @@ def _stat(values: np.ndarray, scale: float = 1.0, digits: int = 3) -> tuple[floa
 
 def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: int, frames_to_static: int | None,
                  seconds: float, self_crossings: int, stop_reason: str, sewn_at_frame: int | None,
-                 recovered: int, fabric_name: str) -> dict:
-    """The quality report dict (JSON-able). ``passed`` and ``reasons`` say whether to trust the drape."""
+                 recovered: int, fabric_name: str, require_static: bool = True) -> dict:
+    """The quality report dict (JSON-able). ``passed`` and ``reasons`` say whether to trust the drape
+    (``require_static=False`` for animations, where coming to rest is not the point)."""
     s_warp, s_weft = strains(garment, positions)
     gaps = seam_gaps_mm(garment, positions)
     contact = body_contact(garment, positions, collider)
@@ -79,7 +80,7 @@ def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: i
         reasons.append(f"{rep['body_crossings']} body crossings > {MAX_BODY_CROSSINGS}")
     if rep["self_crossings"] > MAX_SELF_CROSSINGS:
         reasons.append(f"{rep['self_crossings']} self crossings > {MAX_SELF_CROSSINGS}")
-    if frames_to_static is None:
+    if frames_to_static is None and require_static:
         reasons.append(f"not static: {stop_reason}")
     warnings = []
     if len(gaps) and rep["seam_gap_max_mm"] > SEAM_GAP_WARN_MM:

@@ -6,7 +6,7 @@ arrays are sized per model and live as long as the solver; the kernels are share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,6 +47,8 @@ class StepControls:
     relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
     self_passes: int = 1  # self-collision passes per frame (CPU path)
     max_speed: float = 10.0  # [m/s] velocity clamp (a garment never moves this fast while draping)
+    body_t0: float = 1.0  # body blend (see XPBDSolver.move_body) at the start of the frame
+    body_t1: float = 1.0  # ... and at its end
 
 
 def _nd(ti, array: np.ndarray, dtype, vec: bool = False):
@@ -85,6 +87,7 @@ class XPBDSolver:
         c = collider or BodyCollider(np.ones((2, 2, 2), np.float32), np.zeros((2, 2, 2), np.int32),
                                      np.zeros(3, np.float32), 1.0)
         self.sdf, self.parts = _nd(ti, c.sdf, ti.f32), _nd(ti, c.parts, ti.i32)
+        self.sdf_to = self.sdf  # a moving body blends sdf -> sdf_to (see move_body)
         self.origin, self.voxel = self.k_vec(c.origin), float(c.voxel)
         m = len(model.faces)
         table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
@@ -97,7 +100,7 @@ class XPBDSolver:
         self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
         self.rest = _nd(ti, model.rest_uvp, None, vec=True)
         self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
-        self.params = ti.ndarray(ti.f32, 9)
+        self.params = ti.ndarray(ti.f32, 11)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
 
@@ -106,6 +109,14 @@ class XPBDSolver:
         v = np.zeros_like(positions, np.float32) if velocities is None else velocities
         return ClothState(_nd(self.ti, positions.astype(np.float64), None, vec=True),
                           _nd(self.ti, v.astype(np.float64), None, vec=True))
+
+    def move_body(self, sdf_from: np.ndarray, sdf_to: np.ndarray) -> None:
+        """Let the body move: collisions blend SDF samples ``sdf_from`` → ``sdf_to`` (same grid shape) as
+        ``StepControls.body_t0..body_t1`` advance, substep by substep."""
+        if self.sdf_to is self.sdf:
+            self.sdf_to = self.ti.ndarray(self.ti.f32, shape=sdf_to.shape)
+        self.sdf.from_numpy(np.ascontiguousarray(sdf_from, np.float32))
+        self.sdf_to.from_numpy(np.ascontiguousarray(sdf_to, np.float32))
 
     def set_inv_mass(self, inv_mass: np.ndarray) -> None:
         """Replace inverse masses (pinning / releasing vertices)."""
@@ -121,7 +132,8 @@ class XPBDSolver:
         for c in range(len(offs) - 1):
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.compliance, dt, ctl.seam_step, ctl.relaxation)
-        k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.parts,
+        k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
+                         ctl.body_t1, self.parts,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
 
@@ -130,7 +142,7 @@ class XPBDSolver:
         state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
         if self.serial:
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation, ctl.max_speed]
+                 float(self.use_body), ctl.relaxation, ctl.max_speed, ctl.body_t0, ctl.body_t1]
             self.params.from_numpy(np.array(p, np.float32))
             g = self.k_vec(GRAVITY * ctl.gravity_scale)
             passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
@@ -139,7 +151,8 @@ class XPBDSolver:
                 if ctl.self_collision:
                     self.x_start.copy_from(state.x)
                 self.k.substeps_serial(int(n_sub), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
-                                       self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.parts, g,
+                                       self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
+                                       self.parts, g,
                                        self.origin, self.params)
                 if ctl.self_collision:
                     self._self_collide(self.x_start, state, ctl, dt * int(n_sub))
@@ -149,8 +162,9 @@ class XPBDSolver:
         if self._spare is None:
             self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
         a, b = state, self._spare
-        for _ in range(substeps):
-            self.step(a, b, dt, ctl)
+        for s in range(substeps):
+            t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
+            self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
             a, b = b, a
         self._spare = b
         if ctl.self_collision:
