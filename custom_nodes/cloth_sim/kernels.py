@@ -158,8 +158,9 @@ class ClothKernels:
         for corner in ti.static(range(8)):
             o = ((corner >> 2) & 1, (corner >> 1) & 1, corner & 1)
             w = ti.Vector([t[a] if o[a] else 1.0 - t[a] for a in ti.static(range(3))])
-            a = sdf[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]]
-            s = a + blend * (sdf_to[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]] - a)
+            s = sdf[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]]
+            if blend > 0:  # a moving body (blend < 0 marks a still one: one read per sample)
+                s += blend * (sdf_to[i0[0] + o[0], i0[1] + o[1], i0[2] + o[2]] - s)
             dist += s * w[0] * w[1] * w[2]
             grad += s * ti.Vector([(1.0 if o[0] else -1.0) * w[1] * w[2], (1.0 if o[1] else -1.0) * w[0] * w[2],
                                    (1.0 if o[2] else -1.0) * w[0] * w[1]])

@@ -118,6 +118,10 @@ class XPBDSolver:
         self.sdf.from_numpy(np.ascontiguousarray(sdf_from, np.float32))
         self.sdf_to.from_numpy(np.ascontiguousarray(sdf_to, np.float32))
 
+    def _blend(self, t0: float, t1: float) -> tuple[float, float]:
+        """Body blend range for the kernels; -1 when the body does not move (skips the second SDF)."""
+        return (t0, t1) if self.sdf_to is not self.sdf else (-1.0, -1.0)
+
     def set_inv_mass(self, inv_mass: np.ndarray) -> None:
         """Replace inverse masses (pinning / releasing vertices)."""
         self.inv_mass.from_numpy(inv_mass.astype(np.float32))
@@ -133,7 +137,7 @@ class XPBDSolver:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.compliance, dt, ctl.seam_step, ctl.relaxation)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
-                         ctl.body_t1, self.parts,
+                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
 
@@ -142,7 +146,7 @@ class XPBDSolver:
         state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
         if self.serial:
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation, ctl.max_speed, ctl.body_t0, ctl.body_t1]
+                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(ctl.body_t0, ctl.body_t1)]
             self.params.from_numpy(np.array(p, np.float32))
             g = self.k_vec(GRAVITY * ctl.gravity_scale)
             passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
