@@ -1,0 +1,93 @@
+"""The avatar as the solver sees it: SDF grid, a part label per grid sample, and per-vertex filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.avatar import AVATAR_PARTS, Avatar
+from ..core.errors import InvalidInputError
+from ..core.garment import Garment
+
+#: Avatar parts a panel placed on a given pattern body part does NOT collide with (a skirt ignores arms).
+IGNORED_PARTS: dict[str, tuple[str, ...]] = {
+    "torso": (),
+    "neck": (),
+    "head": (),
+    "arm_left": ("leg_left", "leg_right"),
+    "arm_right": ("leg_left", "leg_right"),
+    "leg_left": ("arm_left", "arm_right", "head"),
+    "leg_right": ("arm_left", "arm_right", "head"),
+    "none": (),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class BodyCollider:
+    """SDF samples [m] (nx, ny, nz), nearest-part label per sample, grid origin [m] and spacing [m]."""
+
+    sdf: np.ndarray
+    parts: np.ndarray  # (nx, ny, nz) int32 index into AVATAR_PARTS
+    origin: np.ndarray  # (3,) float32
+    voxel: float
+
+    def query(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance [m] (n,) and unit outward normal (n, 3) at ``points``."""
+        from ..core.sdf import SDFGrid
+
+        d, g = SDFGrid(self.origin, self.voxel, self.sdf).query(points)
+        n = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
+        return d, n
+
+
+def body_collider(avatar: Avatar) -> BodyCollider:
+    """Collider from ``avatar.sdf``; part labels come from the nearest labelled body vertex."""
+    if avatar.sdf is None:
+        raise InvalidInputError("the avatar has no collision proxy (sdf); build it with the avatar nodes "
+                                "(e.g. AtelierAvatarFromMeasurements) before draping", field="Avatar.sdf")
+    grid = avatar.sdf
+    if not np.all(np.isfinite(grid.values)):
+        raise InvalidInputError("the collision SDF contains NaN/inf", field="Avatar.sdf.values")
+    from scipy.spatial import cKDTree
+
+    shape = grid.values.shape
+    axes = [grid.origin[a] + grid.voxel_size * np.arange(shape[a]) for a in range(3)]
+    pts = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+    _, nearest = cKDTree(avatar.mesh.vertices).query(pts)
+    parts = avatar.vertex_part[nearest].reshape(shape).astype(np.int32)
+    return BodyCollider(grid.values.astype(np.float32), parts, grid.origin.astype(np.float32),
+                        float(grid.voxel_size))
+
+
+def skip_masks(garment: Garment) -> np.ndarray:
+    """(n,) int32 bitmask per vertex of the avatar parts its panel ignores."""
+    per_panel = np.zeros(max(len(garment.panel_names), 1), np.int32)
+    for p, part in enumerate(garment.panel_body_parts):
+        for ignored in IGNORED_PARTS.get(part, ()):
+            per_panel[p] |= 1 << AVATAR_PARTS.index(ignored)
+    return per_panel[garment.vertex_panel]
+
+
+def recover_inside(positions: np.ndarray, collider: BodyCollider, thickness: float,
+                   iterations: int = 30) -> tuple[np.ndarray, int]:
+    """Move vertices that start inside (or within ``thickness`` of) the body out along the SDF gradient.
+
+    Returns the new positions (n, 3) float32 and how many vertices started inside. Raises when some
+    cannot be pushed out (deep inside where the proxy's gradient vanishes).
+    """
+    x = positions.astype(np.float64).copy()
+    d, _ = collider.query(x)
+    started_inside = int(np.sum(d < 0))
+    for _ in range(iterations):
+        d, n = collider.query(x)
+        low = d < thickness
+        if not low.any():
+            break
+        x[low] += n[low] * (thickness - d[low])[:, None] * 1.05
+    d, _ = collider.query(x)
+    stuck = np.flatnonzero(d < 0)
+    if len(stuck):
+        raise InvalidInputError(f"{len(stuck)} vertices start inside the body and cannot be pushed out (first: "
+                                f"{stuck[:5].tolist()}); place the garment around the body", field="Garment.positions")
+    return x.astype(np.float32), started_inside

@@ -1,0 +1,147 @@
+"""drape(): sew a garment shut around an avatar, let it settle under gravity, report the quality.
+
+Phases (GarmentCode / Blender practice): seams pull together at a clamped speed with gravity off;
+once every seam is closed (or ``sew_frames`` ran out) gravity starts and closed seams become stiff;
+the drape stops at static equilibrium (fewer than 1.5 % of vertices move > 0.3 mm per 60 fps frame),
+at the frame cap or at the time limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.avatar import Avatar
+from ..core.drape import DrapeResult
+from ..core.errors import SimulationDivergedError
+from ..core.fabric import Fabric
+from ..core.garment import Garment
+from ..core.progress import ProgressFn, report
+from .body import body_collider, recover_inside, skip_masks
+from .config import FPS, DrapeSettings
+from .model import build_model
+from .report import build_report
+from .solver import StepControls, XPBDSolver
+
+MAX_SPEED = 50.0  # [m/s] a cloth vertex faster than this has exploded
+STIFFEN_GAP = 0.01  # [m] seams closer than this when the sewing time is up are made stiff
+
+
+@dataclass
+class _Clock:
+    """Where the drape is: frame counts, sewing and stopping state."""
+
+    frame: int = 0
+    sewn_at: int | None = None
+    gravity_from: int | None = None
+    static_at: int | None = None
+    stop_reason: str = "frame cap reached"
+
+
+def _check_finite(x: np.ndarray, last: np.ndarray, frame: int) -> None:
+    bad = ~np.all(np.isfinite(x), axis=1)
+    if bad.any():
+        v = int(np.flatnonzero(bad)[0])
+        raise SimulationDivergedError(f"the cloth diverged at frame {frame}: vertex {v} is not finite",
+                                      frame=frame, vertex=v)
+    speed = np.linalg.norm(x - last, axis=1) * FPS
+    if speed.max() > MAX_SPEED:
+        v = int(np.argmax(speed))
+        raise SimulationDivergedError(f"the cloth exploded at frame {frame}: vertex {v} moves at "
+                                      f"{speed[v]:.0f} m/s", frame=frame, vertex=v)
+
+
+def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams: bool) -> StepControls:
+    dt = 1.0 / FPS / settings.substeps
+    sewing = has_seams and clock.gravity_from is None
+    return StepControls(
+        gravity_scale=0.0 if sewing else 1.0,
+        seam_step=1e9 if clock.sewn_at is not None else settings.sew_speed * 1e-2 * dt,
+        damping=fabric.damping + settings.air_damping,
+        friction=fabric.friction,
+        thickness=settings.collision_thickness * 1e-2,
+        self_thickness=settings.self_thickness * 1e-2,
+        self_collision=settings.self_collision,
+        self_passes=settings.self_passes,
+        relaxation=settings.relaxation)
+
+
+def _update_phase(garment: Garment, x: np.ndarray, settings: DrapeSettings, clock: _Clock) -> None:
+    """Close the sewing phase when seams are shut or out of time; start gravity then."""
+    if clock.gravity_from is not None:
+        return
+    pairs = garment.seam_pairs
+    gap = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1).max() if len(pairs) else 0.0
+    if gap <= settings.seam_close * 1e-2:
+        clock.sewn_at = clock.frame
+        clock.gravity_from = clock.frame
+    elif clock.frame >= settings.sew_frames:
+        clock.gravity_from = clock.frame
+        if gap <= STIFFEN_GAP:  # nearly shut: make seams stiff anyway (GarmentCode does after N frames)
+            clock.sewn_at = clock.frame
+        # else the seams stay clamped (garment too small?): the report names the open ones
+
+
+def _is_static(x: np.ndarray, last: np.ndarray, settings: DrapeSettings) -> bool:
+    moved = np.linalg.norm(x - last, axis=1) > settings.static_motion * 1e-2
+    return moved.mean() * 100.0 < settings.static_fraction
+
+
+def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: DrapeSettings | None = None, *,
+          pins: np.ndarray | None = None, on_progress: ProgressFn | None = None) -> DrapeResult:
+    """Simulate ``garment`` in ``fabric`` on ``avatar`` (None: no body, e.g. a hanging sheet).
+
+    ``pins``: vertex ids held in place until ``settings.pin_release_frame`` (0 = for good).
+    ``on_progress(done_frames, max_frames)`` is called every frame and may raise to cancel.
+    Raises :class:`InvalidInputError` for unusable inputs and :class:`SimulationDivergedError`
+    (naming frame and vertex) instead of returning non-finite positions.
+    """
+    settings = settings or DrapeSettings()
+    start = time.perf_counter()
+    model = build_model(garment, fabric, pins)
+    collider = body_collider(avatar) if avatar is not None else None
+    x0, recovered = garment.positions, 0
+    if collider is not None:
+        x0, recovered = recover_inside(x0, collider, settings.collision_thickness * 1e-2)
+    solver = XPBDSolver(model, collider, skip_masks(garment))
+    state = solver.state(x0)
+    clock, last = _Clock(), x0.copy()
+    has_seams = len(garment.seam_pairs) > 0
+    dt = 1.0 / FPS / settings.substeps
+    while clock.frame < settings.max_frames:
+        if settings.pin_release_frame and clock.frame == settings.pin_release_frame and len(model.pins):
+            solver.set_inv_mass((1.0 / model.mass).astype(np.float32))
+        state = solver.frame(state, settings.substeps, dt, _controls(settings, fabric, clock, has_seams))
+        clock.frame += 1
+        x = state.positions()
+        _check_finite(x, last, clock.frame)
+        _update_phase(garment, x, settings, clock)
+        settled = clock.gravity_from is not None and clock.frame - clock.gravity_from >= settings.min_settle_frames
+        if settled and _is_static(x, last, settings):
+            clock.static_at, clock.stop_reason = clock.frame, "static equilibrium"
+        last = x
+        report(on_progress, clock.frame, settings.max_frames)
+        if clock.static_at is not None:
+            break
+        if time.perf_counter() - start > settings.time_limit:
+            clock.stop_reason = f"time limit of {settings.time_limit:.0f} s reached"
+            break
+    rep = build_report(garment, last, collider, frames=clock.frame, frames_to_static=clock.static_at,
+                       seconds=time.perf_counter() - start, self_crossings=solver.self_crossings(state),
+                       stop_reason=clock.stop_reason, sewn_at_frame=clock.sewn_at, recovered=recovered,
+                       fabric_name=fabric.name)
+    if avatar is None:
+        avatar = _no_avatar()
+    return DrapeResult(garment, avatar, fabric, last, rep)
+
+
+def _no_avatar() -> Avatar:
+    """Placeholder avatar for body-less drapes (DrapeResult needs one)."""
+    from dataclasses import replace
+
+    from ..core.examples import box_avatar
+
+    return replace(box_avatar(), name="none", sdf=None)
+

@@ -1,0 +1,199 @@
+"""XPBD cloth solver shaped like Newton's: a static model, states, and ``step(state_in, state_out, dt)``.
+
+Small steps (Macklin et al. 2019): many substeps with one constraint iteration each. The Taichi
+arrays are sized per model and live as long as the solver; the kernels are shared and compile once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .body import BodyCollider
+from .model import ClothModel
+from .runtime import ensure_taichi, taichi_arch
+
+GRAVITY = np.array([0.0, -9.81, 0.0])  # [m/s²], Y up
+
+
+@dataclass
+class ClothState:
+    """Positions [m] and velocities [m/s] of every vertex, as Taichi ndarrays of vec3."""
+
+    x: object
+    v: object
+
+    def positions(self) -> np.ndarray:
+        """[m], (n, 3) float32."""
+        return self.x.to_numpy().astype(np.float32)
+
+    def velocities(self) -> np.ndarray:
+        """[m/s], (n, 3) float32."""
+        return self.v.to_numpy().astype(np.float32)
+
+
+@dataclass
+class StepControls:
+    """What may change between steps: gravity scale, sewing clamp, collision and damping settings."""
+
+    gravity_scale: float = 1.0
+    seam_step: float = 1e9  # [m] largest seam correction per substep (clamped sewing)
+    damping: float = 0.0  # [1/s]
+    friction: float = 0.3
+    thickness: float = 0.0025  # [m] body collision distance
+    self_thickness: float = 0.003  # [m]
+    self_collision: bool = False
+    relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
+    self_passes: int = 1  # self-collision passes per frame (CPU path)
+    max_speed: float = 10.0  # [m/s] velocity clamp (a garment never moves this fast while draping)
+    body_t0: float = 1.0  # body blend (see XPBDSolver.move_body) at the start of the frame
+    body_t1: float = 1.0  # ... and at its end
+
+
+def _nd(ti, array: np.ndarray, dtype, vec: bool = False):
+    """A Taichi ndarray holding ``array`` (vec3 rows when ``vec``)."""
+    if vec:
+        out = ti.Vector.ndarray(3, ti.f64, shape=len(array))
+    else:
+        out = ti.ndarray(dtype, shape=array.shape)
+    if array.size:
+        out.from_numpy(np.ascontiguousarray(array))
+    return out
+
+
+class XPBDSolver:
+    """Steps a :class:`ClothModel` against an optional :class:`BodyCollider`."""
+
+    def __init__(self, model: ClothModel, collider: BodyCollider | None = None,
+                 skip_parts: np.ndarray | None = None):
+        ti = ensure_taichi()
+        from .kernels import get_kernels, vec3
+
+        self.ti, self.k, self.model = ti, get_kernels(), model
+        self.k_vec = lambda a: vec3(*np.asarray(a, np.float64).tolist())
+        n = model.n_vertices
+        self.inv_mass = _nd(ti, model.inv_mass, ti.f32)
+        self.ctype = _nd(ti, model.ctype, ti.i32)
+        self.cidx = _nd(ti, model.cidx, ti.i32)
+        self.cw = _nd(ti, model.cw, ti.f32)
+        self.compliance = _nd(ti, model.compliance, ti.f32)
+        self.offsets = [int(o) for o in model.colour_offsets]
+        self.faces = _nd(ti, model.faces, ti.i32)
+        self.edges = _nd(ti, model.edges, ti.i32)
+        self.rep = _nd(ti, model.rep, ti.i32)
+        self.skip = _nd(ti, np.zeros(n, np.int32) if skip_parts is None else skip_parts.astype(np.int32), ti.i32)
+        self.use_body = collider is not None
+        c = collider or BodyCollider(np.ones((2, 2, 2), np.float32), np.zeros((2, 2, 2), np.int32),
+                                     np.zeros(3, np.float32), 1.0)
+        self.sdf, self.parts = _nd(ti, c.sdf, ti.f32), _nd(ti, c.parts, ti.i32)
+        self.sdf_to = self.sdf  # a moving body blends sdf -> sdf_to (see move_body)
+        self.origin, self.voxel = self.k_vec(c.origin), float(c.voxel)
+        m = len(model.faces)
+        table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
+        self.items = ti.ndarray(ti.i32, 8 * m)  # a triangle lands in at most 2x2x2 cells
+        self.counts, self.fill = ti.ndarray(ti.i32, table), ti.ndarray(ti.i32, table)
+        self.starts = ti.ndarray(ti.i32, table + 1)
+        self.starts.fill(0)
+        self.dx = ti.Vector.ndarray(3, ti.f64, shape=n)
+        self.x_prev = ti.Vector.ndarray(3, ti.f64, shape=n)
+        self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
+        self.rest = _nd(ti, model.rest_uvp, None, vec=True)
+        self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
+        self.params = ti.ndarray(ti.f32, 11)
+        self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
+        self._spare: ClothState | None = None
+
+    def state(self, positions: np.ndarray, velocities: np.ndarray | None = None) -> ClothState:
+        """A new state at ``positions`` (n, 3) [m] (velocities default to zero)."""
+        v = np.zeros_like(positions, np.float32) if velocities is None else velocities
+        return ClothState(_nd(self.ti, positions.astype(np.float64), None, vec=True),
+                          _nd(self.ti, v.astype(np.float64), None, vec=True))
+
+    def move_body(self, sdf_from: np.ndarray, sdf_to: np.ndarray) -> None:
+        """Let the body move: collisions blend SDF samples ``sdf_from`` → ``sdf_to`` (same grid shape) as
+        ``StepControls.body_t0..body_t1`` advance, substep by substep."""
+        if self.sdf_to is self.sdf:
+            self.sdf_to = self.ti.ndarray(self.ti.f32, shape=sdf_to.shape)
+        self.sdf.from_numpy(np.ascontiguousarray(sdf_from, np.float32))
+        self.sdf_to.from_numpy(np.ascontiguousarray(sdf_to, np.float32))
+
+    def _blend(self, t0: float, t1: float) -> tuple[float, float]:
+        """Body blend range for the kernels; -1 when the body does not move (skips the second SDF)."""
+        return (t0, t1) if self.sdf_to is not self.sdf else (-1.0, -1.0)
+
+    def set_inv_mass(self, inv_mass: np.ndarray) -> None:
+        """Replace inverse masses (pinning / releasing vertices)."""
+        self.inv_mass.from_numpy(inv_mass.astype(np.float32))
+
+    def step(self, state_in: ClothState, state_out: ClothState, dt: float, ctl: StepControls | None = None) -> None:
+        """Advance one substep of ``dt`` seconds from ``state_in`` into ``state_out``."""
+        ctl = ctl or StepControls()
+        k, g = self.k, GRAVITY * ctl.gravity_scale
+        keep = float(np.exp(-ctl.damping * dt))
+        k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.k_vec(g), dt, keep)
+        offs = self.offsets
+        for c in range(len(offs) - 1):
+            k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
+                           self.compliance, dt, ctl.seam_step, ctl.relaxation)
+        k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
+                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts,
+                         self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
+                         ctl.max_speed)
+
+    def frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
+        """Advance ``substeps`` substeps of ``dt`` seconds (then one self-collision pass); returns the new
+        state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
+        if self.serial:
+            p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
+                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(ctl.body_t0, ctl.body_t1)]
+            self.params.from_numpy(np.array(p, np.float32))
+            g = self.k_vec(GRAVITY * ctl.gravity_scale)
+            passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
+            chunks = np.diff(np.linspace(0, substeps, passes + 1).round().astype(int))
+            for n_sub in chunks:
+                if ctl.self_collision:
+                    self.x_start.copy_from(state.x)
+                self.k.substeps_serial(int(n_sub), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
+                                       self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
+                                       self.parts, g,
+                                       self.origin, self.params)
+                if ctl.self_collision:
+                    self._self_collide(self.x_start, state, ctl, dt * int(n_sub))
+            return state
+        if ctl.self_collision:
+            self.x_start.copy_from(state.x)
+        if self._spare is None:
+            self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
+        a, b = state, self._spare
+        for s in range(substeps):
+            t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
+            self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
+            a, b = b, a
+        self._spare = b
+        if ctl.self_collision:
+            self._self_collide(self.x_start, a, ctl, dt * substeps)
+        return a
+
+    def _build_hash(self, x, cell: float, pad: float) -> None:
+        self.k.hash_count(x, self.faces, cell, pad, self.counts)
+        self.k.hash_fill(x, self.faces, cell, pad, self.counts, self.starts, self.fill, self.items)
+
+    def _self_collide(self, x_ref, state: ClothState, ctl: StepControls, dt: float) -> None:
+        h = ctl.self_thickness
+        reach = h + min(0.5 * self.model.max_edge, 0.02)  # [m] how far a vertex that passed through is sought
+        cell = 1.25 * self.model.max_edge + 2 * reach
+        self._build_hash(state.x, cell, reach)
+        self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
+                            self.items, h, reach, self.dx, ctl.friction, dt, self.rest,
+                            2.0 * self.model.max_edge + 2.0 * reach, self.seam_dist)
+
+    def self_crossings(self, state: ClothState) -> int:
+        """Garment edges that pass through a non-adjacent garment triangle."""
+        x = state.positions()
+        e = self.model.edges
+        half = 0.5 * float(np.linalg.norm(x[e[:, 0]] - x[e[:, 1]], axis=1).max()) + 1e-6
+        cell = 4 * half  # a triangle's padded box spans <= 2 cells an axis
+        self._build_hash(state.x, cell, half)
+        return int(self.k.count_self_crossings(state.x, self.edges, self.faces, self.rep, cell, self.starts,
+                                               self.items))

@@ -1,0 +1,63 @@
+"""Static model: masses from density × area, flat rest state, valid colouring, grain-dependent stiffness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custom_nodes.cloth_sim.fabrics import custom_fabric
+from custom_nodes.cloth_sim.model import BEND, LONG, LONG_SEAM, SEAM, STRETCH, build_model
+from custom_nodes.cloth_sim.scenes import sheet, tube
+from custom_nodes.core.errors import InvalidInputError
+from custom_nodes.core.garment import Garment
+
+FABRIC = custom_fabric("test", 200, 0.5, 2000, 500, 300, 5, 5)
+
+
+def test_mass_is_density_times_area():
+    m = build_model(sheet(0.4, 0.05), FABRIC)
+    assert m.mass.sum() == pytest.approx(0.2 * 0.4 * 0.4, rel=1e-5)
+
+
+def test_colours_share_no_vertex_and_rest_shape_is_at_rest():
+    g = tube(0.6, 0.3, 0.05)
+    m = build_model(g, FABRIC)
+    for c in range(len(m.colour_offsets) - 1):
+        idx = m.cidx[m.colour_offsets[c]:m.colour_offsets[c + 1]]
+        verts = np.concatenate([np.unique(row) for row in idx])
+        assert len(verts) == len(np.unique(verts)), f"colour {c} shares a vertex"
+    assert set(np.unique(m.ctype)) == {STRETCH, BEND, SEAM, LONG, LONG_SEAM}
+    rest3 = np.concatenate([g.rest, np.zeros((g.n_vertices, 1), np.float32)], 1)
+    bend = m.ctype == BEND
+    assert np.abs(np.einsum("ck,ckd->cd", m.cw[bend], rest3[m.cidx[bend]])).max() < 1e-6
+    st = m.ctype == STRETCH
+    lengths = np.linalg.norm(g.rest[m.cidx[st, 0]] - g.rest[m.cidx[st, 1]], axis=1)
+    assert np.allclose(lengths, m.cw[st, 0], atol=1e-6)
+    long = (m.ctype == LONG) | (m.ctype == LONG_SEAM)  # long-range limits span several edges and start exactly at rest
+    same = g.vertex_panel[m.cidx[:, 0]] == g.vertex_panel[m.cidx[:, 1]]
+    inside, across = long & same, long & ~same
+    spans = np.linalg.norm(g.rest[m.cidx[inside, 0]] - g.rest[m.cidx[inside, 1]], axis=1)
+    assert np.allclose(spans, m.cw[inside, 0], atol=1e-6) and spans.min() > 2 * np.median(lengths)
+    assert across.any()  # the sewn hoop is held across its seams too
+    placed = np.linalg.norm(g.positions[m.cidx[across, 0]] - g.positions[m.cidx[across, 1]], axis=1)
+    assert np.all(m.cw[across, 0] < placed)  # rest = a path through the seam, not the gap between flat panels
+    assert np.all(placed > 0.3)
+
+
+def test_warp_edges_are_stiffer_than_weft_edges():
+    g = sheet(0.2, 0.05)  # grain is +v (rest y)
+    m = build_model(g, FABRIC)
+    st = m.ctype == STRETCH
+    d = g.rest[m.cidx[st, 1]] - g.rest[m.cidx[st, 0]]
+    along_warp = np.abs(d[:, 0]) < 1e-6
+    along_weft = np.abs(d[:, 1]) < 1e-6
+    assert m.compliance[st][along_warp].max() < m.compliance[st][along_weft].min()
+
+
+def test_zero_area_triangles_are_rejected_by_name():
+    g = sheet(0.2, 0.1)
+    faces = np.concatenate([g.faces, [[0, 1, 2]]])  # collinear: first row of the grid
+    bad = Garment("bad", g.rest, g.positions, faces, g.vertex_panel, g.panel_names, g.panel_body_parts,
+                  g.panel_grain, g.seam_pairs, g.seam_of_pair)
+    with pytest.raises(InvalidInputError, match="Garment.faces.*zero area"):
+        build_model(bad, FABRIC)
