@@ -1,11 +1,7 @@
 """The twelve catalog fabrics: physical presets (the cloth solver's names) and procedural looks.
 
-Physical values are typical published figures for each fabric class, not measurements of one
-cloth: weight (g/m²) and thickness from trade specifications; stretch stiffness per unit width
-(N/m) and bending stiffness per unit width (N·m) at the order of magnitude reported by KES-F /
-FAST fabric-objective-measurement studies (bending rigidity 1 gf·cm²/cm ≈ 9.8e-5 N·m; wovens are
-stiff along the grain and soft on the bias, knits are soft everywhere). Friction is a typical
-cloth-on-skin Coulomb coefficient; damping the solver's air-damping rate [1/s].
+Physical values come from the cloth solver's presets (``custom_nodes/cloth_sim/fabrics.py``, where
+their sources are documented), so a catalog fabric drapes exactly like the solver preset it names.
 
 ``look`` says how ``tools/make_fabric_catalog.py`` synthesises the tile (see ``procedural.py``),
 ``tile_cm`` how large one tile is on the garment.
@@ -14,10 +10,19 @@ cloth-on-skin Coulomb coefficient; damping the solver's air-damping rate [1/s].
 from __future__ import annotations
 
 
-def _phys(gsm, thick_mm, warp, weft, bias, bend_warp, bend_weft, friction, damping=0.1):
-    return {"weight_gsm": gsm, "area_density": gsm / 1000.0, "thickness": thick_mm / 1000.0,
-            "stretch_warp": warp, "stretch_weft": weft, "stretch_bias": bias,
-            "bend_warp": bend_warp, "bend_weft": bend_weft, "friction": friction, "damping": damping}
+#: Catalog id → the cloth solver's preset id, where they differ.
+SOLVER_PRESET = {"poplin": "cotton_poplin"}
+
+
+def _solver(fabric_id: str) -> dict:
+    """Physical values of the cloth solver's preset — the one source of truth for how a fabric behaves."""
+    from ..cloth_sim.fabrics import fabric_preset
+
+    f = fabric_preset(SOLVER_PRESET.get(fabric_id, fabric_id))
+    return {"weight_gsm": round(f.area_density * 1000.0, 3), "area_density": f.area_density,
+            "thickness": f.thickness, "stretch_warp": f.stretch_warp, "stretch_weft": f.stretch_weft,
+            "stretch_bias": f.stretch_bias, "bend_warp": f.bend_warp, "bend_weft": f.bend_weft,
+            "friction": f.friction, "damping": f.damping}
 
 
 #: id → catalog record (without maps). Colours are sRGB 0..1; the first colourway is the one the
@@ -26,7 +31,7 @@ PRESETS: dict[str, dict] = {
     "cotton_jersey": {
         "name": "Cotton jersey", "composition": "100% cotton, single jersey knit",
         "tags": ["knit", "cotton", "t-shirt", "stretch", "matte"],
-        "physical": _phys(180, 0.6, 400.0, 200.0, 150.0, 5e-6, 3e-6, 0.4),
+        "physical": _solver("cotton_jersey"),
         "look": {"kind": "knit", "wales": 16, "courses": 22, "heather": 0.3},
         "roughness": 0.85, "tile_cm": 1.2,
         "colourways": [("navy", (0.16, 0.22, 0.38)), ("heather grey", (0.60, 0.60, 0.61)),
@@ -35,7 +40,7 @@ PRESETS: dict[str, dict] = {
     "poplin": {
         "name": "Cotton poplin", "composition": "100% cotton, plain weave",
         "tags": ["woven", "cotton", "shirting", "plain weave", "crisp"],
-        "physical": _phys(115, 0.25, 5000.0, 3000.0, 300.0, 1.2e-5, 8e-6, 0.35),
+        "physical": _solver("poplin"),
         "look": {"kind": "woven", "weave": "plain", "ends": 40, "picks": 28, "gap": 0.06},
         "roughness": 0.75, "tile_cm": 0.8,
         "colourways": [("white", (0.92, 0.92, 0.93)), ("light blue", (0.62, 0.73, 0.87)),
@@ -44,7 +49,7 @@ PRESETS: dict[str, dict] = {
     "denim": {
         "name": "Denim", "composition": "100% cotton, 3/1 right-hand twill, indigo warp, ecru weft",
         "tags": ["woven", "cotton", "twill", "jeans", "heavy"],
-        "physical": _phys(400, 0.8, 10000.0, 6000.0, 600.0, 8e-5, 5e-5, 0.5),
+        "physical": _solver("denim"),
         "look": {"kind": "woven", "weave": "twill31", "ends": 48, "picks": 36, "gap": 0.04, "slub": 0.5,
                  "weft_rgb": (0.42, 0.45, 0.52)},
         "roughness": 0.85, "tile_cm": 1.0,
@@ -54,7 +59,7 @@ PRESETS: dict[str, dict] = {
     "fleece": {
         "name": "Polar fleece", "composition": "100% polyester, brushed knit",
         "tags": ["knit", "polyester", "brushed", "warm", "thick"],
-        "physical": _phys(280, 2.5, 600.0, 400.0, 200.0, 2e-5, 1.5e-5, 0.6, 0.15),
+        "physical": _solver("fleece"),
         "look": {"kind": "brushed"},
         "roughness": 0.95, "tile_cm": 2.0,
         "colourways": [("heather grey", (0.50, 0.50, 0.52)), ("forest", (0.16, 0.30, 0.20)),
@@ -63,7 +68,7 @@ PRESETS: dict[str, dict] = {
     "french_terry": {
         "name": "French terry", "composition": "cotton/polyester 80/20, looped-back knit",
         "tags": ["knit", "cotton", "sweatshirt", "loopback", "matte"],
-        "physical": _phys(300, 1.2, 800.0, 500.0, 250.0, 1.5e-5, 1e-5, 0.45, 0.12),
+        "physical": _solver("french_terry"),
         "look": {"kind": "knit", "wales": 12, "courses": 16, "heather": 0.5},
         "roughness": 0.9, "tile_cm": 1.2,
         "colourways": [("oatmeal", (0.76, 0.70, 0.60)), ("heather grey", (0.55, 0.55, 0.56)),
@@ -72,7 +77,7 @@ PRESETS: dict[str, dict] = {
     "linen": {
         "name": "Linen", "composition": "100% flax, plain weave",
         "tags": ["woven", "linen", "plain weave", "summer", "slub"],
-        "physical": _phys(170, 0.35, 6000.0, 4000.0, 400.0, 2.5e-5, 2e-5, 0.4),
+        "physical": _solver("linen"),
         "look": {"kind": "woven", "weave": "plain", "ends": 24, "picks": 22, "gap": 0.14, "slub": 0.8},
         "roughness": 0.8, "tile_cm": 1.2,
         "colourways": [("natural", (0.78, 0.72, 0.60)), ("white", (0.90, 0.89, 0.85)),
@@ -81,7 +86,7 @@ PRESETS: dict[str, dict] = {
     "wool_suiting": {
         "name": "Wool suiting", "composition": "100% worsted wool, 2/2 twill",
         "tags": ["woven", "wool", "twill", "tailoring", "suit"],
-        "physical": _phys(260, 0.45, 3000.0, 2500.0, 400.0, 3e-5, 2.5e-5, 0.4),
+        "physical": _solver("wool_suiting"),
         "look": {"kind": "woven", "weave": "twill22", "ends": 32, "picks": 32, "gap": 0.05, "slub": 0.3},
         "roughness": 0.8, "tile_cm": 0.9,
         "colourways": [("charcoal", (0.28, 0.28, 0.30)), ("navy", (0.14, 0.17, 0.28)),
@@ -90,7 +95,7 @@ PRESETS: dict[str, dict] = {
     "silk_charmeuse": {
         "name": "Silk charmeuse", "composition": "100% silk, satin weave",
         "tags": ["woven", "silk", "satin", "lustrous", "drapey", "lightweight"],
-        "physical": _phys(85, 0.15, 1500.0, 1000.0, 150.0, 1.5e-6, 1e-6, 0.25, 0.08),
+        "physical": _solver("silk_charmeuse"),
         "look": {"kind": "woven", "weave": "satin5", "ends": 60, "picks": 40, "gap": 0.02},
         "roughness": 0.35, "tile_cm": 0.6,
         "colourways": [("champagne", (0.86, 0.76, 0.60)), ("black", (0.07, 0.07, 0.08)),
@@ -99,7 +104,7 @@ PRESETS: dict[str, dict] = {
     "chiffon": {
         "name": "Chiffon", "composition": "100% polyester, sheer plain weave of twisted yarns",
         "tags": ["woven", "polyester", "sheer", "plain weave", "drapey", "lightweight"],
-        "physical": _phys(40, 0.1, 800.0, 600.0, 80.0, 5e-7, 4e-7, 0.3, 0.2),
+        "physical": _solver("chiffon"),
         "look": {"kind": "woven", "weave": "plain", "ends": 32, "picks": 32, "gap": 0.4, "slub": 0.4},
         "roughness": 0.7, "tile_cm": 0.6,
         "colourways": [("blush", (0.92, 0.74, 0.74)), ("ivory", (0.94, 0.92, 0.85)),
@@ -108,7 +113,7 @@ PRESETS: dict[str, dict] = {
     "polyester": {
         "name": "Polyester plain weave", "composition": "100% polyester, plain weave",
         "tags": ["woven", "polyester", "plain weave", "synthetic", "smooth"],
-        "physical": _phys(120, 0.2, 4000.0, 3000.0, 350.0, 8e-6, 6e-6, 0.3),
+        "physical": _solver("polyester"),
         "look": {"kind": "woven", "weave": "plain", "ends": 48, "picks": 40, "gap": 0.03},
         "roughness": 0.55, "tile_cm": 0.6,
         "colourways": [("red", (0.68, 0.12, 0.14)), ("black", (0.08, 0.08, 0.09)),
@@ -117,7 +122,7 @@ PRESETS: dict[str, dict] = {
     "spandex_knit": {
         "name": "Spandex knit", "composition": "nylon/elastane 80/20, jersey knit",
         "tags": ["knit", "elastane", "stretch", "activewear", "sheen"],
-        "physical": _phys(220, 0.5, 150.0, 100.0, 80.0, 3e-6, 2e-6, 0.5, 0.1),
+        "physical": _solver("spandex_knit"),
         "look": {"kind": "knit", "wales": 24, "courses": 32, "heather": 0.0},
         "roughness": 0.5, "tile_cm": 0.8,
         "colourways": [("black", (0.08, 0.08, 0.09)), ("teal", (0.05, 0.45, 0.48)),
@@ -126,7 +131,7 @@ PRESETS: dict[str, dict] = {
     "leather": {
         "name": "Leather", "composition": "chrome-tanned cowhide, grain side",
         "tags": ["leather", "animal", "heavy", "jacket", "non-woven"],
-        "physical": _phys(900, 1.1, 20000.0, 20000.0, 8000.0, 1e-3, 1e-3, 0.6, 0.1),
+        "physical": _solver("leather"),
         "look": {"kind": "leather", "cells": 220},
         "roughness": 0.6, "tile_cm": 3.0,
         "colourways": [("cognac", (0.55, 0.30, 0.15)), ("black", (0.08, 0.07, 0.07)),

@@ -162,3 +162,17 @@ def test_generator_rebuilds_entries(tmp_path):
     cat = build_catalog(tmp_path, n=64, ids=("denim", "leather"))
     assert cat.ids() == ["denim", "leather"]
     assert cat.load_maps("denim").albedo.shape == (64, 64, 3)
+
+
+def test_catalog_fabrics_behave_exactly_like_the_solver_presets():
+    """One source of truth: each catalog fabric's physics is its cloth-solver preset's."""
+    from custom_nodes.cloth_sim.fabrics import fabric_preset
+    from custom_nodes.fabric.catalog import Catalog
+    from custom_nodes.fabric.presets import SOLVER_PRESET
+
+    catalog = Catalog()
+    for fabric_id in catalog.ids():
+        ours, solver = catalog.fabric(fabric_id), fabric_preset(SOLVER_PRESET.get(fabric_id, fabric_id))
+        for field in ("area_density", "thickness", "stretch_warp", "stretch_weft", "stretch_bias", "bend_warp",
+                      "bend_weft", "friction"):
+            assert getattr(ours, field) == pytest.approx(getattr(solver, field), rel=1e-6), (fabric_id, field)
