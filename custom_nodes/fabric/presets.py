@@ -9,7 +9,6 @@ their sources are documented), so a catalog fabric drapes exactly like the solve
 
 from __future__ import annotations
 
-
 #: Catalog id → the cloth solver's preset id, where they differ.
 SOLVER_PRESET = {"poplin": "cotton_poplin"}
 
