@@ -72,3 +72,24 @@ def one_of(value: str, field: str, options: Sequence[str]) -> str:
 def set_field(obj, name: str, value) -> None:
     """Assign inside a frozen dataclass's ``__post_init__``."""
     object.__setattr__(obj, name, value)
+
+
+def readable_file(path, max_bytes: int, kind: str):
+    """``path`` as a Path if it is an existing, non-empty file of at most ``max_bytes``; else a clear error.
+
+    ``kind`` names what the file should be ("pattern", "mesh"…) in the message.
+    """
+    from pathlib import Path
+
+    from .errors import FileFormatError
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError("file not found", path=p)
+    size = p.stat().st_size
+    if size == 0:
+        raise FileFormatError("file is empty", path=p)
+    if size > max_bytes:
+        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a {kind} (limit {max_bytes / 1e6:.0f} MB)",
+                              path=p)
+    return p

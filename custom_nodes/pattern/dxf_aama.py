@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import readable_file
 from ..core.errors import FileFormatError
 from ..core.pattern import Edge, Panel, Pattern
 from ..core.serial import atomic_write_bytes
@@ -140,14 +141,7 @@ def _panel_from_block(block, scale: float, path: str) -> Panel | None:
 def read_dxf(path: str | Path) -> Pattern:
     """Panels of a DXF-AAMA file (no seams: infer them or give a sidecar)."""
     ezdxf = _ezdxf()
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError("file not found", path=p)
-    size = p.stat().st_size
-    if size == 0:
-        raise FileFormatError("file is empty", path=p)
-    if size > MAX_BYTES:
-        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a pattern", path=p)
+    p = readable_file(path, MAX_BYTES, "pattern")
     try:
         doc = ezdxf.readfile(str(p))
     except (OSError, ezdxf.DXFError, UnicodeDecodeError, ValueError) as exc:

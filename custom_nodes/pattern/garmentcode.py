@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import readable_file
 from ..core.errors import FileFormatError, InvalidInputError
 from ..core.pattern import Edge, Panel, Pattern, Seam, SeamSide
 from .curves import outline, polygon_area, validate_panel
@@ -182,15 +183,7 @@ def read_garmentcode(doc: dict, path: str = "<dict>", name: str = "garmentcode")
 
 def load_garmentcode(path: str | Path) -> Pattern:
     """Read a GarmentCode ``*_specification.json`` file."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError("file not found", path=p)
-    size = p.stat().st_size
-    if size == 0:
-        raise FileFormatError("file is empty", path=p)
-    if size > MAX_BYTES:
-        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a pattern (limit "
-                              f"{MAX_BYTES / 1e6:.0f} MB)", path=p)
+    p = readable_file(path, MAX_BYTES, "pattern")
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import readable_file
 from ..core.errors import FileFormatError
 from ..core.pattern import Pattern
 from ..core.serial import atomic_write_bytes, from_json, to_json
@@ -60,11 +61,7 @@ def load_pattern(path: str | Path, sidecar: str | Path | None = None, infer: boo
 def _load_json(p: Path) -> Pattern:
     from .garmentcode import MAX_BYTES, load_garmentcode
 
-    size = p.stat().st_size
-    if size == 0:
-        raise FileFormatError("file is empty", path=p)
-    if size > MAX_BYTES:
-        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a pattern", path=p)
+    readable_file(p, MAX_BYTES, "pattern")
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

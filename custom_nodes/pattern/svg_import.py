@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import readable_file
 from ..core.errors import FileFormatError, InvalidInputError
 from ..core.pattern import Edge, Panel, Pattern
 from ..core.units import LENGTH_UNITS
@@ -269,15 +270,7 @@ def _edges_from_polyline(d: str, matrix, scale: float, se) -> np.ndarray:
 def read_svg(path: str | Path) -> Pattern:
     """Panels of an SVG pattern (no seams yet; see :func:`seam_infer.infer_seams`)."""
     se = _svgelements()
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError("file not found", path=p)
-    size = p.stat().st_size
-    if size == 0:
-        raise FileFormatError("file is empty", path=p)
-    if size > MAX_BYTES:
-        raise FileFormatError(f"file is {size / 1e6:.0f} MB, too large for a pattern (limit {MAX_BYTES / 1e6:.0f} MB)",
-                              path=p)
+    p = readable_file(path, MAX_BYTES, "pattern")
     try:
         root = ET.fromstring(p.read_bytes())
     except ET.ParseError as exc:
