@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from custom_nodes.core.measurements import MEASUREMENTS, SIZES
+from custom_nodes.render.prompt import ENVIRONMENTS
 from studio import app_logic as logic
 from studio import workflows
 from studio.safety import UploadRejected, auth_from_env
@@ -95,6 +96,40 @@ def design_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -
     stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
 
 
+def photoreal_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -> None:
+    gr.Markdown(logic.photoreal_help())
+    with gr.Row():
+        with gr.Column():
+            template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment")
+            size = gr.Dropdown(list(SIZES), value="M", label="Size")
+            body = gr.Radio(["female", "male"], value="female", label="Body")
+            fabric = gr.Dropdown(_catalog().ids(), value="cotton_jersey", label="Fabric")
+            colour = gr.ColorPicker(value="#2a3b66", label="Colour")
+        with gr.Column():
+            environment = gr.Dropdown(list(ENVIRONMENTS), value="studio", label="Environment / style")
+            extra = gr.Textbox(label="Extra prompt words (model, pose, mood)")
+            seed = gr.Number(value=42, precision=0, label="Seed")
+            depth = gr.Slider(0, 2, value=0.6, step=0.05, label="Depth control strength")
+            normal = gr.Slider(0, 2, value=0.4, step=0.05, label="Normal control strength")
+            pose = gr.Slider(0, 2, value=0.7, step=0.05, label="Pose control strength")
+            weight = gr.Slider(0, 1.5, value=0.5, step=0.05, label="Fabric look (IP-Adapter weight)")
+    with gr.Row():
+        go = gr.Button("Render", variant="primary")
+        stop = gr.Button("Cancel")
+    status = gr.Markdown()
+    images = gr.Gallery(label="Renders", columns=2, height=520)
+
+    def run(template_v, size_v, body_v, fabric_v, colour_v, env_v, extra_v, seed_v, d_v, n_v, p_v, w_v, servers_v, st):
+        design = logic.DesignForm(template_v, size_v, body_v, fabric_v, colour_v or "")
+        prompt = logic.render_prompt(logic.RenderForm(design, env_v, extra_v or "", int(seed_v or 0), d_v, n_v, p_v, w_v))
+        for text, files in _run(ctx, prompt, servers_v, st, logic.collect_images("Save render")):
+            yield text, (None if files is None else [str(p) for p in files])
+
+    inputs = [template, size, body, fabric, colour, environment, extra, seed, depth, normal, pose, weight, servers, state]
+    go.click(run, inputs, [status, images], concurrency_limit=2)
+    stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
+
+
 def tryon_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -> None:
     gr.Markdown("**Classic try-on** (no diffusion) runs anywhere; the **SDXL** result needs a ComfyUI server "
                 "with the packs and models of `models/manifest.json`. Without the SegFormer parsing weights and a "
@@ -121,8 +156,20 @@ def tryon_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) ->
         except (UploadRejected, workflows.WorkflowError, RuntimeError) as exc:
             yield f"⚠️ {exc}", None
             return
+        classic = []
         for text, files in _run(ctx, prompt, servers_v, st, logic.collect_images("Save result")):
-            yield text, (None if files is None else [str(p) for p in files])
+            classic = files or classic
+            yield f"Classic try-on (no diffusion): {text}", (None if files is None else [str(p) for p in files])
+        try:  # the SDXL result, when a ComfyUI that can run it answers
+            comfy = ctx.backend(workflows.load("tryon_sdxl"), _servers(servers_v, ctx))
+        except RuntimeError:
+            return
+        if comfy.name != "comfyui":
+            return
+        sdxl = logic.tryon_sdxl_prompt(comfy, person_v, garment_v)
+        for text, files in _run(ctx, sdxl, servers_v, st, logic.collect_images("Save result")):
+            shown = [str(p) for p in classic] + [str(p) for p in (files or [])]
+            yield f"SDXL try-on: {text}", (None if files is None else shown)
 
     go.click(run, [person, garment, labels, pose, servers, state], [status, result], concurrency_limit=2)
     stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
@@ -185,7 +232,7 @@ def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
         with gr.Tab("Design & drape"):
             design_tab(ctx, servers, state)
         with gr.Tab("Photoreal render"):
-            gr.Markdown(logic.photoreal_help())
+            photoreal_tab(ctx, servers, state)
         with gr.Tab("Try-on"):
             tryon_tab(ctx, servers, state)
         with gr.Tab("Fabrics"):

@@ -297,3 +297,46 @@ def photoreal_help() -> str:
     return ("**Photoreal render** feeds the drape's depth, normal and OpenPose maps to SDXL with ControlNet and "
             "IP-Adapter (workflow `drape_render_sdxl`). It needs a ComfyUI server with ComfyUI_IPAdapter_plus and "
             "the models in `models/manifest.json`; add its address above.")
+
+
+# --- Photoreal render and SDXL try-on -------------------------------------------------------------
+
+
+@dataclass
+class RenderForm:
+    design: DesignForm
+    environment: str = "studio"
+    extra: str = ""
+    seed: int = 42
+    depth_strength: float = 0.6
+    normal_strength: float = 0.4
+    pose_strength: float = 0.7
+    fabric_weight: float = 0.5  # IP-Adapter weight on the fabric swatch
+
+
+def render_prompt(form: RenderForm) -> dict:
+    """drape_render_sdxl with the design and the photographic settings applied."""
+    d = form.design
+    settings: dict[str, Any] = {
+        "Garment.garment": d.template, "Garment.size": d.size, "Garment.body": d.body, "Avatar.size": d.size,
+        "Avatar.body": d.body, "Fabric.fabric_id": d.fabric_id, "Prompt text.environment": form.environment,
+        "Prompt text.extra": form.extra, "Sampler.seed": int(form.seed), "Apply depth.strength": form.depth_strength,
+        "Apply normal.strength": form.normal_strength, "Apply openpose.strength": form.pose_strength,
+        "IP-Adapter.weight": form.fabric_weight}
+    if d.colour:
+        settings["Colour.colour"] = d.colour
+    return workflows.with_settings(workflows.load("drape_render_sdxl"), settings)
+
+
+def needs_comfyui(prompt: dict, backend: Backend) -> str:
+    """'' when ``backend`` can run ``prompt``; otherwise what is missing, in words (pre-flight)."""
+    from .preflight import check
+
+    result = check(prompt, backend.object_info())
+    return "" if result.ok else " ".join(result.messages())
+
+
+def tryon_sdxl_prompt(backend: Backend, person: str, garment: str) -> dict:
+    return workflows.with_settings(workflows.load("tryon_sdxl"), {
+        "Person photo.image": backend.stage(check_upload(person, "image")),
+        "Garment photo.image": backend.stage(check_upload(garment, "image"))})

@@ -82,3 +82,16 @@ def test_replace_node_swaps_a_template_for_a_loader():
     out = logic.replace_node(prompt, "Garment", "AtelierPatternLoad", {"path": "shirt.json"})
     assert out["1"]["class_type"] == "AtelierPatternLoad" and out["2"]["inputs"]["pattern"] == ["1", 0]
     assert prompt["1"]["class_type"] == "AtelierPatternTemplate"
+
+
+def test_render_form_reaches_the_sdxl_workflow(backend):
+    form = logic.RenderForm(logic.DesignForm("hoodie", "L", "male", "denim", "#112233"), "beach", "smiling", 7,
+                            0.5, 0.3, 0.9, 0.8)
+    prompt = logic.render_prompt(form)
+    node = {e["_meta"]["title"]: e["inputs"] for e in prompt.values()}
+    assert node["Garment"]["garment"] == "hoodie" and node["Avatar"]["size"] == "L" == node["Garment"]["size"]
+    assert node["Sampler"]["seed"] == 7 and node["Apply openpose"]["strength"] == 0.9
+    assert node["Prompt text"]["environment"] == "beach" and node["IP-Adapter"]["weight"] == 0.8
+    missing = logic.needs_comfyui(prompt, backend)
+    assert "needs a running ComfyUI" in missing and "ComfyUI_IPAdapter_plus" in missing
+    assert logic.needs_comfyui(logic.workflows.load("tryon_classic"), backend) == ""
