@@ -67,7 +67,7 @@ def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams:
         friction=0.0 if sewing else fabric.friction,  # panels slide over the body while seams pull
         thickness=settings.collision_thickness * 1e-2,
         self_thickness=settings.self_thickness * 1e-2,
-        self_collision=settings.self_collision and not sewing,  # seam corners must pass each other
+        self_collision=settings.self_collision,
         self_passes=settings.self_passes,
         relaxation=settings.relaxation)
 
