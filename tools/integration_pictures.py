@@ -1,6 +1,7 @@
 """Drape real garments on Anny M and render them (front, side, back) into docs/images/integration/.
 
-Usage: python tools/integration_pictures.py [tshirt hoodie ...] (needs the Anny cache).
+Usage: python tools/integration_pictures.py [tshirt hoodie gc_shirt ...] [--fabric=denim ...]
+(needs the Anny cache and the shared folder).
 """
 
 from __future__ import annotations
@@ -28,14 +29,21 @@ def avatar_m():
 
 
 def placed(kind: str, avatar, edge: float = 0.02):
+    """Template ``kind`` (size M female) or "gc_shirt" (the shared GarmentCode shirt), meshed and placed."""
     from custom_nodes.core.measurements import size_measurements
     from custom_nodes.pattern.params import TemplateSettings
     from custom_nodes.pattern.placement import place_garment
     from custom_nodes.pattern.templates import draft
     from custom_nodes.pattern.triangulate import triangulate
 
-    return place_garment(triangulate(draft(size_measurements("M", "female"), TemplateSettings(garment=kind)), edge),
-                         avatar)
+    if kind == "gc_shirt":
+        from custom_nodes.pattern.pattern_io import load_pattern
+        from tests.conftest import shared_path
+
+        pattern = load_pattern(shared_path("patterns", "garmentcode", "shirt_mean_specification.json"))
+    else:
+        pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
+    return place_garment(triangulate(pattern, edge), avatar)
 
 
 def save(rgb: np.ndarray, name: str) -> None:
@@ -44,7 +52,7 @@ def save(rgb: np.ndarray, name: str) -> None:
     print("wrote", name, (OUT / name).stat().st_size // 1024, "KB")
 
 
-def main(kinds: list[str]) -> None:
+def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
     from custom_nodes.cloth_sim.config import DrapeSettings
     from custom_nodes.cloth_sim.drape import drape
     from custom_nodes.cloth_sim.report import report_text
@@ -55,7 +63,7 @@ def main(kinds: list[str]) -> None:
     avatar = avatar_m()
     for kind in kinds:
         garment = placed(kind, avatar)
-        for fid in FABRICS:
+        for fid in fabrics:
             result = drape(garment, avatar, Catalog().fabric(fid), DrapeSettings(max_frames=250, self_passes=3))
             print(report_text(result.report))
             for view, yaw in VIEWS.items():
@@ -71,4 +79,6 @@ def main(kinds: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["tshirt"])
+    args = [a for a in sys.argv[1:] if not a.startswith("--fabric=")]
+    chosen = tuple(a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--fabric="))
+    main(args or ["tshirt"], chosen or FABRICS)
