@@ -90,7 +90,7 @@ def tryon_sdxl() -> Graph:
     return g
 
 
-def _garment_on_avatar(g: Graph, edge_cm: float = 2.0, frames: int = 120) -> tuple[Ref, Ref, Ref]:
+def _garment_on_avatar(g: Graph, edge_cm: float = 2.0, frames: int = 200) -> tuple[Ref, Ref, Ref]:
     """Template pattern + measured avatar + catalog fabric → drape. Returns (pattern, fabric, drape)."""
     pattern = g.add("AtelierPatternTemplate", "Garment", "Pattern", garment="tshirt", size="M", body="female")
     mesh = g.add("AtelierTriangulate", "Mesh", "Pattern", pattern=pattern[0], edge_length=edge_cm)
@@ -99,7 +99,7 @@ def _garment_on_avatar(g: Graph, edge_cm: float = 2.0, frames: int = 120) -> tup
     fabric = g.add("AtelierFabricFromCatalog", "Fabric", "Fabric", fabric_id="cotton_jersey")
     coloured = g.add("AtelierRecolourFabric", "Colour", "Fabric", fabric=fabric[0], colour="", colourway="custom")
     drape = g.add("AtelierDrape", "Drape", "Drape", garment=placed[0], avatar=avatar[0], fabric=coloured[0],
-                  max_frames=frames)
+                  max_frames=frames, self_passes=3)
     return pattern, coloured, drape
 
 

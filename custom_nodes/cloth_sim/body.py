@@ -21,6 +21,8 @@ IGNORED_PARTS: dict[str, tuple[str, ...]] = {
     "leg_right": ("arm_left", "arm_right", "head"),
     "none": (),
 }
+SEWING_IGNORED_PARTS: dict[str, tuple[str, ...]] = {"torso": ("arm_left", "arm_right"),
+                                                    "none": ("arm_left", "arm_right")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,11 +62,14 @@ def body_collider(avatar: Avatar) -> BodyCollider:
                         float(grid.voxel_size))
 
 
-def skip_masks(garment: Garment) -> np.ndarray:
-    """(n,) int32 bitmask per vertex of the avatar parts its panel ignores."""
+def skip_masks(garment: Garment, sewing: bool = False) -> np.ndarray:
+    """(n,) int32 bitmask per vertex of the avatar parts its panel ignores. While ``sewing`` (gravity
+    off, seams pulling shut) torso panels also ignore the arms: a bodice wrapped round the chest starts
+    with its armhole corners on either side of the armpit, and the arm would hold the side seam open."""
     per_panel = np.zeros(max(len(garment.panel_names), 1), np.int32)
     for p, part in enumerate(garment.panel_body_parts):
-        for ignored in IGNORED_PARTS.get(part, ()):
+        extra = SEWING_IGNORED_PARTS.get(part, ()) if sewing else ()
+        for ignored in IGNORED_PARTS.get(part, ()) + extra:
             per_panel[p] |= 1 << AVATAR_PARTS.index(ignored)
     return per_panel[garment.vertex_panel]
 
@@ -91,3 +96,39 @@ def recover_inside(positions: np.ndarray, collider: BodyCollider, thickness: flo
         raise InvalidInputError(f"{len(stuck)} vertices start inside the body and cannot be pushed out (first: "
                                 f"{stuck[:5].tolist()}); place the garment around the body", field="Garment.positions")
     return x.astype(np.float32), started_inside
+
+
+
+def lift_out(positions: np.ndarray, collider: BodyCollider, thickness: float, rounds: int = 30) -> np.ndarray:
+    """Move vertices that ended up inside the body (n, 3) [m] back out, without raising.
+
+    Used after parts ignored during sewing (the arms, for a bodice) collide again: a vertex deep inside
+    (where the clamped SDF has no gradient) jumps to the nearest grid sample outside the body, then
+    every vertex closer than ``thickness`` [m] is pushed out along the gradient.
+    """
+    x = np.asarray(positions, np.float64).copy()
+    d, g = collider.query(x)
+    deep = (d < 0) & (np.linalg.norm(g, axis=1) < 0.5)
+    if deep.any():
+        x[deep] = _nearest_outside(collider, x[deep])
+    for _ in range(rounds):
+        d, g = collider.query(x)
+        low = (d < thickness) & (np.linalg.norm(g, axis=1) > 0.5)
+        if not low.any():
+            break
+        x[low] += g[low] * (thickness - d[low])[:, None] * 1.05
+    return x
+
+
+def _nearest_outside(collider: BodyCollider, points: np.ndarray) -> np.ndarray:
+    """For points (k, 3) [m] inside the body: the centre of the nearest SDF sample outside it."""
+    from scipy.ndimage import distance_transform_edt
+
+    idx = collider.__dict__.get("_outside_index")
+    if idx is None:  # computed once per collider (a frozen dataclass: cache it by hand)
+        idx = distance_transform_edt(collider.sdf < 0, return_indices=True)[1].astype(np.int32)
+        object.__setattr__(collider, "_outside_index", idx)
+    cell = np.round((points - collider.origin) / collider.voxel).astype(np.int64)
+    cell = np.clip(cell, 0, np.array(collider.sdf.shape) - 1)
+    out = idx[:, cell[:, 0], cell[:, 1], cell[:, 2]].T  # (k, 3) nearest outside sample
+    return collider.origin + out * collider.voxel

@@ -19,14 +19,16 @@ from ..core.errors import SimulationDivergedError
 from ..core.fabric import Fabric
 from ..core.garment import Garment
 from ..core.progress import ProgressFn, report
-from .body import body_collider, recover_inside, skip_masks
+from .body import body_collider, lift_out, recover_inside, skip_masks
 from .config import FPS, DrapeSettings
 from .model import build_model
 from .report import build_report
 from .solver import StepControls, XPBDSolver
 
 MAX_SPEED = 50.0  # [m/s] a cloth vertex faster than this has exploded
-STIFFEN_GAP = 0.01  # [m] seams closer than this when the sewing time is up are made stiff
+STIFFEN_GAP = 0.03  # [m] seams closer than this when the sewing time is up are made stiff (the last cm is often
+# a knot where four panels meet at the armpit: clamped sewing cannot pull the stiff panels that far)
+STALL_GAIN, STALL_FRAMES = 0.0005, 10  # sewing has stalled when the gap shrank < 0.5 mm in 10 frames
 
 
 @dataclass
@@ -38,6 +40,8 @@ class _Clock:
     gravity_from: int | None = None
     static_at: int | None = None
     stop_reason: str = "frame cap reached"
+    best_gap: float = float("inf")  # [m] smallest largest-seam-gap seen while sewing
+    best_at: int = 0  # frame it was seen
 
 
 def _check_finite(x: np.ndarray, last: np.ndarray, frame: int) -> None:
@@ -60,7 +64,7 @@ def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams:
         gravity_scale=0.0 if sewing else 1.0,
         seam_step=1e9 if clock.sewn_at is not None else settings.sew_speed * 1e-2 * dt,
         damping=fabric.damping + settings.air_damping,
-        friction=fabric.friction,
+        friction=0.0 if sewing else fabric.friction,  # panels slide over the body while seams pull
         thickness=settings.collision_thickness * 1e-2,
         self_thickness=settings.self_thickness * 1e-2,
         self_collision=settings.self_collision,
@@ -74,14 +78,34 @@ def _update_phase(garment: Garment, x: np.ndarray, settings: DrapeSettings, cloc
         return
     pairs = garment.seam_pairs
     gap = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1).max() if len(pairs) else 0.0
+    if gap < clock.best_gap - STALL_GAIN:
+        clock.best_gap, clock.best_at = gap, clock.frame
+    stalled = gap <= STIFFEN_GAP and clock.frame - clock.best_at >= STALL_FRAMES
     if gap <= settings.seam_close * 1e-2:
         clock.sewn_at = clock.frame
         clock.gravity_from = clock.frame
-    elif clock.frame >= settings.sew_frames:
+    elif clock.frame >= settings.sew_frames or stalled:
         clock.gravity_from = clock.frame
         if gap <= STIFFEN_GAP:  # nearly shut: make seams stiff anyway (GarmentCode does after N frames)
             clock.sewn_at = clock.frame
         # else the seams stay clamped (garment too small?): the report names the open ones
+
+
+def _lift_deep(state, x: np.ndarray, model, collider, settings: DrapeSettings) -> np.ndarray:
+    """Lift out vertices deep inside the body, where the clamped SDF has no gradient to push them (e.g.
+    bodice vertices the sewing-time filter let into an arm, see :func:`body.skip_masks`). Returns the
+    positions (n, 3), changed only when some vertex was deep."""
+    d, n = collider.query(x)
+    if not np.any((d < 0) & (np.linalg.norm(n, axis=1) < 0.5)):
+        return x
+    lifted = lift_out(x, collider, settings.collision_thickness * 1e-2)
+    moved = np.flatnonzero(np.any(lifted != x, axis=1))
+    at = np.full(len(x), -1)
+    at[model.rep[moved]] = moved  # sewn partners of a lifted vertex go with it (the seam stays shut)
+    follow = at[model.rep] >= 0
+    lifted[follow] = lifted[at[model.rep[follow]]]
+    state.x.from_numpy(lifted)
+    return lifted.astype(np.float32)
 
 
 def _is_static(x: np.ndarray, last: np.ndarray, settings: DrapeSettings) -> bool:
@@ -103,13 +127,14 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
     model = build_model(garment, fabric, pins)
     collider = body_collider(avatar) if avatar is not None else None
     x0, recovered = garment.positions, 0
+    has_seams = len(garment.seam_pairs) > 0
     if collider is not None:
         x0, recovered = recover_inside(x0, collider, settings.collision_thickness * 1e-2)
-    solver = XPBDSolver(model, collider, skip_masks(garment))
+    solver = XPBDSolver(model, collider, skip_masks(garment, sewing=has_seams))
     state = solver.state(x0)
     clock, last = _Clock(), x0.copy()
-    has_seams = len(garment.seam_pairs) > 0
     dt = 1.0 / FPS / settings.substeps
+    sewing_mask = has_seams
     while clock.frame < settings.max_frames:
         if settings.pin_release_frame and clock.frame == settings.pin_release_frame and len(model.pins):
             solver.set_inv_mass((1.0 / model.mass).astype(np.float32))
@@ -118,6 +143,11 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
         x = state.positions()
         _check_finite(x, last, clock.frame)
         _update_phase(garment, x, settings, clock)
+        if sewing_mask and clock.gravity_from is not None:  # sewn: the torso feels the arms again
+            solver.set_skip(skip_masks(garment))
+            sewing_mask = False
+        if not sewing_mask and collider is not None:
+            x = _lift_deep(state, x, model, collider, settings)
         settled = clock.gravity_from is not None and clock.frame - clock.gravity_from >= settings.min_settle_frames
         if settled and _is_static(x, last, settings):
             clock.static_at, clock.stop_reason = clock.frame, "static equilibrium"

@@ -122,6 +122,10 @@ class XPBDSolver:
         """Body blend range for the kernels; -1 when the body does not move (skips the second SDF)."""
         return (t0, t1) if self.sdf_to is not self.sdf else (-1.0, -1.0)
 
+    def set_skip(self, skip_parts: np.ndarray) -> None:
+        """Replace the per-vertex bitmask of avatar parts each vertex ignores."""
+        self.skip.from_numpy(skip_parts.astype(np.int32))
+
     def set_inv_mass(self, inv_mass: np.ndarray) -> None:
         """Replace inverse masses (pinning / releasing vertices)."""
         self.inv_mass.from_numpy(inv_mass.astype(np.float32))

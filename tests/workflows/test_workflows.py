@@ -125,3 +125,30 @@ def test_tryon_classic_runs_end_to_end_on_the_local_runner(runner_dirs, tryon_in
     assert np.abs(result[face] - person[face]).max() < 0.02
     upper = tryon_inputs.labels == 4  # the upper garment changed
     assert np.abs(result[upper] - person[upper]).mean() > 0.05
+
+
+@pytest.mark.slow
+def test_drape_preview_runs_end_to_end_and_passes(runner_dirs):
+    import trimesh
+
+    runner = LocalRunner(runner_dirs["output"], runner_dirs["input"], runner_dirs["temp"])
+    entry = runner.run(load("drape_preview"))
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    outputs = entry["outputs"].values()
+    text = next(o["text"][0] for o in outputs if "text" in o and o["text"][0].startswith("Drape "))
+    assert text.startswith("Drape PASS"), text
+
+    def saved(key: str, suffix: str):
+        items = [f for o in outputs for f in o.get(key, []) if f["filename"].endswith(suffix)]
+        assert items, f"no {suffix} among the outputs"
+        path = runner_dirs["output"] / items[0]["subfolder"] / items[0]["filename"]
+        assert path.is_file() and path.stat().st_size > 0, path
+        return path
+
+    preview = np.asarray(Image.open(saved("images", ".png")))
+    assert preview.shape[0] == 768 and preview.shape[1] == 576 and preview.std() > 5
+    saved("videos", ".mp4")
+    glb = trimesh.load(saved("3d", ".glb"))
+    assert len(glb.geometry) >= 1
+    assert "<svg" in saved("files", ".svg").read_text()
+    assert "SECTION" in saved("files", ".dxf").read_text()

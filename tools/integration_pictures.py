@@ -1,0 +1,84 @@
+"""Drape real garments on Anny M and render them (front, side, back) into docs/images/integration/.
+
+Usage: python tools/integration_pictures.py [tshirt hoodie gc_shirt ...] [--fabric=denim ...]
+(needs the Anny cache and the shared folder).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("ATELIER_TAICHI_ARCH", "cpu")
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "integration"
+FABRICS = ("cotton_jersey", "denim")
+VIEWS = {"front": 0.0, "side": 90.0, "back": 180.0}
+
+
+def avatar_m():
+    from custom_nodes.avatar.nodes import AtelierAvatarFromMeasurements, BodySettings
+    from custom_nodes.core.params import widgets
+
+    return AtelierAvatarFromMeasurements().build(**{k: v[1]["default"] for k, v in widgets(BodySettings).items()})[0]
+
+
+def placed(kind: str, avatar, edge: float = 0.02):
+    """Template ``kind`` (size M female) or "gc_shirt" (the shared GarmentCode shirt), meshed and placed."""
+    from custom_nodes.core.measurements import size_measurements
+    from custom_nodes.pattern.params import TemplateSettings
+    from custom_nodes.pattern.placement import place_garment
+    from custom_nodes.pattern.templates import draft
+    from custom_nodes.pattern.triangulate import triangulate
+
+    if kind == "gc_shirt":
+        from custom_nodes.pattern.pattern_io import load_pattern
+        from tests.conftest import shared_path
+
+        pattern = load_pattern(shared_path("patterns", "garmentcode", "shirt_mean_specification.json"))
+    else:
+        pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
+    return place_garment(triangulate(pattern, edge), avatar)
+
+
+def save(rgb: np.ndarray, name: str) -> None:
+    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
+    img.save(OUT / name, optimize=True)
+    print("wrote", name, (OUT / name).stat().st_size // 1024, "KB")
+
+
+def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
+    from custom_nodes.cloth_sim.config import DrapeSettings
+    from custom_nodes.cloth_sim.drape import drape
+    from custom_nodes.cloth_sim.report import report_text
+    from custom_nodes.fabric.catalog import Catalog
+    from custom_nodes.render.api import drape_maps, drape_preview, frame_drape
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    avatar = avatar_m()
+    for kind in kinds:
+        garment = placed(kind, avatar)
+        for fid in fabrics:
+            result = drape(garment, avatar, Catalog().fabric(fid), DrapeSettings(max_frames=250, self_passes=3))
+            print(report_text(result.report))
+            for view, yaw in VIEWS.items():
+                cam = frame_drape(result, "full_body", yaw=yaw, width=384, height=512)
+                save(drape_preview(result, cam)[..., :3], f"{kind}_{fid}_{view}.png")
+            if fid == FABRICS[0] and kind == "tshirt":
+                maps = drape_maps(result, frame_drape(result, "full_body", width=384, height=512))
+                save(np.repeat(maps.depth[..., None], 3, 2), f"{kind}_front_depth.png")
+                save(maps.normal, f"{kind}_front_normal.png")
+                save(maps.pose, f"{kind}_front_openpose.png")
+                save(np.stack([maps.garment_mask, maps.body_mask, np.zeros_like(maps.body_mask)], -1),
+                     f"{kind}_front_masks.png")
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--fabric=")]
+    chosen = tuple(a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--fabric="))
+    main(args or ["tshirt"], chosen or FABRICS)
