@@ -52,6 +52,16 @@ def save(rgb: np.ndarray, name: str) -> None:
     print("wrote", name, (OUT / name).stat().st_size // 1024, "KB")
 
 
+def _maps_sheet(result, drape_maps, frame_drape) -> np.ndarray:
+    """Rows: front, 35°, back; columns: depth, normal, OpenPose, garment/body masks (all pixel-aligned)."""
+    rows = []
+    for yaw in (0.0, 35.0, 180.0):
+        maps = drape_maps(result, frame_drape(result, "full_body", yaw=yaw, width=240, height=320))
+        masks = np.stack([maps.garment_mask, maps.body_mask, np.zeros_like(maps.body_mask)], -1)
+        rows.append(np.concatenate([np.repeat(maps.depth[..., None], 3, 2), maps.normal, maps.pose, masks], 1))
+    return np.concatenate(rows, 0)
+
+
 def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
     from custom_nodes.cloth_sim.config import DrapeSettings
     from custom_nodes.cloth_sim.drape import drape
@@ -69,6 +79,8 @@ def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
             for view, yaw in VIEWS.items():
                 cam = frame_drape(result, "full_body", yaw=yaw, width=384, height=512)
                 save(drape_preview(result, cam)[..., :3], f"{kind}_{fid}_{view}.png")
+            if fid == fabrics[0]:
+                save(_maps_sheet(result, drape_maps, frame_drape), f"{kind}_maps_3views.png")
             if fid == FABRICS[0] and kind == "tshirt":
                 maps = drape_maps(result, frame_drape(result, "full_body", width=384, height=512))
                 save(np.repeat(maps.depth[..., None], 3, 2), f"{kind}_front_depth.png")
