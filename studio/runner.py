@@ -256,6 +256,8 @@ class _Job:
     def entry(self, status: str, completed: bool) -> dict:
         meta = {nid: {"node_id": nid, "display_node": nid, "parent_node": None, "real_node_id": nid}
                 for nid in self.ui}
+        # "values" holds the nodes' in-process outputs (Python objects): not part of ComfyUI's /history,
+        # but it lets the studio and tests use a drape or an image without reading files back.
         return {"outputs": dict(self.ui), "status": {"status_str": status, "completed": completed,
                                                      "messages": self.messages}, "meta": meta,
                 "values": self.values}
