@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import httpx
 
@@ -279,9 +279,9 @@ def _check_api_format(prompt: object) -> None:
 
 def sanitize_filename(name: str) -> str:
     """A safe local file name: no folders, only letters, digits, `.`, `_`, `-`; never empty or hidden."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")[:150]
-    return safe or "output"
+    from .safety import safe_name
+
+    return safe_name(name, default="output")
 
 
 def _unique(name: str, used: set[str]) -> str:

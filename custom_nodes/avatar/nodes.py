@@ -97,13 +97,11 @@ class AtelierLoadAvatar:
         }}
 
     def load(self, path: str, max_vertices: int):
-        from ..core.paths import input_directory
+        from ..core.paths import resolve_input
         from .build import measurement_table
         from .load import load_avatar
 
-        file = Path(path.strip()).expanduser()
-        file = file if file.is_absolute() else input_directory() / file
-        avatar = load_avatar(file, max_vertices=max_vertices, on_progress=node_progress(4))
+        avatar = load_avatar(resolve_input(path), max_vertices=max_vertices, on_progress=node_progress(4))
         info = ", ".join(f"{k}: {v}" for k, v in avatar.metadata["normalised"].items())
         return avatar, f"{info}\n{measurement_table(avatar)}"
 

@@ -9,15 +9,9 @@ import numpy as np
 
 from .mesh import TriangleMesh
 from .mesh_io import MESH_SUFFIXES, load_mesh, save_mesh
-from .paths import input_directory, next_output_path
+from .paths import next_output_path, resolve_input
 
 CATEGORY = "Atelier/IO"
-
-
-def _resolve_input(path: str) -> Path:
-    """Absolute paths are used as they are; relative ones are looked up in the input folder."""
-    p = Path(path.strip()).expanduser()
-    return p if p.is_absolute() else input_directory() / p
 
 
 class AtelierLoadMesh:
@@ -35,7 +29,7 @@ class AtelierLoadMesh:
             "tooltip": "Mesh file: absolute path, or a name relative to ComfyUI's input folder."})}}
 
     def load(self, path: str):
-        return (load_mesh(_resolve_input(path)),)
+        return (load_mesh(resolve_input(path)),)
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:

@@ -49,6 +49,12 @@ def temp_directory() -> Path:
     return _folder("temp")
 
 
+def resolve_input(path: str | Path) -> Path:
+    """A node's file input: absolute paths as they are, relative ones inside the input folder."""
+    p = Path(str(path).strip()).expanduser()
+    return p if p.is_absolute() else input_directory() / p
+
+
 def model_search_paths(folder_name: str) -> list[Path]:
     """Folders to look in for a model of ComfyUI kind ``folder_name`` (``checkpoints``, ``controlnet``…)."""
     paths: list[Path] = []

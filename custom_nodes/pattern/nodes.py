@@ -10,18 +10,13 @@ from pathlib import Path
 from ..core.bridge import numpy_to_image
 from ..core.measurements import SIZES, size_measurements
 from ..core.params import from_widgets, widgets
-from ..core.paths import input_directory, next_output_path
+from ..core.paths import next_output_path, resolve_input
 from ..core.progress import node_progress
 from ..core.units import CM
 from .params import MeshSettings, SizeSettings, TemplateSettings
 
 CATEGORY = "Atelier/Pattern"
 PATTERN_IN = ("ATELIER_PATTERN", {"tooltip": "A sewing pattern (panels + seams)."})
-
-
-def _resolve_input(path: str) -> Path:
-    p = Path(path.strip()).expanduser()
-    return p if p.is_absolute() else input_directory() / p
 
 
 class AtelierPatternTemplate:
@@ -92,8 +87,8 @@ class AtelierPatternLoad:
     def load(self, path: str, sidecar: str = "", infer_seams: bool = True):
         from .pattern_io import load_pattern
 
-        side = _resolve_input(sidecar) if sidecar.strip() else None
-        return (load_pattern(_resolve_input(path), side, infer_seams),)
+        side = resolve_input(sidecar) if sidecar.strip() else None
+        return (load_pattern(resolve_input(path), side, infer_seams),)
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:

@@ -327,12 +327,9 @@ class AtelierLoadPose:
                                                  "JSON file: absolute, or relative to the input folder."})}}
 
     def load(self, path: str):
-        from pathlib import Path
+        from ..core.paths import resolve_input
 
-        from ..core.paths import input_directory
-
-        p = Path(path.strip()).expanduser()
-        return (load_pose_json(p if p.is_absolute() else input_directory() / p),)
+        return (load_pose_json(resolve_input(path)),)
 
     @classmethod
     def contract_inputs(cls, tmp_path) -> dict:
