@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from custom_nodes.core import examples
-from custom_nodes.core.errors import Cancelled
 from custom_nodes.core.mesh_io import load_mesh, save_mesh
 from custom_nodes.core.progress import node_progress
 from studio.runner import LocalRunner, PromptRejected
@@ -245,5 +244,10 @@ def test_cycle_is_an_error_not_a_hang(runner):
         runner.run(prompt)
 
 
-def test_cancelled_is_an_atelier_error():
-    assert issubclass(Cancelled, Exception)
+def test_cancel_before_the_first_node_runs_nothing(runner):
+    cancel = threading.Event()
+    cancel.set()
+    entry = runner.run(copy_prompt(), cancel=cancel)
+    assert entry["status"]["status_str"] == "error" and entry["outputs"] == {}
+    assert [m[0] for m in entry["status"]["messages"]][-1] == "execution_interrupted"
+    assert not any(runner.dirs["output"].iterdir())
