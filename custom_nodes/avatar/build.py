@@ -56,7 +56,7 @@ def posed_anny(body: AnnyBody, phen: np.ndarray, local: np.ndarray, pose: str, a
                frame: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rest vertices/heads and posed vertices/heads [m] of one Anny body."""
     v, h = (a[0] for a in body.rest(phen, local))
-    rots = pose_rotations(pose, h, body.bone, arm_angle, frame)
+    rots = pose_rotations(pose, h, body.bone, arm_angle, frame, body.bone_labels, body.bone_parents)
     pv, ph = skin(v, h, body.bone_parents, body.skin_weights, body.skin_indices, rots, body.bone)
     return v, h, pv, ph
 

