@@ -23,7 +23,8 @@ recorded, never used), so neither do we.
 Everything is computed in Atelier's frame (X left, Y up, Z forward): rest frames are turned once with
 :data:`~.anny_model.ANNY_TO_OURS`; bone-local numbers (locations, Euler angles) need no change. The result
 is the dict :func:`.pose.skin` takes: bone name → (3, 3) rotation about the bone head in world axes,
-children inheriting. Root translation is not part of it: the walk stays in place.
+children inheriting. The walk stays in place: the travelling bones' straight (first → last key) ramp is
+subtracted, so the IK targets move like feet on a treadmill and frame 40 equals frame 0.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ FK_BONES = ("root", "spine05", "spine04", "spine03", "spine02", "spine01", "neck
 #: IK chains: (upper, lower, end, foot/hand, IK target, pole, side "front" the middle joint points to)
 LEG = ("upperleg01", "lowerleg01", "foot", "foot_ik", "knee_ik", +1.0)
 ARM = ("upperarm01", "lowerarm01", "wrist", "hand_ik", "elbow_ik", -1.0)
+#: bones whose location travels forward over a cycle: MPFB2's loader offsets exactly these by their
+#: (last key − first key) location on every repetition; we subtract that ramp instead (walk in place)
+TRAVELLING = ("root", "left_foot_ik", "right_foot_ik", "left_elbow_ik", "right_elbow_ik", "left_knee_ik",
+              "right_knee_ik")
 _BISECT_STEPS = 48
 
 
@@ -118,6 +123,16 @@ class WalkCycle:
         """(3,) value of ``bone``'s ``channel`` at frame ``t`` (``default`` for axes without keys)."""
         curves = self.curves.get((bone, channel), (None, None, None))
         return np.array([default if c is None else c(t) for c in curves])
+
+    def location_in_place(self, bone: str, t: float) -> np.ndarray:
+        """(3,) ``location`` of ``bone`` at frame ``t`` with the cycle's travel taken out: for a
+        :data:`TRAVELLING` bone minus the straight ramp from its first to its last key (a treadmill walk:
+        periodic, frame ``end`` equals frame ``start``); other bones as keyed."""
+        loc = self.sample(bone, "location", t)
+        if bone in TRAVELLING:
+            ramp = self.sample(bone, "location", self.end) - self.sample(bone, "location", self.start)
+            loc = loc - (t - self.start) / max(self.length, 1e-9) * ramp
+        return loc
 
 
 def _axis_curve(keys: list, path: str) -> FCurve:
@@ -259,7 +274,7 @@ class Skeleton:
 
 def _forward(cycle: WalkCycle, t: float, sk: Skeleton) -> tuple[dict, np.ndarray, np.ndarray]:
     """FK bones' local rotations, world rotations (J, 3, 3) and posed heads (J, 3) at frame ``t``, the
-    root moved by its animated location (armature space, travel included)."""
+    root moved by its animated location less the cycle's travel (armature space)."""
     local = {}
     toes = [(n, f"toe1-1.{n[-1]}") for n in sk.labels if n.startswith("toe") and n.split(".")[0].endswith("-1")]
     for name, source in [(b, b) for b in FK_BONES] + toes:
@@ -269,7 +284,7 @@ def _forward(cycle: WalkCycle, t: float, sk: Skeleton) -> tuple[dict, np.ndarray
     n = len(sk.labels)
     world = np.repeat(np.eye(3)[None], n, 0)
     posed = sk.heads.astype(np.float64).copy()
-    posed[0] += sk.frames.get(sk.labels[0], np.eye(3)) @ cycle.sample(sk.labels[0], "location", t)
+    posed[0] += sk.frames.get(sk.labels[0], np.eye(3)) @ cycle.location_in_place(sk.labels[0], t)
     for j in range(n):
         rot = local.get(sk.labels[j], np.eye(3))
         p = sk.parents[j]
@@ -299,11 +314,11 @@ def _limb(cycle: WalkCycle, t: float, sk: Skeleton, chain: tuple, side: str, wor
         def place(p):
             return p
     r_end = sk.frames[f"{end}.{s}"]
-    target = place(h[ie] + r_end @ cycle.sample(f"{side}_{target_name}", "location", t))
+    target = place(h[ie] + r_end @ cycle.location_in_place(f"{side}_{target_name}", t))
     end_world = parent_rot @ r_end @ euler_xyz(cycle.sample(f"{side}_{target_name}", "rotation_euler", t)) @ r_end.T
     second = sk.index(f"{upper[:-2]}02.{s}")  # the pole bone lies along the limb's second upper bone
     r_pole = blender_bone_frame(h[il] - h[second], 0.0)
-    pole = place(h[il] + r_pole @ cycle.sample(f"{side}_{pole_name}", "location", t))
+    pole = place(h[il] + r_pole @ cycle.location_in_place(f"{side}_{pole_name}", t))
     root = posed[iu]
     mid, tip = two_bone_ik(root, float(np.linalg.norm(h[il] - h[iu])), float(np.linalg.norm(h[ie] - h[il])),
                            target, pole)
