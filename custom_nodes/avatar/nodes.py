@@ -26,7 +26,9 @@ class BodySettings:
     pose: str = param("a_pose", choices=POSES, tooltip="Pose of the output avatar (measurements are of the rest shape)")
     arm_angle: float = param(45.0, lo=-10.0, hi=90.0, step=1.0, unit="deg",
                              tooltip="A-pose arms, degrees below horizontal (GarmentCode bodies use ~45)")
-    walk_frame: int = param(0, lo=0, hi=WALK_FRAMES - 1, tooltip="Frame of the walk cycle when pose is walk")
+    walk_frame: int = param(0, lo=0, hi=WALK_FRAMES - 1,
+                            tooltip="Frame of Anny's walk cycle when pose is walk: evenly spaced over one full "
+                                    "cycle (two steps), walked in place; 0 and 4 have both feet down")
     age: float = param(0.5, lo=0.0, hi=1.0, step=0.01, tooltip="Anny age prior: 0.5 is a young adult")
     muscle: float = param(0.5, lo=0.0, hi=1.0, step=0.01, tooltip="Anny muscle prior (0 soft … 1 athletic)")
     fit_iterations: int = param(12, lo=0, hi=40, tooltip="Gauss–Newton iterations of the fit; 0 keeps the prior body")
@@ -118,7 +120,8 @@ class AtelierLoadAvatar:
 
 
 class AtelierPoseAvatar:
-    DESCRIPTION = ("Re-pose an avatar: A-pose with an arm angle, T-pose, relaxed, or a walk-cycle frame. "
+    DESCRIPTION = ("Re-pose an avatar: A-pose with an arm angle, T-pose, relaxed, or a frame of Anny's own "
+                   "walk cycle (in place; Anny avatars only). "
                    "Measurements of the rest shape are kept; the collision SDF is rebuilt.")
     CATEGORY = CATEGORY
     FUNCTION = "pose"

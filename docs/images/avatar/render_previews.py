@@ -29,7 +29,7 @@ def main() -> None:
             save(render_preview(avatar, 420), f"{body}_{size}.png")
             if size == "M":
                 save(render_measurements(avatar, 560), f"{body}_M_measured.png")
-                save(render_preview(pose_avatar(avatar, "walk", frame=2, with_sdf=False), 420, keypoints=True),
+                save(render_preview(pose_avatar(avatar, "walk", frame=0, with_sdf=False), 420, keypoints=True),
                      f"{body}_M_walk.png")
                 save(render_preview(pose_avatar(avatar, "t_pose", with_sdf=False), 420, keypoints=True),
                      f"{body}_M_tpose.png")
