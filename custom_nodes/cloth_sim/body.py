@@ -22,7 +22,8 @@ IGNORED_PARTS: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 SEWING_IGNORED_PARTS: dict[str, tuple[str, ...]] = {"torso": ("arm_left", "arm_right"),
-                                                    "none": ("arm_left", "arm_right")}
+                                                    "none": ("arm_left", "arm_right"),
+                                                    "arm_left": ("torso",), "arm_right": ("torso",)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,24 +75,37 @@ def skip_masks(garment: Garment, sewing: bool = False) -> np.ndarray:
     return per_panel[garment.vertex_panel]
 
 
+def ignored_here(collider: BodyCollider, points: np.ndarray, skip: np.ndarray | None) -> np.ndarray:
+    """(n,) bool: whether the body part nearest each point is one its vertex ignores (``skip`` bitmasks)."""
+    if skip is None:
+        return np.zeros(len(points), bool)
+    cell = np.round((points - collider.origin) / collider.voxel).astype(np.int64)
+    cell = np.clip(cell, 0, np.array(collider.parts.shape) - 1)
+    part = collider.parts[cell[:, 0], cell[:, 1], cell[:, 2]]
+    return ((skip >> part) & 1).astype(bool)
+
+
 def recover_inside(positions: np.ndarray, collider: BodyCollider, thickness: float,
-                   iterations: int = 30) -> tuple[np.ndarray, int]:
+                   iterations: int = 30, skip: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Move vertices that start inside (or within ``thickness`` of) the body out along the SDF gradient.
 
-    Returns the new positions (n, 3) float32 and how many vertices started inside. Raises when some
-    cannot be pushed out (deep inside where the proxy's gradient vanishes).
+    ``skip`` (n,) bitmasks of body parts each vertex ignores (see :func:`skip_masks`): a sleeve cap that
+    starts inside the torso at the armpit is left there while seams pull. Returns the new positions (n, 3)
+    float32 and how many vertices started inside. Raises when some cannot be pushed out (deep inside
+    where the proxy's gradient vanishes).
     """
     x = positions.astype(np.float64).copy()
+    free = ignored_here(collider, x, skip)
     d, _ = collider.query(x)
-    started_inside = int(np.sum(d < 0))
+    started_inside = int(np.sum((d < 0) & ~free))
     for _ in range(iterations):
         d, n = collider.query(x)
-        low = d < thickness
+        low = (d < thickness) & ~free
         if not low.any():
             break
         x[low] += n[low] * (thickness - d[low])[:, None] * 1.05
     d, _ = collider.query(x)
-    stuck = np.flatnonzero(d < 0)
+    stuck = np.flatnonzero((d < 0) & ~free)
     if len(stuck):
         raise InvalidInputError(f"{len(stuck)} vertices start inside the body and cannot be pushed out (first: "
                                 f"{stuck[:5].tolist()}); place the garment around the body", field="Garment.positions")

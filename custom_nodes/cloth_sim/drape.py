@@ -26,9 +26,9 @@ from .report import build_report
 from .solver import StepControls, XPBDSolver
 
 MAX_SPEED = 50.0  # [m/s] a cloth vertex faster than this has exploded
-STIFFEN_GAP = 0.03  # [m] seams closer than this when the sewing time is up are made stiff (the last cm is often
+STIFFEN_GAP = 0.06  # [m] seams closer than this when the sewing time is up are made stiff (the last cm is often
 # a knot where four panels meet at the armpit: clamped sewing cannot pull the stiff panels that far)
-STALL_GAIN, STALL_FRAMES = 0.0005, 10  # sewing has stalled when the gap shrank < 0.5 mm in 10 frames
+STALL_GAIN, STALL_FRAMES = 0.002, 10  # sewing has stalled when the gap shrank < 0.5 mm in 10 frames
 
 
 @dataclass
@@ -128,9 +128,10 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
     collider = body_collider(avatar) if avatar is not None else None
     x0, recovered = garment.positions, 0
     has_seams = len(garment.seam_pairs) > 0
+    skip = skip_masks(garment, sewing=has_seams)
     if collider is not None:
-        x0, recovered = recover_inside(x0, collider, settings.collision_thickness * 1e-2)
-    solver = XPBDSolver(model, collider, skip_masks(garment, sewing=has_seams))
+        x0, recovered = recover_inside(x0, collider, settings.collision_thickness * 1e-2, skip=skip)
+    solver = XPBDSolver(model, collider, skip)
     state = solver.state(x0)
     clock, last = _Clock(), x0.copy()
     dt = 1.0 / FPS / settings.substeps

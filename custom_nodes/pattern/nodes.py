@@ -164,8 +164,9 @@ class AtelierPlaceGarment:
             "garment": ("ATELIER_GARMENT", {"tooltip": "A triangulated garment."}),
             "clearance": ("FLOAT", {"default": 2.0, "min": 0.0, "max": 30.0, "step": 0.5,
                                     "tooltip": "Gap between body and cloth [cm]."}),
-            "use_pattern_placement": ("BOOLEAN", {"default": True, "tooltip": "Keep 3D placement stored in the "
-                                                                              "pattern (GarmentCode) when present."}),
+            "use_pattern_placement": ("BOOLEAN", {"default": False, "tooltip": (
+                "Keep the flat 3D placement a GarmentCode pattern stores (made for GarmentCode's own body) "
+                "instead of wrapping panels round this avatar; wrapped panels sew and drape more reliably.")}),
         }, "optional": {"avatar": ("ATELIER_AVATAR", {"tooltip": "The body; without it a mannequin of size M."})}}
 
     def place(self, garment, clearance: float, use_pattern_placement: bool, avatar=None):

@@ -10,7 +10,7 @@ that carry GarmentCode's own 3D placement (translation + rotation) are placed th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -22,6 +22,9 @@ from ..core.measurements import size_measurements
 from ..core.pattern import Panel
 
 KP = {name: i for i, name in enumerate(OPENPOSE18)}
+PROFILE_T = np.linspace(-0.15, 1.0, 24)  # where limb radii are sampled, as a fraction of the limb length
+LIMB_CLEARANCE = 0.005  # [m] a sleeve or trouser leg is wrapped this close to its limb's measured girth
+HOOD_RADIUS = 0.11  # [m] a hood's cylinder round the head (an adult head is ~0.15 x 0.2 m across)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Body:
     head_radius: float
     waist_y: float
     waist_radii: tuple[float, float] = (0.13, 0.11)
+    #: measured arm thickness: part -> radii [m] at PROFILE_T along shoulder -> elbow -> wrist (0 = shoulder,
+    #: 1 = wrist); empty without an avatar mesh (then a straight tapered cylinder is assumed)
+    limb_profiles: dict = field(default_factory=dict)
 
     def kp(self, name: str) -> np.ndarray:
         return self.keypoints[KP[name]].astype(np.float64)
@@ -88,8 +94,51 @@ def body_from(avatar: Avatar | None = None, measurements: dict[str, float] | Non
     waist_y = float(avatar.landmarks["waist"][1]) if avatar is not None and "waist" in avatar.landmarks else \
         float(0.5 * (kp[KP["neck"], 1] + kp[KP["left_hip"], 1]) - 0.05)
     rw = m["waist_girth"] / (2 * np.pi)
+    profiles = _limb_profiles(avatar, kp) if avatar is not None else {}
     return Body(kp, (a, b), m["chest_girth"] / (2 * np.pi) * 0.33, m["hip_girth"] / (2 * np.pi) * 0.62,
-                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9))
+                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9), profiles)
+
+
+def _polyline_coords(points: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(position along the joint polyline as a fraction of its length (n,), distance from it [m] (n,),
+    the polyline's length [m]); the two segments extend past the ends."""
+    seg = np.diff(joints, axis=0)
+    lens = np.linalg.norm(seg, axis=1)
+    best_t, best_r = np.zeros(len(points)), np.full(len(points), np.inf)
+    for k in range(2):
+        u = seg[k] / max(lens[k], 1e-9)
+        along = (points - joints[k]) @ u
+        clipped = np.clip(along, -np.inf if k == 0 else 0.0, np.inf if k == 1 else lens[k])
+        r = np.linalg.norm(points - joints[k] - np.outer(clipped, u), axis=1)
+        closer = r < best_r
+        best_t[closer] = (clipped + (lens[0] if k == 1 else 0.0))[closer]
+        best_r[closer] = r[closer]
+    total = float(lens.sum())
+    return best_t / max(total, 1e-9), best_r, total
+
+
+def _limb_profiles(avatar: Avatar, kp: np.ndarray) -> dict:
+    """part -> radii [m] at ``PROFILE_T``: the limb's median distance from the joint-to-extremity line per
+    slice (a circle that long round is about as long as the limb's cross-section is round), so a sleeve
+    wraps a bent or muscular arm at its own girth."""
+    out = {}
+    for part, top, end in (("arm_left", "left_shoulder", "left_wrist"), ("arm_right", "right_shoulder", "right_wrist")):
+        verts = avatar.mesh.vertices[avatar.vertex_part == AVATAR_PARTS.index(part)].astype(np.float64)
+        joints = [kp[KP[top]], kp[KP[top.replace("shoulder", "elbow").replace("hip", "knee")]], kp[KP[end]]]
+        t, radial, length = _polyline_coords(verts, np.asarray(joints, np.float64))
+        if len(verts) < 20 or length < 0.05:
+            continue
+        keep = (t >= PROFILE_T[0]) & (t <= 1.0)  # not the hand / foot
+        t, radial = t[keep], radial[keep]
+        slot = np.clip(np.searchsorted(PROFILE_T, t), 0, len(PROFILE_T) - 1)
+        radii = np.full(len(PROFILE_T), np.nan)
+        for k in np.unique(slot):
+            radii[k] = np.median(radial[slot == k])
+        known = np.flatnonzero(np.isfinite(radii))
+        radii = np.interp(np.arange(len(radii)), known, radii[known])
+        radii = np.maximum.reduce([radii, np.roll(radii, 1), np.roll(radii, -1)])  # widest of 3 neighbours,
+        out[part] = np.convolve(np.pad(radii, 2, mode="edge"), np.ones(5) / 5, mode="valid")  # then smooth
+    return out
 
 
 def row_extent(outline_pts: np.ndarray, v: np.ndarray, step: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +167,8 @@ def _span(panel: Panel) -> tuple[float, float, str]:
     if part.startswith("arm") and facing not in ("front", "back"):
         outer = np.pi / 2 if part == "arm_left" else -np.pi / 2
         return outer - np.pi, outer + np.pi, "centre"
-    if facing == "side":  # hood halves: the face opening is the centre line
-        return (0.2 * np.pi, np.pi, "low") if lateral != "right" else (-np.pi, -0.2 * np.pi, "high")
+    if facing == "side":  # hood halves: wrapped from the centre back seam towards the face
+        return (0.2 * np.pi, np.pi, "high") if lateral != "right" else (-np.pi, -0.2 * np.pi, "low")
     base = 0.0 if facing != "back" else np.pi
     if lateral == "center" or part.startswith(("leg", "arm")):
         return base - np.pi / 2, base + np.pi / 2, "centre"
@@ -152,14 +201,15 @@ def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str, clearance: flo
         top_y = body.waist_y + 0.03 if anchor == "waist" else neck[1] + 0.02
         return np.array([neck[0], top_y, neck[2]]), up, (a + clearance, b + clearance), (1.0, 1.0)
     if part in ("head", "neck"):
-        r = body.head_radius + clearance
+        r = HOOD_RADIUS + clearance
         height = float(uv[:, 1].max() - uv[:, 1].min())
-        return np.array([neck[0], neck[1] + 0.02 + height, neck[2] - 0.02]), up, (r * 0.9, r * 1.1), (1.0, 1.0)
+        return np.array([neck[0], neck[1] + 0.02 + height, neck[2] - 0.02]), up, (r, r), (1.0, 1.0)
     top, up = _limb_frame(body, part)
     side = part.split("_")[1]
     if part.startswith("arm"):
         r, end = body.arm_radius, 0.55
-        length = float(np.linalg.norm(body.kp(f"{side}_shoulder") - body.kp(f"{side}_wrist")))
+        length = float(np.linalg.norm(body.kp(f"{side}_shoulder") - body.kp(f"{side}_elbow"))
+                       + np.linalg.norm(body.kp(f"{side}_elbow") - body.kp(f"{side}_wrist")))
         origin = top + up * 0.03
     else:
         r, end = body.leg_radius, 0.4
@@ -178,11 +228,15 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     along = uv[:, 1] - float(uv[:, 1].max())
     taper = 1.0 - (1.0 - end) * np.clip(-along / length, 0.0, 1.0)
     a, b = a * taper, b * taper
+    profile = body.limb_profiles.get(panel.body_part)
+    down = float(np.dot(_limb_frame(body, panel.body_part)[0] - origin, up)) - along if profile is not None else None
+    if profile is not None:  # the measured arm (``down``: distance below the shoulder joint), plus a little
+        a = b = np.interp(down / length, PROFILE_T, profile) + min(clearance, LIMB_CLEARANCE)
     th_lo, th_hi, anchored = _span(panel)
     width = np.maximum(hi - lo, 1e-6)
     r_body = np.sqrt((a * a + b * b) / 2)
-    if panel.body_part in ("head", "neck"):  # a hood closes round the head at its widest row
-        r_body = np.full_like(r_body, float(width.max()) / (th_hi - th_lo))
+    if panel.body_part in ("head", "neck"):  # a hood: a circle round the head, as wide as its widest row
+        a = b = r_body = np.full_like(r_body, a.max())
     scale = np.maximum(1.0, width / (th_hi - th_lo) / r_body)  # grow where the row is wider than the body
     r_row = r_body * scale
     # rows keep their length (no initial strain): a row narrower than its span covers fewer angles,
@@ -193,13 +247,73 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
         theta = th_hi - (hi - uv[:, 0]) / r_row
     else:
         theta = 0.5 * (th_lo + th_hi) + (uv[:, 0] - 0.5 * (lo + hi)) / r_row
-    ez = np.array([0.0, 0.0, 1.0]) - up[2] * up
-    ez = ez / np.linalg.norm(ez) if np.linalg.norm(ez) > 1e-6 else np.array([1.0, 0.0, 0.0])
-    ex = np.cross(up, ez)
     depth = b * scale * np.cos(theta)
-    if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
-        along, depth = _over_shoulder(along, depth, 0.6 * b)
-    return origin + np.outer(along, up) + np.outer(a * scale * np.sin(theta), ex) + np.outer(depth, ez)
+    if down is not None:  # an arm bent at the elbow: follow shoulder -> elbow -> wrist
+        centre, up_at = _arm_axis(body, panel.body_part, down)
+    else:
+        if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
+            along, depth = _over_shoulder(along, depth, 0.6 * b)
+        centre, up_at = origin + np.outer(along, up), np.broadcast_to(up, (len(uv), 3))
+    ez = np.array([0.0, 0.0, 1.0]) - up_at[:, 2:3] * up_at
+    ez /= np.maximum(np.linalg.norm(ez, axis=1, keepdims=True), 1e-9)
+    ex = np.cross(up_at, ez)
+    return centre + (a * scale * np.sin(theta))[:, None] * ex + depth[:, None] * ez
+
+
+def _arm_axis(body: Body, part: str, down: np.ndarray, blend: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (n, 3) and unit up direction (n, 3) of the arm ``down`` [m] below the shoulder joint along
+    shoulder -> elbow -> wrist; the direction turns smoothly over ``blend`` [m] round the elbow."""
+    side = part.split("_")[1]
+    s, e, w = (body.kp(f"{side}_{j}") for j in ("shoulder", "elbow", "wrist"))
+    l1 = max(float(np.linalg.norm(e - s)), 1e-3)
+    d1 = (e - s) / l1
+    d2 = (w - e) / max(float(np.linalg.norm(w - e)), 1e-3)
+    centre = np.where((down <= l1)[:, None], s + np.outer(down, d1), e + np.outer(down - l1, d2))
+    k = np.clip((down - l1) / blend + 0.5, 0.0, 1.0)
+    k = k * k * (3 - 2 * k)  # smoothstep
+    d = (1 - k)[:, None] * d1 + k[:, None] * d2
+    return centre, -d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
+def _limb_upright(panel: Panel, uv: np.ndarray, body: Body) -> tuple[Panel, np.ndarray]:
+    """A limb panel and its points turned in pattern space so ``v`` runs up the limb, as wrapping needs.
+
+    Templates draw sleeves upright already; GarmentCode draws them lengthwise and says, in the panel's 3D
+    rotation, which pattern direction points along the arm. A rotation keeps the outline's winding.
+    """
+    from dataclasses import replace
+
+    if panel.rotation is None or not panel.body_part.startswith(("arm", "leg")):
+        return panel, uv
+    top, up = _limb_frame(body, panel.body_part)
+    axes = Rotation.from_euler("xyz", panel.rotation, degrees=True).as_matrix()[:, :2]  # pattern x, y in 3D
+    w = up @ axes  # the pattern direction pointing up the limb (unnormalised)
+    if np.linalg.norm(w) < 1e-6:
+        return panel, uv
+    alpha = float(np.arctan2(w[0], w[1]))
+    c, s = np.cos(alpha), np.sin(alpha)
+    turn = np.array([[c, -s], [s, c]]).T  # row vectors: p @ turn rotates p counter-clockwise by alpha
+    edges = tuple(replace(e, controls=(e.controls.astype(np.float64) @ turn)) for e in panel.edges)
+    return replace(panel, vertices=panel.vertices.astype(np.float64) @ turn, edges=edges), uv @ turn
+
+
+def _place_hood_half(panel: Panel, uv: np.ndarray, body: Body, avatar: Avatar | None, clearance: float) -> np.ndarray:
+    """A hood half (pattern: face edge at u = 0, neck edge at v = 0, centre seam along the back and top) as
+    a vertical sheet beside the head, face edge at the face, bottom at the neck: the crown seam then closes
+    over the head, which holds the hood up once gravity starts (a hood hung behind the head falls and
+    crumples round the neck)."""
+    neck, nose = body.kp("neck"), body.kp("nose")
+    half_width, back = 0.08, neck[2] - 0.1
+    if avatar is not None:
+        head = avatar.mesh.vertices[avatar.vertex_part == AVATAR_PARTS.index("head")]
+        if len(head) >= 20:
+            half_width = float(np.percentile(np.abs(head[:, 0] - neck[0]), 99))
+            back = float(head[:, 2].min())
+    side = -1.0 if panel.lateral == "right" else 1.0
+    depth = float(np.abs(uv[:, 0]).max())
+    front = max(float(nose[2]), back + depth)  # the sheet reaches from the face back past the head
+    x = np.full(len(uv), neck[0] + side * (half_width + clearance))
+    return np.column_stack([x, neck[1] - 0.02 + uv[:, 1], front - np.abs(uv[:, 0])])
 
 
 def _over_shoulder(along: np.ndarray, depth: np.ndarray, fold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -222,11 +336,13 @@ def _garmentcode_positions(panel: Panel, uv: np.ndarray, body: Body) -> np.ndarr
 
 
 def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurements: dict | None = None,
-                  clearance: float = 0.02, use_pattern_placement: bool = True, on_progress=None) -> Garment:
+                  clearance: float = 0.02, use_pattern_placement: bool = False, on_progress=None) -> Garment:
     """Return ``garment`` with 3D ``positions`` around the body (avatar, or mannequin from measurements).
 
     ``clearance`` [m] is the gap between body and cloth. Panels with GarmentCode translation/rotation
-    keep that placement when ``use_pattern_placement``.
+    keep that flat placement when ``use_pattern_placement`` (it was made for GarmentCode's body; flat
+    panels 45 cm apart slide and crumple while frictionless seams pull, so by default they are wrapped
+    like template panels, turned upright by their stored rotation).
     """
     if garment.pattern is None:
         raise InvalidInputError("garment has no pattern, so its panels' placement hints are unknown",
@@ -244,13 +360,17 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
         anchor = anchors.get(panel.name, "shoulder")
         if use_pattern_placement and panel.translation is not None and panel.rotation is not None:
             positions[sel] = _garmentcode_positions(panel, uv, body)
+        elif panel.body_part in ("head", "neck") and panel.facing == "side":
+            positions[sel] = _place_hood_half(panel, uv, body, avatar, clearance)
         else:
+            panel, uv = _limb_upright(panel, uv, body)
             positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
         if on_progress:
             on_progress(i + 1, len(pattern.panels))
     if avatar is not None and avatar.sdf is not None:
         parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
         positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)
+        positions = relax(positions, garment, avatar, max(clearance, 0.005), parts)
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))
@@ -274,6 +394,8 @@ def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts
         dist, grad = sdf.query(out)
         g = grad.astype(np.float64)
         norm = np.linalg.norm(g, axis=1)
+        if parts is not None:  # body parts a point need not clear count as far away
+            dist = np.where(_must_clear(out, avatar, parts), dist, np.inf)
         deep = (dist <= deep_limit) | ((dist < clearance) & (norm < 1e-6))
         if deep.any():
             out[deep] = _nearest_surface(out[deep], avatar, clearance, None if parts is None else parts[deep])
@@ -282,6 +404,53 @@ def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts
             break
         out[near] += (g[near] / norm[near, None]) * (clearance - dist[near])[:, None]
     return out
+
+
+def relax(positions: np.ndarray, garment: Garment, avatar: Avatar, clearance: float, parts: np.ndarray,
+          iterations: int = 60) -> np.ndarray:
+    """Even out the stretch that wrapping and clearing the body left (n, 3) [m]: Jacobi sweeps pull each
+    mesh edge halfway to its pattern length, then points the body pushed are kept ``clearance`` out.
+    A drape that starts strained snaps back in its first frames and flings the cloth about."""
+    x = np.asarray(positions, np.float64).copy()
+    f = garment.faces
+    e = np.unique(np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1), axis=0)
+    rest = np.linalg.norm(garment.rest[e[:, 0]] - garment.rest[e[:, 1]], axis=1).astype(np.float64)
+    count = np.bincount(e.ravel(), minlength=len(x)).astype(np.float64)[:, None]
+    clear = _must_clear(x, avatar, parts)
+    for _ in range(iterations):
+        d = x[e[:, 1]] - x[e[:, 0]]
+        length = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
+        corr = 0.5 * ((length - rest) / length)[:, None] * d
+        move = np.zeros_like(x)
+        np.add.at(move, e[:, 0], corr)
+        np.add.at(move, e[:, 1], -corr)
+        x += move / np.maximum(count, 1.0)
+        dist, grad = avatar.sdf.query(x)
+        low = clear & (dist < clearance) & (np.linalg.norm(grad, axis=1) > 1e-6)
+        g = grad[low].astype(np.float64)
+        x[low] += g / np.linalg.norm(g, axis=1, keepdims=True) * (clearance - dist[low])[:, None]
+    return x
+
+
+#: Body parts a panel must clear when placed, by the panel's body part (default: all but the arms). A
+#: sleeve cap wrapped round the top of the arm overlaps the torso at the armpit; pushing those points out of
+#: the torso would tear the sleeve, so they stay, and the solver lets sleeves pass through the torso while
+#: seams pull (cloth_sim.body.SEWING_IGNORED_PARTS), as a bodice passes through the arms.
+CLEARS = {"arm_left": ("arm_left",), "arm_right": ("arm_right",)}
+_DEFAULT_CLEARS = tuple(p for p in AVATAR_PARTS if not p.startswith("arm"))
+
+
+def _must_clear(points: np.ndarray, avatar: Avatar, parts: np.ndarray) -> np.ndarray:
+    """(n,) bool: whether each point's nearest body part is one its panel (body part ``parts``) must clear."""
+    from scipy.spatial import cKDTree
+
+    _, nearest = cKDTree(avatar.mesh.vertices).query(points)
+    near_part = np.asarray(AVATAR_PARTS)[avatar.vertex_part[nearest]]
+    ok = np.zeros(len(points), bool)
+    for part in np.unique(parts):
+        sel = parts == part
+        ok[sel] = np.isin(near_part[sel], CLEARS.get(str(part), _DEFAULT_CLEARS))
+    return ok
 
 
 def _nearest_surface(points: np.ndarray, avatar: Avatar, clearance: float, parts: np.ndarray | None) -> np.ndarray:

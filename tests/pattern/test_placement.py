@@ -45,12 +45,34 @@ def test_faces_point_outwards_on_the_torso(tshirt):
     assert ((n[:, [0, 2]] * radial).sum(1) > 0).mean() > 0.95
 
 
-def test_garmentcode_placement_is_kept(gc_shirt):
-    g = place_garment(triangulate(gc_shirt, 0.02), box_avatar())
+def _edge_strain(g):
+    from custom_nodes.cloth_sim.model import unique_edges
+
+    e, _ = unique_edges(g.faces)
+    placed = np.linalg.norm(g.positions[e[:, 0]] - g.positions[e[:, 1]], axis=1)
+    return placed / np.linalg.norm(g.rest[e[:, 0]] - g.rest[e[:, 1]], axis=1) - 1.0
+
+
+def test_garmentcode_placement_is_kept_when_asked(gc_shirt):
+    g = place_garment(triangulate(gc_shirt, 0.02), box_avatar(), use_pattern_placement=True)
     gap = np.linalg.norm(g.positions[g.seam_pairs[:, 0]] - g.positions[g.seam_pairs[:, 1]], axis=1)
     assert g.positions[:, 1].max() < 1.7 and g.positions[:, 1].min() > 0.5
     assert _centroid(g, "left_ftorso")[2] > 0 > _centroid(g, "left_btorso")[2]
     assert np.median(gap) < 0.35
+    assert np.abs(_edge_strain(g)).max() < 1e-3  # rigid: GarmentCode's flat panels, as stored
+
+
+def test_garmentcode_panels_are_wrapped_with_sleeves_turned_along_the_arms(gc_shirt):
+    """By default GarmentCode panels wrap the body like template panels; its sleeves are drawn lengthwise,
+    so they are turned upright first (by their stored 3D rotation): the cuff ends up down the arm."""
+    g = place_garment(triangulate(gc_shirt, 0.02), box_avatar())
+    strain = _edge_strain(g)
+    assert np.percentile(np.abs(strain), 95) < 0.2, "wrapping must not stretch the panels"
+    sleeve = g.positions[g.vertex_panel == g.panel_names.index("left_sleeve_f")]
+    torso = g.positions[g.vertex_panel == g.panel_names.index("left_ftorso")]
+    assert _centroid(g, "left_ftorso")[2] > 0 > _centroid(g, "left_btorso")[2]
+    assert sleeve[:, 0].min() > 0.05 and np.median(sleeve[:, 0]) > np.median(torso[:, 0]) + 0.05
+    assert sleeve[:, 1].max() < torso[:, 1].max()  # hangs from the shoulder, not above it
 
 
 def test_mannequin_scales_with_height():
