@@ -82,18 +82,19 @@ def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: i
         reasons.append(f"{rep['self_crossings']} self crossings > {MAX_SELF_CROSSINGS}")
     if frames_to_static is None and require_static:
         reasons.append(f"not static: {stop_reason}")
-    warnings = []
-    if len(gaps) and rep["seam_gap_max_mm"] > SEAM_GAP_WARN_MM:
+    if len(gaps) and rep["seam_gap_max_mm"] > SEAM_GAP_WARN_MM:  # an open seam is a hole a buyer sees
         tight = np.unique(garment.seam_of_pair[gaps > SEAM_GAP_WARN_MM])
         names = [garment.seam_labels[i] if i < len(garment.seam_labels) else f"seam {i}" for i in tight]
-        warnings.append(f"seams not closed (gap up to {rep['seam_gap_max_mm']:.1f} mm): {', '.join(names)} — "
-                        f"the garment may be too small for the body")
+        reasons.append(f"seams not closed (gap up to {rep['seam_gap_max_mm']:.1f} mm > {SEAM_GAP_WARN_MM:g} mm): "
+                       f"{', '.join(names)} — the garment may be too small for the body or too stiff to sew")
+    warnings = []
     if rep["strain_warp_p99"] > 0.2 or rep["strain_weft_p99"] > 0.2:
         warnings.append("fabric stretched over 20 % somewhere (tight fit or a too-soft fabric)")
     if recovered:
         warnings.append(f"{recovered} vertices started inside the body and were pushed out")
     rep.update(passed=not reasons, reasons=reasons, warnings=warnings,
-               thresholds={"body_crossings": MAX_BODY_CROSSINGS, "self_crossings": MAX_SELF_CROSSINGS})
+               thresholds={"body_crossings": MAX_BODY_CROSSINGS, "self_crossings": MAX_SELF_CROSSINGS,
+                           "seam_gap_mm": SEAM_GAP_WARN_MM})
     return rep
 
 

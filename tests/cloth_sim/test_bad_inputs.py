@@ -46,7 +46,8 @@ def test_garment_far_too_small_reports_tight_seams_without_exploding():
     assert np.all(np.isfinite(r.positions))
     assert r.report["seam_gap_max_mm"] > 10
     assert r.report["sewn_at_frame"] is None
-    assert any("seams not closed" in w and "side" in w for w in r.report["warnings"])
+    assert any("seams not closed" in w and "side" in w for w in r.report["reasons"])
+    assert not r.report["passed"]  # a garment with open seams is never a pass
     assert r.report["body_crossings"] == 0
 
 
