@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,13 +40,35 @@ class BodyCollider:
         """Distance [m] (n,) and unit outward normal (n, 3) at ``points``."""
         from ..core.sdf import SDFGrid
 
-        d, g = SDFGrid(self.origin, self.voxel, self.sdf).query(points)
+        grid = self.__dict__.get("_grid")
+        if grid is None:  # validated once, not per query (the solver asks every frame)
+            grid = SDFGrid(self.origin, self.voxel, self.sdf)
+            object.__setattr__(self, "_grid", grid)
+        d, g = grid.query(points)
         n = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
         return d, n
 
 
+_COLLIDERS: dict[int, tuple[weakref.ref, BodyCollider]] = {}  # id(avatar) -> (avatar, its collider)
+_KEEP = 4  # colliders kept (a few avatars in one workflow; each is ~40 MB)
+
+
 def body_collider(avatar: Avatar) -> BodyCollider:
-    """Collider from ``avatar.sdf``; part labels come from the nearest labelled body vertex."""
+    """Collider from ``avatar.sdf``; part labels come from the nearest labelled body vertex. Built once per
+    avatar object (avatars are immutable) and reused by later drapes of the same avatar."""
+    hit = _COLLIDERS.get(id(avatar))
+    if hit is not None and hit[0]() is avatar:
+        return hit[1]
+    collider = _build_collider(avatar)
+    for key in [k for k, (ref, _) in _COLLIDERS.items() if ref() is None]:
+        del _COLLIDERS[key]
+    while len(_COLLIDERS) >= _KEEP:  # oldest first
+        del _COLLIDERS[next(iter(_COLLIDERS))]
+    _COLLIDERS[id(avatar)] = (weakref.ref(avatar), collider)
+    return collider
+
+
+def _build_collider(avatar: Avatar) -> BodyCollider:
     if avatar.sdf is None:
         raise InvalidInputError("the avatar has no collision proxy (sdf); build it with the avatar nodes "
                                 "(e.g. AtelierAvatarFromMeasurements) before draping", field="Avatar.sdf")
@@ -54,11 +77,15 @@ def body_collider(avatar: Avatar) -> BodyCollider:
         raise InvalidInputError("the collision SDF contains NaN/inf", field="Avatar.sdf.values")
     from scipy.spatial import cKDTree
 
+    # Labels matter only where the cloth can touch or be inside the body: samples outside the narrow band
+    # (clamped to +band) never push, so only samples below it are labelled (~10 % of the grid).
     shape = grid.values.shape
-    axes = [grid.origin[a] + grid.voxel_size * np.arange(shape[a]) for a in range(3)]
-    pts = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-    _, nearest = cKDTree(avatar.mesh.vertices).query(pts)
-    parts = avatar.vertex_part[nearest].reshape(shape).astype(np.int32)
+    near = np.argwhere(grid.values < 0.999 * grid.band) if grid.band > 0 else np.argwhere(np.ones(shape, bool))
+    parts = np.zeros(shape, np.int32)
+    if len(near):
+        pts = grid.origin + near * grid.voxel_size
+        _, nearest = cKDTree(avatar.mesh.vertices).query(pts, workers=-1)
+        parts[near[:, 0], near[:, 1], near[:, 2]] = avatar.vertex_part[nearest]
     return BodyCollider(grid.values.astype(np.float32), parts, grid.origin.astype(np.float32),
                         float(grid.voxel_size))
 
@@ -122,15 +149,17 @@ def lift_out(positions: np.ndarray, collider: BodyCollider, thickness: float, ro
     """
     x = np.asarray(positions, np.float64).copy()
     d, g = collider.query(x)
-    deep = (d < 0) & (np.linalg.norm(g, axis=1) < 0.5)
-    if deep.any():
-        x[deep] = _nearest_outside(collider, x[deep])
+    deep = np.flatnonzero((d < 0) & (np.linalg.norm(g, axis=1) < 0.5))
+    if not len(deep):
+        return x
+    sub = _nearest_outside(collider, x[deep])  # only the deep ones move (the solver pushes the rest)
     for _ in range(rounds):
-        d, g = collider.query(x)
+        d, g = collider.query(sub)
         low = (d < thickness) & (np.linalg.norm(g, axis=1) > 0.5)
         if not low.any():
             break
-        x[low] += g[low] * (thickness - d[low])[:, None] * 1.05
+        sub[low] += g[low] * (thickness - d[low])[:, None] * 1.05
+    x[deep] = sub
     return x
 
 

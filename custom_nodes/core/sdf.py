@@ -42,12 +42,13 @@ class SDFGrid(Record):
         v = self.values
         dist = np.zeros(len(p))
         grad = np.zeros((len(p), 3))
+        w = np.stack([1 - t, t])  # (2, n, 3): weight of the low / high sample along each axis
         for corner in range(8):
-            o = np.array([(corner >> 2) & 1, (corner >> 1) & 1, corner & 1])
-            w_axes = np.where(o, t, 1 - t)  # (n, 3) weight per axis
+            o = ((corner >> 2) & 1, (corner >> 1) & 1, corner & 1)
+            wx, wy, wz = w[o[0], :, 0], w[o[1], :, 1], w[o[2], :, 2]
             s = v[i0[:, 0] + o[0], i0[:, 1] + o[1], i0[:, 2] + o[2]]
-            dist += s * w_axes.prod(1)
-            for ax in range(3):
-                others = np.prod(np.delete(w_axes, ax, axis=1), axis=1)
-                grad[:, ax] += s * others * (1 if o[ax] else -1)
+            dist += s * wx * wy * wz
+            grad[:, 0] += s * wy * wz * (1 if o[0] else -1)  # d/dx of the weight: ±1 times the others
+            grad[:, 1] += s * wx * wz * (1 if o[1] else -1)
+            grad[:, 2] += s * wx * wy * (1 if o[2] else -1)
         return dist.astype(np.float32), (grad / self.voxel_size).astype(np.float32)

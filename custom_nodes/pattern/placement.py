@@ -38,8 +38,8 @@ class Body:
     head_radius: float
     waist_y: float
     waist_radii: tuple[float, float] = (0.13, 0.11)
-    #: measured arm thickness: part -> radii [m] at PROFILE_T along shoulder -> elbow -> wrist (0 = shoulder,
-    #: 1 = wrist); empty without an avatar mesh (then a straight tapered cylinder is assumed)
+    #: measured arms: part -> (radii [m], centre offsets [m]) at PROFILE_T along shoulder -> elbow -> wrist
+    #: (0 = shoulder, 1 = wrist); empty without an avatar mesh (then a straight tapered cylinder is assumed)
     limb_profiles: dict = field(default_factory=dict)
 
     def kp(self, name: str) -> np.ndarray:
@@ -100,44 +100,59 @@ def body_from(avatar: Avatar | None = None, measurements: dict[str, float] | Non
 
 
 def _polyline_coords(points: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """(position along the joint polyline as a fraction of its length (n,), distance from it [m] (n,),
-    the polyline's length [m]); the two segments extend past the ends."""
+    """(position along the joint polyline as a fraction of its length (n,), offset from the polyline's
+    nearest point (n, 3) [m], the polyline's length [m]); the two segments extend past the ends."""
     seg = np.diff(joints, axis=0)
     lens = np.linalg.norm(seg, axis=1)
     best_t, best_r = np.zeros(len(points)), np.full(len(points), np.inf)
+    offset = np.zeros_like(points)
     for k in range(2):
         u = seg[k] / max(lens[k], 1e-9)
         along = (points - joints[k]) @ u
         clipped = np.clip(along, -np.inf if k == 0 else 0.0, np.inf if k == 1 else lens[k])
-        r = np.linalg.norm(points - joints[k] - np.outer(clipped, u), axis=1)
+        off = points - joints[k] - np.outer(clipped, u)
+        r = np.linalg.norm(off, axis=1)
         closer = r < best_r
         best_t[closer] = (clipped + (lens[0] if k == 1 else 0.0))[closer]
-        best_r[closer] = r[closer]
+        best_r[closer], offset[closer] = r[closer], off[closer]
     total = float(lens.sum())
-    return best_t / max(total, 1e-9), best_r, total
+    return best_t / max(total, 1e-9), offset, total
+
+
+def _smooth(values: np.ndarray, width: int = 5) -> np.ndarray:
+    """Running mean along axis 0 (edges padded with the end values)."""
+    pad = np.pad(values, [(width // 2, width // 2)] + [(0, 0)] * (values.ndim - 1), mode="edge")
+    kernel = np.ones(width) / width
+    if values.ndim == 1:
+        return np.convolve(pad, kernel, mode="valid")
+    return np.stack([np.convolve(pad[:, k], kernel, mode="valid") for k in range(values.shape[1])], 1)
 
 
 def _limb_profiles(avatar: Avatar, kp: np.ndarray) -> dict:
-    """part -> radii [m] at ``PROFILE_T``: the limb's median distance from the joint-to-extremity line per
-    slice (a circle that long round is about as long as the limb's cross-section is round), so a sleeve
-    wraps a bent or muscular arm at its own girth."""
+    """part -> (radii (k,) [m], centre offsets (k, 3) [m]) at ``PROFILE_T`` along shoulder -> elbow -> wrist:
+    per slice, the centre of the arm's cross-section (joints sit off-centre, near the top of the arm) and
+    the median distance to it (a circle that long round is about as long as the cross-section), so a
+    sleeve wraps a bent or muscular arm at its own girth."""
     out = {}
-    for part, top, end in (("arm_left", "left_shoulder", "left_wrist"), ("arm_right", "right_shoulder", "right_wrist")):
+    for part, side in (("arm_left", "left"), ("arm_right", "right")):
         verts = avatar.mesh.vertices[avatar.vertex_part == AVATAR_PARTS.index(part)].astype(np.float64)
-        joints = [kp[KP[top]], kp[KP[top.replace("shoulder", "elbow").replace("hip", "knee")]], kp[KP[end]]]
-        t, radial, length = _polyline_coords(verts, np.asarray(joints, np.float64))
-        if len(verts) < 20 or length < 0.05:
+        joints = np.asarray([kp[KP[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist")], np.float64)
+        t, offset, length = _polyline_coords(verts, joints)
+        keep = (t >= PROFILE_T[0]) & (t <= 1.0)  # not the hand
+        if keep.sum() < 20 or length < 0.05:
             continue
-        keep = (t >= PROFILE_T[0]) & (t <= 1.0)  # not the hand / foot
-        t, radial = t[keep], radial[keep]
+        t, offset = t[keep], offset[keep]
         slot = np.clip(np.searchsorted(PROFILE_T, t), 0, len(PROFILE_T) - 1)
-        radii = np.full(len(PROFILE_T), np.nan)
+        radii, centres = np.full(len(PROFILE_T), np.nan), np.zeros((len(PROFILE_T), 3))
         for k in np.unique(slot):
-            radii[k] = np.median(radial[slot == k])
+            centres[k] = offset[slot == k].mean(0)
+            radii[k] = np.median(np.linalg.norm(offset[slot == k] - centres[k], axis=1))
         known = np.flatnonzero(np.isfinite(radii))
-        radii = np.interp(np.arange(len(radii)), known, radii[known])
-        radii = np.maximum.reduce([radii, np.roll(radii, 1), np.roll(radii, -1)])  # widest of 3 neighbours,
-        out[part] = np.convolve(np.pad(radii, 2, mode="edge"), np.ones(5) / 5, mode="valid")  # then smooth
+        idx = np.arange(len(radii))
+        radii = np.interp(idx, known, radii[known])
+        centres = np.stack([np.interp(idx, known, centres[known, a]) for a in range(3)], 1)
+        widest = np.max(np.stack([radii, np.r_[radii[0], radii[:-1]], np.r_[radii[1:], radii[-1]]]), 0)
+        out[part] = (_smooth(widest), _smooth(centres))
     return out
 
 
@@ -231,7 +246,7 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     profile = body.limb_profiles.get(panel.body_part)
     down = float(np.dot(_limb_frame(body, panel.body_part)[0] - origin, up)) - along if profile is not None else None
     if profile is not None:  # the measured arm (``down``: distance below the shoulder joint), plus a little
-        a = b = np.interp(down / length, PROFILE_T, profile) + min(clearance, LIMB_CLEARANCE)
+        a = b = np.interp(down / length, PROFILE_T, profile[0]) + min(clearance, LIMB_CLEARANCE)
     th_lo, th_hi, anchored = _span(panel)
     width = np.maximum(hi - lo, 1e-6)
     r_body = np.sqrt((a * a + b * b) / 2)
@@ -250,6 +265,7 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     depth = b * scale * np.cos(theta)
     if down is not None:  # an arm bent at the elbow: follow shoulder -> elbow -> wrist
         centre, up_at = _arm_axis(body, panel.body_part, down)
+        centre = centre + np.stack([np.interp(down / length, PROFILE_T, profile[1][:, k]) for k in range(3)], 1)
     else:
         if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
             along, depth = _over_shoulder(along, depth, 0.6 * b)
@@ -407,7 +423,7 @@ def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts
 
 
 def relax(positions: np.ndarray, garment: Garment, avatar: Avatar, clearance: float, parts: np.ndarray,
-          iterations: int = 60) -> np.ndarray:
+          iterations: int = 300) -> np.ndarray:
     """Even out the stretch that wrapping and clearing the body left (n, 3) [m]: Jacobi sweeps pull each
     mesh edge halfway to its pattern length, then points the body pushed are kept ``clearance`` out.
     A drape that starts strained snaps back in its first frames and flings the cloth about."""

@@ -144,3 +144,15 @@ def test_step_writes_state_out_and_leaves_state_in():
     solver.step(a, b, 1 / 600, StepControls())
     assert np.array_equal(a.positions(), g.positions)
     assert np.allclose(b.velocities()[:, 1], -9.81 / 600, rtol=1e-4)
+
+
+def test_weld_merges_sewn_vertices_only_when_the_seam_is_shut():
+    """A drape ends with sewn vertices merged (GarmentCode merges too) — but an open seam stays open, so the
+    report still names it."""
+    from custom_nodes.cloth_sim.drape import weld_seams
+
+    x = np.array([[0, 0, 0], [0.002, 0, 0], [1, 0, 0], [1.05, 0, 0], [5, 5, 5]], np.float32)
+    rep = np.array([0, 0, 2, 2, 4], np.int32)  # 0-1 sewn 2 mm apart, 2-3 sewn 5 cm apart, 4 alone
+    out = weld_seams(x, rep)
+    assert np.allclose(out[0], out[1]) and np.allclose(out[0], [0.001, 0, 0])
+    assert np.allclose(out[2:], x[2:])
