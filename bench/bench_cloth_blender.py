@@ -17,14 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_nodes.cloth_sim.body import body_collider  # noqa: E402
-from custom_nodes.cloth_sim.body import _COLLIDERS  # noqa: E402
+from custom_nodes.cloth_sim.body import _COLLIDERS, body_collider  # noqa: E402
 from custom_nodes.cloth_sim.config import DrapeSettings  # noqa: E402
 from custom_nodes.cloth_sim.drape import drape  # noqa: E402
 from custom_nodes.cloth_sim.fabrics import fabric_preset  # noqa: E402
@@ -108,13 +108,16 @@ def main() -> None:
     g, avatar, fabric = skirt(spacing=args.spacing), torso_avatar(), fabric_preset("denim")
     settings = DrapeSettings(max_frames=args.frames, static_fraction=0.0)  # same budget: run every frame
     drape(skirt(spacing=0.05), avatar, fabric, DrapeSettings(max_frames=2))  # compile kernels (one-off, cached)
-    _COLLIDERS.clear()  # ... but build the body's collider inside the timing, as a first drape does
-    t0 = time.perf_counter()
-    ours = drape(g, avatar, fabric, settings)
-    our_s = time.perf_counter() - t0
+    rows = {}
+    for name, run in (("ours", settings), ("ours fast", replace(settings, substeps=20, self_passes=2))):
+        _COLLIDERS.clear()  # ... but build the body's collider inside the timing, as a first drape does
+        t0 = time.perf_counter()
+        ours = drape(g, avatar, fabric, run)
+        rows[name] = (time.perf_counter() - t0, ours.positions)
     theirs, blender_s = run_blender(g, avatar, fabric, args.frames, settings)
     collider = body_collider(avatar)
-    rows = {"ours": (our_s, ours.positions), "blender": (blender_s, theirs)}
+    rows["blender"] = (blender_s, theirs)
+    our_s = rows["ours"][0]
     print(f"skirt, {g.n_vertices} vertices, {args.frames} frames, denim, body = round torso")
     for name, (sec, pos) in rows.items():
         contact = body_contact(g, pos, collider)
@@ -122,9 +125,10 @@ def main() -> None:
         print(f"  {name:8s} {sec:8.2f} s   body crossings {contact['body_crossings']:5d}   self crossings "
               f"{self_crossings(g, pos, fabric):5d}   seam gap max {gaps.max():7.2f} mm   "
               f"deepest penetration {contact['deepest_penetration_mm']} mm")
-    print(f"  speed-up: {blender_s / our_s:.1f}x (target >= 20x; ours with its kernels compiled, Blender's time "
-          f"includes its own start-up)")
-    print(json.dumps({"ours_s": our_s, "blender_s": blender_s}))
+    print(f"  speed-up: {blender_s / our_s:.1f}x with our default settings (30 substeps, 1 self-collision pass), "
+          f"{blender_s / rows['ours fast'][0]:.1f}x with 20 substeps and 2 passes (target >= 20x; ours timed with "
+          f"kernels compiled and the collider built, Blender's around its simulation)")
+    print(json.dumps({"ours_s": our_s, "ours_fast_s": rows["ours fast"][0], "blender_s": blender_s}))
 
 
 if __name__ == "__main__":

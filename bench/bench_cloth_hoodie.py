@@ -25,8 +25,8 @@ CONFIGS = {  # name -> (substeps, self-collision passes per frame)
 
 
 def main(edge_cm: float = 1.0, max_frames: int = 300) -> None:
-    from custom_nodes.cloth_sim.config import DrapeSettings
     from custom_nodes.cloth_sim.body import _COLLIDERS
+    from custom_nodes.cloth_sim.config import DrapeSettings
     from custom_nodes.cloth_sim.drape import drape
     from custom_nodes.cloth_sim.report import report_text
     from custom_nodes.cloth_sim.runtime import ensure_taichi
