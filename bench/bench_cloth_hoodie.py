@@ -20,7 +20,7 @@ TARGET_S = 10.0
 
 CONFIGS = {  # name -> (substeps, self-collision passes per frame)
     "default settings": (30, 3),
-    "fast settings": (20, 2),
+    "fast settings": (15, 2),
 }
 
 
