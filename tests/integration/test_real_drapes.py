@@ -91,3 +91,29 @@ def _assert_worn(garment, x, avatar, kind):
     if kind == "hoodie":
         hood = np.isin(garment.vertex_panel, [i for i, n in enumerate(garment.panel_names) if n.startswith("hood")])
         assert x[hood, 1].max() > kp["nose"][1], "the hood fell off the head"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "body", "kind"), [("XS", "female", "hoodie"), ("3XL", "male", "tshirt")])
+def test_templates_drape_on_other_sizes_and_bodies(size, body, kind):
+    """Placement reads each avatar's own arms, chest and head: the smallest woman and the largest man too."""
+    from custom_nodes.avatar.nodes import AtelierAvatarFromMeasurements, BodySettings
+    from custom_nodes.cloth_sim.config import DrapeSettings
+    from custom_nodes.cloth_sim.drape import drape
+    from custom_nodes.cloth_sim.report import report_text
+    from custom_nodes.core.measurements import size_measurements
+    from custom_nodes.core.params import widgets
+    from custom_nodes.fabric.catalog import Catalog
+    from custom_nodes.pattern.params import TemplateSettings
+    from custom_nodes.pattern.placement import place_garment
+    from custom_nodes.pattern.templates import draft
+    from custom_nodes.pattern.triangulate import triangulate
+
+    kwargs = {name: spec[1]["default"] for name, spec in widgets(BodySettings).items()}
+    avatar = AtelierAvatarFromMeasurements().build(**{**kwargs, "size": size, "body": body})[0]
+    pattern = draft(size_measurements(size, body), TemplateSettings(garment=kind))
+    garment = place_garment(triangulate(pattern, 0.02), avatar)
+    result = drape(garment, avatar, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250, self_passes=3))
+    rep = result.report
+    assert rep["passed"] and rep["body_crossings"] == 0 and rep["seam_gap_max_mm"] < 2.0, report_text(rep)
+    _assert_worn(garment, result.positions, avatar, kind)
