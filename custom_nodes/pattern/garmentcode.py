@@ -177,8 +177,10 @@ def read_garmentcode(doc: dict, path: str = "<dict>", name: str = "garmentcode")
     order = [n for n in spec.get("panel_order", []) if n in raw] + sorted(set(raw) - set(spec.get("panel_order", [])))
     panels = {n: _panel(n, raw[n], 1.0 / units, curv == "relative", path) for n in order}
     seams = tuple(_seam(i, s, panels, path) for i, s in enumerate(spec.get("stitches", [])))
+    # skirts and trousers hang from the waist, not the shoulders, when wrapped round a body (placement)
+    anchors = {n: "waist" for n in panels if any(w in n.lower() for w in ("skirt", "pant", "waistband"))}
     return Pattern(name, tuple(panels.values()), seams, {"source": path, "format": "garmentcode",
-                                                         "units_in_meter": units})
+                                                         "units_in_meter": units, "anchors": anchors})
 
 
 def load_garmentcode(path: str | Path) -> Pattern:

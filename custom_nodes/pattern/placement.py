@@ -387,6 +387,7 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
         parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
         positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)
         positions = relax(positions, garment, avatar, max(clearance, 0.005), parts)
+        positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)  # what relaxing pulled in
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))

@@ -115,3 +115,13 @@ def test_circle_edges_mesh_exactly(check_garment):
     top = g.rest[g.rest[:, 1] > 0.1 - 1e-6]
     on_arc = np.abs(np.linalg.norm(top - centre, axis=1) - r)
     assert (on_arc < 1e-5).sum() >= 5
+
+
+def test_skirt_panels_hang_from_the_waist_when_wrapped(gc_dress):
+    """A dress's skirt is wrapped from the waist down, below its bodice (not from the shoulders over it)."""
+    from custom_nodes.core.examples import box_avatar
+
+    assert gc_dress.metadata["anchors"] == {"skirt_front": "waist", "skirt_back": "waist"}
+    g = place_garment(triangulate(gc_dress, 0.03), box_avatar())
+    top = {name: g.positions[g.vertex_panel == i, 1].max() for i, name in enumerate(g.panel_names)}
+    assert top["skirt_front"] < top["left_ftorso"] - 0.15
