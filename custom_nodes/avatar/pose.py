@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from .walkcycle import Skeleton, WalkCycle, load_walk_cycle, rest_frames, walk_pose
+from .walkcycle import Skeleton, WalkCycle, load_walk_cycle, rest_frames, rotation_between, walk_pose
 
 POSES = ("a_pose", "t_pose", "relaxed", "walk")
 #: walk frames offered: evenly spaced over one period of Anny's cycle (its keys fall every 5 of 40 frames)
@@ -75,19 +75,6 @@ def pose_rotations(name: str, heads: np.ndarray, bone, arm_angle: float = 45.0, 
             rest = rest_arm_angle(heads, shoulder, elbow, side)
         rots[f"upperarm01.{s}"] = rot_z(side * (rest - arm_angle))
     return rots
-
-
-def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The (3, 3) rotation turning direction ``a`` onto direction ``b`` about their common normal."""
-    a = np.asarray(a, np.float64) / np.linalg.norm(a)
-    b = np.asarray(b, np.float64) / np.linalg.norm(b)
-    axis = np.cross(a, b)
-    sin, cos = np.linalg.norm(axis), float(np.dot(a, b))
-    if sin < 1e-9:
-        return np.eye(3)
-    k = axis / sin
-    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + sin * kx + (1 - cos) * kx @ kx
 
 
 @lru_cache(maxsize=1)

@@ -190,8 +190,10 @@ def euler_xyz(angles) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Smallest rotation taking unit vector ``a`` to unit vector ``b`` (Rodrigues)."""
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Smallest rotation (3, 3) taking direction ``a`` to direction ``b`` (Rodrigues)."""
+    a = np.asarray(a, np.float64) / np.linalg.norm(a)
+    b = np.asarray(b, np.float64) / np.linalg.norm(b)
     v, c = np.cross(a, b), float(np.dot(a, b))
     if c < -1 + 1e-12:  # opposite: half a turn about −X (Anny's choice for Blender's degenerate case)
         return np.diag([1.0, -1.0, -1.0])
@@ -206,7 +208,7 @@ def blender_bone_frame(direction_ours: np.ndarray, roll: float) -> np.ndarray:
     d = d / np.linalg.norm(d)
     c, s = np.cos(roll), np.sin(roll)
     roll_m = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-    return BLENDER_TO_OURS @ _rotation_between(np.array([0.0, 1.0, 0.0]), d) @ roll_m
+    return BLENDER_TO_OURS @ rotation_between(np.array([0.0, 1.0, 0.0]), d) @ roll_m
 
 
 def rest_frames(heads: np.ndarray, labels: list, rig: dict) -> dict[str, np.ndarray]:

@@ -48,6 +48,12 @@ class BodyCollider:
         n = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
         return d, n
 
+    def nearest_sample(self, points: np.ndarray) -> np.ndarray:
+        """(n, 3) int64 grid index of the sample nearest each point (clamped to the grid), as the solver's
+        collision kernel reads part labels."""
+        cell = np.round((np.asarray(points, np.float64) - self.origin) / self.voxel).astype(np.int64)
+        return np.clip(cell, 0, np.array(self.sdf.shape) - 1)
+
 
 _COLLIDERS: dict[int, tuple[weakref.ref, BodyCollider]] = {}  # id(avatar) -> (avatar, its collider)
 _KEEP = 4  # colliders kept (a few avatars in one workflow; each is ~40 MB)
@@ -106,8 +112,7 @@ def ignored_here(collider: BodyCollider, points: np.ndarray, skip: np.ndarray | 
     """(n,) bool: whether the body part nearest each point is one its vertex ignores (``skip`` bitmasks)."""
     if skip is None:
         return np.zeros(len(points), bool)
-    cell = np.round((points - collider.origin) / collider.voxel).astype(np.int64)
-    cell = np.clip(cell, 0, np.array(collider.parts.shape) - 1)
+    cell = collider.nearest_sample(points)
     part = collider.parts[cell[:, 0], cell[:, 1], cell[:, 2]]
     return ((skip >> part) & 1).astype(bool)
 
@@ -171,7 +176,6 @@ def _nearest_outside(collider: BodyCollider, points: np.ndarray) -> np.ndarray:
     if idx is None:  # computed once per collider (a frozen dataclass: cache it by hand)
         idx = distance_transform_edt(collider.sdf < 0, return_indices=True)[1].astype(np.int32)
         object.__setattr__(collider, "_outside_index", idx)
-    cell = np.round((points - collider.origin) / collider.voxel).astype(np.int64)
-    cell = np.clip(cell, 0, np.array(collider.sdf.shape) - 1)
+    cell = collider.nearest_sample(points)
     out = idx[:, cell[:, 0], cell[:, 1], cell[:, 2]].T  # (k, 3) nearest outside sample
     return collider.origin + out * collider.voxel

@@ -301,7 +301,7 @@ def _limb_upright(panel: Panel, uv: np.ndarray, body: Body) -> tuple[Panel, np.n
 
     if panel.rotation is None or not panel.body_part.startswith(("arm", "leg")):
         return panel, uv
-    top, up = _limb_frame(body, panel.body_part)
+    _, up = _limb_frame(body, panel.body_part)
     axes = Rotation.from_euler("xyz", panel.rotation, degrees=True).as_matrix()[:, :2]  # pattern x, y in 3D
     w = up @ axes  # the pattern direction pointing up the limb (unnormalised)
     if np.linalg.norm(w) < 1e-6:
@@ -385,16 +385,17 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
             on_progress(i + 1, len(pattern.panels))
     if avatar is not None and avatar.sdf is not None:
         parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
-        positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)
-        positions = relax(positions, garment, avatar, max(clearance, 0.005), parts)
-        positions = clear_of_body(positions, avatar, max(clearance, 0.005), parts)  # what relaxing pulled in
+        tree, gap = _body_tree(avatar), max(clearance, 0.005)
+        positions = clear_of_body(positions, avatar, gap, parts, tree=tree)
+        positions = relax(positions, garment, avatar, gap, parts, tree=tree)
+        positions = clear_of_body(positions, avatar, gap, parts, tree=tree)  # what relaxing pulled in
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))
 
 
 def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts: np.ndarray | None = None,
-                  passes: int = 4) -> np.ndarray:
+                  passes: int = 4, tree=None) -> np.ndarray:
     """Move points that the cylinder wrap left inside (or too close to) the body out to ``clearance`` [m].
 
     Cylinders only approximate a body's cross-sections (hips are not ellipses, arm cylinders cut into
@@ -407,12 +408,13 @@ def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts
     sdf = avatar.sdf
     out = np.asarray(positions, np.float64).copy()
     deep_limit = -0.9 * sdf.band
+    tree = tree if tree is not None or parts is None else _body_tree(avatar)
     for _ in range(passes):
         dist, grad = sdf.query(out)
         g = grad.astype(np.float64)
         norm = np.linalg.norm(g, axis=1)
         if parts is not None:  # body parts a point need not clear count as far away
-            dist = np.where(_must_clear(out, avatar, parts), dist, np.inf)
+            dist = np.where(_must_clear(out, avatar, parts, tree), dist, np.inf)
         deep = (dist <= deep_limit) | ((dist < clearance) & (norm < 1e-6))
         if deep.any():
             out[deep] = _nearest_surface(out[deep], avatar, clearance, None if parts is None else parts[deep])
@@ -424,23 +426,21 @@ def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts
 
 
 def relax(positions: np.ndarray, garment: Garment, avatar: Avatar, clearance: float, parts: np.ndarray,
-          iterations: int = 300) -> np.ndarray:
+          iterations: int = 300, tree=None) -> np.ndarray:
     """Even out the stretch that wrapping and clearing the body left (n, 3) [m]: Jacobi sweeps pull each
     mesh edge halfway to its pattern length, then points the body pushed are kept ``clearance`` out.
     A drape that starts strained snaps back in its first frames and flings the cloth about."""
     x = np.asarray(positions, np.float64).copy()
-    f = garment.faces
-    e = np.unique(np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1), axis=0)
+    e = garment.mesh.edges_unique
     rest = np.linalg.norm(garment.rest[e[:, 0]] - garment.rest[e[:, 1]], axis=1).astype(np.float64)
     count = np.bincount(e.ravel(), minlength=len(x)).astype(np.float64)[:, None]
-    clear = _must_clear(x, avatar, parts)
+    clear = _must_clear(x, avatar, parts, tree)
     for _ in range(iterations):
         d = x[e[:, 1]] - x[e[:, 0]]
         length = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
         corr = 0.5 * ((length - rest) / length)[:, None] * d
-        move = np.zeros_like(x)
-        np.add.at(move, e[:, 0], corr)
-        np.add.at(move, e[:, 1], -corr)
+        move = np.stack([np.bincount(e[:, 0], corr[:, k], len(x)) - np.bincount(e[:, 1], corr[:, k], len(x))
+                         for k in range(3)], 1)
         x += move / np.maximum(count, 1.0)
         dist, grad = avatar.sdf.query(x)
         low = clear & (dist < clearance) & (np.linalg.norm(grad, axis=1) > 1e-6)
@@ -457,11 +457,17 @@ CLEARS = {"arm_left": ("arm_left",), "arm_right": ("arm_right",)}
 _DEFAULT_CLEARS = tuple(p for p in AVATAR_PARTS if not p.startswith("arm"))
 
 
-def _must_clear(points: np.ndarray, avatar: Avatar, parts: np.ndarray) -> np.ndarray:
-    """(n,) bool: whether each point's nearest body part is one its panel (body part ``parts``) must clear."""
+def _body_tree(avatar: Avatar):
+    """KD-tree of the avatar's vertices (built once per placement, queried by every clearing pass)."""
     from scipy.spatial import cKDTree
 
-    _, nearest = cKDTree(avatar.mesh.vertices).query(points)
+    return cKDTree(avatar.mesh.vertices)
+
+
+def _must_clear(points: np.ndarray, avatar: Avatar, parts: np.ndarray, tree=None) -> np.ndarray:
+    """(n,) bool: whether each point's nearest body part is one its panel (body part ``parts``) must clear.
+    ``tree``: :func:`_body_tree` of the avatar (built here when not given)."""
+    _, nearest = (tree if tree is not None else _body_tree(avatar)).query(points)
     near_part = np.asarray(AVATAR_PARTS)[avatar.vertex_part[nearest]]
     ok = np.zeros(len(points), bool)
     for part in np.unique(parts):

@@ -67,6 +67,10 @@ def test_poses_move_the_arms_and_keep_the_measurements(female_m):
     drop = np.degrees(np.arctan2(a30["left_shoulder"][1] - a30["left_wrist"][1],
                                  a30["left_wrist"][0] - a30["left_shoulder"][0]))
     assert abs(drop - 30.0) < 6.0
+    for side in ("left", "right"):  # straight arms (Anny rests with elbows bent ~40° forward)
+        s, e, w = (np.asarray(a30[f"{side}_{j}"]) for j in ("shoulder", "elbow", "wrist"))
+        axis = (w - s) / np.linalg.norm(w - s)
+        assert np.linalg.norm((e - s) - axis * np.dot(e - s, axis)) < 0.015, f"{side} elbow off the arm line"
     walk = pose_anny_avatar(avatar, "walk", frame=0, with_sdf=False)  # double support: legs apart
     knees = walk.keypoints_dict()
     assert abs(knees["left_knee"][2] - knees["right_knee"][2]) > 0.1  # one leg forward
