@@ -1,7 +1,8 @@
 """Benchmark (b): our drape vs Blender's cloth (Debian ``blender``, headless) on the same placed skirt.
 
-Same mesh, same body, same frame budget; Blender sews with its sewing springs (seam pairs as loose
-edges) and uses its collision and self-collision. Prints both times and both crossing counts (the
+Same mesh, same body, same frame budget at the same frame rate (60 fps: 1 s of cloth; Blender's default
+24 fps would give it 2.5 s to settle); Blender sews with its sewing springs (seam pairs as loose edges) and
+uses its collision and self-collision. Prints both times and both crossing counts (the
 same metrics for both: ``report.body_contact`` and the solver's edge–triangle self-crossing count).
 
 Run: ``python bench/bench_cloth_blender.py [--spacing 0.02] [--frames 60]``. Asserts nothing.
@@ -25,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from custom_nodes.cloth_sim.body import _COLLIDERS, body_collider  # noqa: E402
-from custom_nodes.cloth_sim.config import DrapeSettings  # noqa: E402
+from custom_nodes.cloth_sim.config import FPS, DrapeSettings  # noqa: E402
 from custom_nodes.cloth_sim.drape import drape  # noqa: E402
 from custom_nodes.cloth_sim.fabrics import fabric_preset  # noqa: E402
 from custom_nodes.cloth_sim.model import build_model  # noqa: E402
@@ -65,6 +66,7 @@ c.use_self_collision = True
 c.distance_min = data["thickness"]
 c.self_distance_min = data["self_thickness"]
 scene = bpy.context.scene
+scene.render.fps, scene.render.fps_base = int(data["fps"]), 1.0  # not Blender's 24: the same 1 s as ours
 scene.frame_start, scene.frame_end = 1, frames
 cloth.point_cache.frame_start, cloth.point_cache.frame_end = 1, frames
 t0 = time.perf_counter()
@@ -91,6 +93,7 @@ def run_blender(garment, avatar, fabric, frames: int, settings: DrapeSettings) -
         script.write_text(BLENDER_SCRIPT)  # Debian's Blender Python has no NumPy: exchange JSON
         data = {"v": garment.positions.tolist(), "f": garment.faces.tolist(), "seams": garment.seam_pairs.tolist(),
                 "body_v": avatar.mesh.vertices.tolist(), "body_f": avatar.mesh.faces.tolist(), "frames": frames,
+                "fps": FPS,
                 "vertex_mass": float(build_model(garment, fabric).mass.mean()), "friction": fabric.friction,
                 "thickness": settings.collision_thickness * 1e-2, "self_thickness": settings.self_thickness * 1e-2}
         inp.write_text(json.dumps(data))
