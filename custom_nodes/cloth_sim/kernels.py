@@ -8,6 +8,9 @@ Determinism: every parallel loop writes only to the items it owns. Constraints a
 (no two constraints of one colour share a vertex) and solved colour by colour (Gauss-Seidel), the
 self-collision pass takes a per-vertex minimum with an index tie-break and applies corrections in a
 second loop, and the only atomics are integer counters. CPU runs are therefore bitwise repeatable.
+
+Updates to arrays are written ``x[i] = x[i] + d``, never ``x[i] += d``: inside a parallel loop Taichi turns
+``+=`` into an atomic add (a compare-and-swap loop on f64 vectors), which made the constraint sweep 3x slower.
 """
 
 import taichi as ti
@@ -20,14 +23,18 @@ F2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
 I2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 F3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
 I3 = ti.types.ndarray(dtype=ti.i32, ndim=3)
+B3 = ti.types.ndarray(dtype=ti.types.vector(3, ti.f32), ndim=1)
+
 
 STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4  # constraint types (see model.py)
 
 
 @ti.func
 def _hash(c, table):
+    """Bucket of integer cell ``c`` in a table of ``table`` buckets, a power of two (a mask, not a modulo:
+    integer division made hashing half of the self-collision pass)."""
     h = (c[0] * 73856093) ^ (c[1] * 19349663) ^ (c[2] * 83492791)
-    return (h % table + table) % table
+    return h & (table - 1)
 
 
 @ti.func
@@ -73,15 +80,17 @@ class ClothKernels:
 
     @ti.func
     def _solve(self, c, x: ti.template(), inv_mass: ti.template(), ctype: ti.template(), cidx: ti.template(),
-               cw: ti.template(), compliance: ti.template(), dt, seam_step, omega):
+               cw: ti.template(), compliance: ti.template(), inv_dt2, seam_step, omega):
+        """One XPBD projection of constraint ``c``; ``inv_dt2`` = 1 / dt² (compliance α becomes α / dt²)."""
+        alpha = compliance[c] * inv_dt2
         if ctype[c] == BEND:
-            self._bend(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), omega)
+            self._bend(c, x, inv_mass, cidx, cw, alpha, omega)
         elif ctype[c] == SEAM:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), seam_step, 1.0, 0)
+            self._distance(c, x, inv_mass, cidx, cw, alpha, seam_step, 1.0, 0)
         elif ctype[c] == STRETCH:
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega, 0)
+            self._distance(c, x, inv_mass, cidx, cw, alpha, 1e9, omega, 0)
         elif ctype[c] == LONG or seam_step > 1.0:  # limits across a seam wait until it is sewn
-            self._distance(c, x, inv_mass, cidx, cw, compliance[c] / (dt * dt), 1e9, omega, 1)
+            self._distance(c, x, inv_mass, cidx, cw, alpha, 1e9, omega, 1)
 
     @ti.kernel
     def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):
@@ -93,23 +102,25 @@ class ClothKernels:
                      compliance: F1, dt: ti.f32, seam_step: ti.f32, omega: ti.f32):
         """One XPBD iteration over constraints ``begin..end`` (one colour: no shared vertices)."""
         for c in range(begin, end):
-            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, dt, seam_step, omega)
+            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, 1.0 / (dt * dt), seam_step, omega)
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
                         compliance: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, gravity: vec3,
-                        origin: vec3, p: ti.types.ndarray(dtype=ti.f32, ndim=1)):
+                        origin: vec3, p: F1):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
-        sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel, thickness,
-        friction, use_body, omega, max_speed, body_t0, body_t1): the body's SDF blends from ``sdf`` to
-        ``sdf_to`` as t runs from body_t0 to body_t1 over the substeps (a moving body, no teleports)."""
+        sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel,
+        thickness, friction, use_body, omega, max_speed, body_t0, body_t1): the body's SDF blends from
+        ``sdf`` to ``sdf_to`` as t runs from body_t0 to body_t1 over the substeps (a moving body, no
+        teleports)."""
         ti.loop_config(serialize=True)
         for _s in range(nsub):
             for i in range(x.shape[0]):
                 x_prev[i] = x[i]
                 self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
+            inv_dt2 = 1.0 / (p[0] * p[0])
             for c in range(ctype.shape[0]):
-                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, p[0], p[2], p[7])
+                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, inv_dt2, p[2], p[7])
             for i in range(x.shape[0]):
                 t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, origin, p[3], p[4],
@@ -118,17 +129,21 @@ class ClothKernels:
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
                   alpha, max_step, omega, one_sided):
-        """Distance constraint; ``one_sided`` ones act only when stretched."""
+        """Distance constraint; ``one_sided`` ones act only when stretched; a correction longer than
+        ``max_step`` [m] is clamped (sewing). Few divisions: they are most of a constraint's cost."""
         i, j = cidx[c, 0], cidx[c, 1]
         wi, wj = inv_mass[i], inv_mass[j]
+        w = wi + wj
         d = x[i] - x[j]
         length = d.norm()
-        if wi + wj > 0 and length > 1e-9 and (one_sided == 0 or length > cw[c, 0]):
-            dl = -(length - cw[c, 0]) / (wi + wj + alpha) * omega
-            dl = ti.math.clamp(dl, -max_step / (wi + wj), max_step / (wi + wj))
-            n = d / length
-            x[i] += wi * dl * n
-            x[j] -= wj * dl * n
+        if w > 0 and length > 1e-9 and (one_sided == 0 or length > cw[c, 0]):
+            dl = -(length - cw[c, 0]) / (w + alpha) * omega
+            if max_step < 1e8:
+                reach = max_step / w
+                dl = ti.math.clamp(dl, -reach, reach)
+            n = d * (dl / length)
+            x[i] = x[i] + wi * n
+            x[j] = x[j] - wj * n
 
     @ti.func
     def _bend(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
@@ -142,7 +157,7 @@ class ClothKernels:
         if denom > 0:
             dl = -s / denom * omega
             for k in ti.static(range(4)):
-                x[cidx[c, k]] += inv_mass[cidx[c, k]] * cw[c, k] * dl
+                x[cidx[c, k]] = x[cidx[c, k]] + inv_mass[cidx[c, k]] * cw[c, k] * dl
 
     @ti.func
     def _sdf(self, p, sdf: ti.template(), sdf_to: ti.template(), blend, origin, voxel):
@@ -179,12 +194,12 @@ class ClothKernels:
             if d < thickness and g.norm() > 1e-6 and (skip_parts[i] >> part) & 1 == 0:
                 n = g.normalized()
                 push = thickness - d
-                x[i] += n * push
+                x[i] = x[i] + n * push
                 dx = x[i] - x_prev[i]
                 tang = dx - n * dx.dot(n)
                 lt = tang.norm()
                 if lt > 0:
-                    x[i] -= tang * ti.min(1.0, friction * push / lt)
+                    x[i] = x[i] - tang * ti.min(1.0, friction * push / lt)
         v = (x[i] - x_prev[i]) / dt
         speed = v.norm()
         if speed > max_speed:
@@ -219,47 +234,56 @@ class ClothKernels:
 
     @ti.kernel
     def hash_fill(self, x: V3, faces: I2, cell_size: ti.f32, pad: ti.f32, counts: I1, starts: I1, fill: I1,
-                  items: I1):
+                  items: I1, box_lo: B3, box_hi: B3):
         """Prefix sum (serial) then scatter triangle ids into their buckets (order inside a bucket is free:
-        every query takes a minimum with an index tie-break, or a count)."""
+        every query takes a minimum with an index tie-break, or a count). Each entry also holds the
+        triangle's box, grown by 1 µm against rounding, so queries reject far triangles reading contiguous
+        memory only."""
         ti.loop_config(serialize=True)
         for t in range(counts.shape[0]):
             starts[t + 1] = starts[t] + counts[t]
             fill[t] = 0
         for f in range(faces.shape[0]):
             lo, hi = self._cell_range(x, faces, f, cell_size, pad)
+            a, b, c = x[faces[f, 0]], x[faces[f, 1]], x[faces[f, 2]]
+            blo, bhi = ti.cast(ti.min(a, b, c) - 1e-6, ti.f32), ti.cast(ti.max(a, b, c) + 1e-6, ti.f32)
             for i, j, k in ti.ndrange((lo[0], hi[0] + 1), (lo[1], hi[1] + 1), (lo[2], hi[2] + 1)):
                 h = _hash(ti.Vector([i, j, k]), counts.shape[0])
-                items[starts[h] + ti.atomic_add(fill[h], 1)] = f
+                slot = starts[h] + ti.atomic_add(fill[h], 1)
+                items[slot], box_lo[slot], box_hi[slot] = f, blo, bhi
 
     @ti.func
     def _nearest_triangle(self, i, p, x: ti.template(), faces: ti.template(), rep: ti.template(),
-                          cell_size, starts: ti.template(), items: ti.template(), radius, rest: ti.template(),
-                          near_rest, seam_dist: ti.template()):
+                          cell_size, starts: ti.template(), items: ti.template(), box_lo: ti.template(),
+                          box_hi: ti.template(), radius, rest: ti.template(), near_rest, seam_dist: ti.template()):
         """(distance, triangle) of the nearest triangle within ``radius`` (-1 if none), ignoring triangles
         of the vertex's own panel closer than ``near_rest`` in pattern space (``rest`` = (u, v, panel)):
         those are its mesh neighbours, not cloth it could fold onto; near a seam (``seam_dist``: pattern
         distance to the panel's nearest seam vertex) the same holds for the sewn-on panel's triangles."""
         best_d, best_t = ti.cast(radius, ti.f64), -1
         h = _hash(ti.cast(ti.floor(p / cell_size), ti.i32), starts.shape[0] - 1)
+        ri, ci, pf = rest[i], rep[i], ti.cast(p, ti.f32)
         for s in range(starts[h], starts[h + 1]):
-            t = items[s]
-            a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
-            ri = rest[i]
-            own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
-                                                 (rest[c] - ri).norm()) < near_rest
-            if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
-                own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
-            if rep[a] != rep[i] and rep[b] != rep[i] and rep[c] != rep[i] and not own:
-                d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
-                if d < best_d or (d == best_d and t < best_t):
-                    best_d, best_t = d, t
+            # cheapest test first: most triangles of a bucket lie farther than best_d along some axis
+            r = ti.cast(best_d, ti.f32)
+            if (pf >= box_lo[s] - r).all() and (pf <= box_hi[s] + r).all():
+                t = items[s]
+                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                if rep[a] != ci and rep[b] != ci and rep[c] != ci:
+                    own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
+                                                         (rest[c] - ri).norm()) < near_rest
+                    if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
+                        own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
+                    if not own:
+                        d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
+                        if d < best_d or (d == best_d and t < best_t):
+                            best_d, best_t = d, t
         return best_d, best_t
 
     @ti.kernel
     def self_collide(self, x_ref: V3, x: V3, v: V3, inv_mass: F1, faces: I2, rep: I1, cell_size: ti.f32,
-                     starts: I1, items: I1, thickness: ti.f32, reach: ti.f32, dx: V3, friction: ti.f32,
-                     dt: ti.f32, rest: V3, near_rest: ti.f32, seam_dist: F1):
+                     starts: I1, items: I1, box_lo: B3, box_hi: B3, thickness: ti.f32, reach: ti.f32, dx: V3,
+                     friction: ti.f32, dt: ti.f32, rest: V3, near_rest: ti.f32, seam_dist: F1):
         """Point–triangle repulsion: keep each vertex ``thickness`` away from the nearest other triangle,
         on the side it was on in ``x_ref`` (``dt`` seconds ago), drop its velocity towards it and apply
         Coulomb friction (cloth on cloth) to its sliding velocity. A vertex that moved by m since
@@ -268,8 +292,8 @@ class ClothKernels:
             dx[i] = vec3(0.0)
             if inv_mass[i] > 0:
                 radius = ti.min(thickness + (x[i] - x_ref[i]).norm(), reach)
-                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, radius, rest,
-                                              near_rest, seam_dist)
+                _, t = self._nearest_triangle(i, x[i], x, faces, rep, cell_size, starts, items, box_lo, box_hi,
+                                              radius, rest, near_rest, seam_dist)
                 if t >= 0:
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                     n = (x[b] - x[a]).cross(x[c] - x[a])
@@ -282,13 +306,13 @@ class ClothKernels:
                             dx[i] = n * (thickness - sd) * 0.5
         for i in x:
             if dx[i].norm_sqr() > 0:
-                x[i] += dx[i]
+                x[i] = x[i] + dx[i]
                 n = dx[i].normalized()
-                v[i] -= n * ti.min(v[i].dot(n), 0.0)
+                v[i] = v[i] - n * ti.min(v[i].dot(n), 0.0)
                 vt = v[i] - n * v[i].dot(n)
                 lt = vt.norm()
                 if lt > 0:
-                    v[i] -= vt * ti.min(1.0, friction * dx[i].norm() / dt / lt)
+                    v[i] = v[i] - vt * ti.min(1.0, friction * dx[i].norm() / dt / lt)
 
     @ti.kernel
     def count_self_crossings(self, x: V3, edges: I2, faces: I2, rep: I1, cell_size: ti.f32, starts: I1,

@@ -92,6 +92,7 @@ class XPBDSolver:
         m = len(model.faces)
         table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
         self.items = ti.ndarray(ti.i32, 8 * m)  # a triangle lands in at most 2x2x2 cells
+        self.box_lo, self.box_hi = (ti.Vector.ndarray(3, ti.f32, shape=8 * m) for _ in range(2))
         self.counts, self.fill = ti.ndarray(ti.i32, table), ti.ndarray(ti.i32, table)
         self.starts = ti.ndarray(ti.i32, table + 1)
         self.starts.fill(0)
@@ -149,22 +150,7 @@ class XPBDSolver:
         """Advance ``substeps`` substeps of ``dt`` seconds (then one self-collision pass); returns the new
         state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
         if self.serial:
-            p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(ctl.body_t0, ctl.body_t1)]
-            self.params.from_numpy(np.array(p, np.float32))
-            g = self.k_vec(GRAVITY * ctl.gravity_scale)
-            passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
-            chunks = np.diff(np.linspace(0, substeps, passes + 1).round().astype(int))
-            for n_sub in chunks:
-                if ctl.self_collision:
-                    self.x_start.copy_from(state.x)
-                self.k.substeps_serial(int(n_sub), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
-                                       self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
-                                       self.parts, g,
-                                       self.origin, self.params)
-                if ctl.self_collision:
-                    self._self_collide(self.x_start, state, ctl, dt * int(n_sub))
-            return state
+            return self._cpu_frame(state, substeps, dt, ctl)
         if ctl.self_collision:
             self.x_start.copy_from(state.x)
         if self._spare is None:
@@ -179,9 +165,30 @@ class XPBDSolver:
             self._self_collide(self.x_start, a, ctl, dt * substeps)
         return a
 
+    def _cpu_frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
+        """The CPU frame: substeps in ``self_passes`` chunks of one launch each (kernels.substeps_serial), a
+        self-collision pass after each chunk; the body blend advances chunk by chunk."""
+        g = self.k_vec(GRAVITY * ctl.gravity_scale)
+        passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
+        bounds = np.linspace(0, substeps, passes + 1).round().astype(int)
+        blend = lambda s: ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * s / substeps  # noqa: E731
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
+                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi))]
+            self.params.from_numpy(np.array(p, np.float32))
+            if ctl.self_collision:
+                self.x_start.copy_from(state.x)
+            self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
+                                   self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
+                                   self.parts, g, self.origin, self.params)
+            if ctl.self_collision:
+                self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
+        return state
+
     def _build_hash(self, x, cell: float, pad: float) -> None:
         self.k.hash_count(x, self.faces, cell, pad, self.counts)
-        self.k.hash_fill(x, self.faces, cell, pad, self.counts, self.starts, self.fill, self.items)
+        self.k.hash_fill(x, self.faces, cell, pad, self.counts, self.starts, self.fill, self.items, self.box_lo,
+                         self.box_hi)
 
     def _self_collide(self, x_ref, state: ClothState, ctl: StepControls, dt: float) -> None:
         h = ctl.self_thickness
@@ -189,7 +196,7 @@ class XPBDSolver:
         cell = 1.25 * self.model.max_edge + 2 * reach
         self._build_hash(state.x, cell, reach)
         self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
-                            self.items, h, reach, self.dx, ctl.friction, dt, self.rest,
+                            self.items, self.box_lo, self.box_hi, h, reach, self.dx, ctl.friction, dt, self.rest,
                             2.0 * self.model.max_edge + 2.0 * reach, self.seam_dist)
 
     def self_crossings(self, state: ClothState) -> int:
