@@ -24,6 +24,7 @@ I2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 F3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
 I3 = ti.types.ndarray(dtype=ti.i32, ndim=3)
 B3 = ti.types.ndarray(dtype=ti.types.vector(3, ti.f32), ndim=1)
+B4 = ti.types.ndarray(dtype=ti.types.vector(4, ti.f32), ndim=1)
 
 
 STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4  # constraint types (see model.py)
@@ -106,13 +107,13 @@ class ClothKernels:
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                        compliance: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, gravity: vec3,
+                        compliance: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, gravity: vec3,
                         origin: vec3, p: F1):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel,
         thickness, friction, use_body, omega, max_speed, body_t0, body_t1): the body's SDF blends from
         ``sdf`` to ``sdf_to`` as t runs from body_t0 to body_t1 over the substeps (a moving body, no
-        teleports)."""
+        teleports). ``far``: see :meth:`_collide`."""
         ti.loop_config(serialize=True)
         for _s in range(nsub):
             for i in range(x.shape[0]):
@@ -123,8 +124,8 @@ class ClothKernels:
                 self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, inv_dt2, p[2], p[7])
             for i in range(x.shape[0]):
                 t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
-                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, origin, p[3], p[4],
-                              p[5], p[0], ti.cast(p[6], ti.i32), p[8])
+                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[3],
+                              p[4], p[5], p[0], ti.cast(p[6], ti.i32), p[8])
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
@@ -184,14 +185,35 @@ class ClothKernels:
     @ti.func
     def _collide(self, i, x_prev: ti.template(), x: ti.template(), v_out: ti.template(), inv_mass: ti.template(),
                  skip_parts: ti.template(), sdf: ti.template(), sdf_to: ti.template(), blend, parts: ti.template(),
-                 origin, voxel, thickness,
-                 friction, dt, use_body, max_speed):
+                 far: ti.template(), origin, voxel, thickness, friction, dt, use_body, max_speed):
         """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt, clamped
-        to ``max_speed`` (constraint projection of a badly placed start must not fling the cloth)."""
+        to ``max_speed`` (constraint projection of a badly placed start must not fling the cloth).
+
+        ``far[i]`` = (where the SDF was last read, the distance read there). The trilinear SDF changes by at
+        most √3 × a move (each axis slope is an average of sample differences ≤ one voxel per voxel), so a
+        vertex that moved less than half of (distance − thickness) since is still clear of a still body
+        and skips the lookup: most of a drape's cloth hangs clear of the body most of the time."""
         if inv_mass[i] > 0 and use_body:
-            d, g, cell = self._sdf(x[i], sdf, sdf_to, blend, origin, voxel)
-            part = parts[cell[0], cell[1], cell[2]]
-            if d < thickness and g.norm() > 1e-6 and (skip_parts[i] >> part) & 1 == 0:
+            seen = far[i]
+            moved = (ti.cast(x[i], ti.f32) - ti.Vector([seen[0], seen[1], seen[2]])).norm()
+            if blend >= 0 or 2.0 * moved + 1e-5 >= seen[3] - thickness:  # a moving body: always look
+                self._push_out(i, x_prev, x, skip_parts, sdf, sdf_to, blend, parts, far, origin, voxel,
+                               thickness, friction)
+        v = (x[i] - x_prev[i]) / dt
+        speed = v.norm()
+        if speed > max_speed:
+            v *= max_speed / speed
+        v_out[i] = v
+
+    @ti.func
+    def _push_out(self, i, x_prev: ti.template(), x: ti.template(), skip_parts: ti.template(), sdf: ti.template(),
+                  sdf_to: ti.template(), blend, parts: ti.template(), far: ti.template(), origin, voxel, thickness,
+                  friction):
+        d, g, cell = self._sdf(x[i], sdf, sdf_to, blend, origin, voxel)
+        xf = ti.cast(x[i], ti.f32)
+        far[i] = ti.Vector([xf[0], xf[1], xf[2], ti.cast(d, ti.f32)])
+        part = parts[cell[0], cell[1], cell[2]]
+        if d < thickness and g.norm() > 1e-6 and (skip_parts[i] >> part) & 1 == 0:
                 n = g.normalized()
                 push = thickness - d
                 x[i] = x[i] + n * push
@@ -200,18 +222,13 @@ class ClothKernels:
                 lt = tang.norm()
                 if lt > 0:
                     x[i] = x[i] - tang * ti.min(1.0, friction * push / lt)
-        v = (x[i] - x_prev[i]) / dt
-        speed = v.norm()
-        if speed > max_speed:
-            v *= max_speed / speed
-        v_out[i] = v
 
     @ti.kernel
     def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, sdf_to: F3,
-                       blend: ti.f32, parts: I3, origin: vec3, voxel: ti.f32, thickness: ti.f32, friction: ti.f32,
-                       dt: ti.f32, use_body: ti.i32, max_speed: ti.f32):
+                       blend: ti.f32, parts: I3, far: B4, origin: vec3, voxel: ti.f32, thickness: ti.f32,
+                       friction: ti.f32, dt: ti.f32, use_body: ti.i32, max_speed: ti.f32):
         for i in x:
-            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, sdf_to, blend, parts, origin, voxel,
+            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, sdf_to, blend, parts, far, origin, voxel,
                           thickness, friction, dt, use_body, max_speed)
 
     @ti.func

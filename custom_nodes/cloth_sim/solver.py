@@ -88,6 +88,8 @@ class XPBDSolver:
                                      np.zeros(3, np.float32), 1.0)
         self.sdf, self.parts = _nd(ti, c.sdf, ti.f32), _nd(ti, c.parts, ti.i32)
         self.sdf_to = self.sdf  # a moving body blends sdf -> sdf_to (see move_body)
+        self.far = ti.Vector.ndarray(4, ti.f32, shape=n)  # where each vertex last read the SDF, and the distance
+        self._forget_far()
         self.origin, self.voxel = self.k_vec(c.origin), float(c.voxel)
         m = len(model.faces)
         table = 1 << int(np.ceil(np.log2(max(2 * m, 16))))
@@ -118,6 +120,13 @@ class XPBDSolver:
             self.sdf_to = self.ti.ndarray(self.ti.f32, shape=sdf_to.shape)
         self.sdf.from_numpy(np.ascontiguousarray(sdf_from, np.float32))
         self.sdf_to.from_numpy(np.ascontiguousarray(sdf_to, np.float32))
+        self._forget_far()
+
+    def _forget_far(self) -> None:
+        """Make every vertex read the SDF at its next collision test (the body changed)."""
+        far = np.zeros((self.model.n_vertices, 4), np.float32)
+        far[:, 3] = -np.inf
+        self.far.from_numpy(far)
 
     def _blend(self, t0: float, t1: float) -> tuple[float, float]:
         """Body blend range for the kernels; -1 when the body does not move (skips the second SDF)."""
@@ -142,7 +151,7 @@ class XPBDSolver:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.compliance, dt, ctl.seam_step, ctl.relaxation)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
-                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts,
+                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
 
@@ -180,7 +189,7 @@ class XPBDSolver:
                 self.x_start.copy_from(state.x)
             self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
                                    self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
-                                   self.parts, g, self.origin, self.params)
+                                   self.parts, self.far, g, self.origin, self.params)
             if ctl.self_collision:
                 self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
         return state
