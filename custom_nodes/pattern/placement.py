@@ -313,6 +313,9 @@ def _limb_upright(panel: Panel, uv: np.ndarray, body: Body) -> tuple[Panel, np.n
     return replace(panel, vertices=panel.vertices.astype(np.float64) @ turn, edges=edges), uv @ turn
 
 
+HOOD_LIFT_STEP, HOOD_MAX_LIFT_STEPS = 0.005, 30  # [m] a hood sheet rises at most 15 cm to clear the shoulders
+
+
 def _place_hood_half(panel: Panel, uv: np.ndarray, body: Body, avatar: Avatar | None, clearance: float) -> np.ndarray:
     """A hood half (pattern: face edge at u = 0, neck edge at v = 0, centre seam along the back and top) as
     a vertical sheet beside the head, face edge at the face, bottom at the neck: the crown seam then closes
@@ -329,7 +332,16 @@ def _place_hood_half(panel: Panel, uv: np.ndarray, body: Body, avatar: Avatar | 
     depth = float(np.abs(uv[:, 0]).max())
     front = max(float(nose[2]), back + depth)  # the sheet reaches from the face back past the head
     x = np.full(len(uv), neck[0] + side * (half_width + clearance))
-    return np.column_stack([x, neck[1] - 0.02 + uv[:, 1], front - np.abs(uv[:, 0])])
+    sheet = np.column_stack([x, neck[1] - 0.02 + uv[:, 1], front - np.abs(uv[:, 0])])
+    if avatar is not None and avatar.sdf is not None:
+        # Beside the neck the shoulders rise wider than the head: raise the sheet until it clears them
+        # (pushing its lower edge out of the trapezius folds the sheet through itself); the neck seam
+        # pulls it down while sewing.
+        for _ in range(HOOD_MAX_LIFT_STEPS):
+            if avatar.sdf.query(sheet)[0].min() >= 0.5 * clearance:
+                break
+            sheet[:, 1] += HOOD_LIFT_STEP
+    return sheet
 
 
 def _over_shoulder(along: np.ndarray, depth: np.ndarray, fold: float) -> tuple[np.ndarray, np.ndarray]:
