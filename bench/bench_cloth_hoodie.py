@@ -19,7 +19,8 @@ TARGET_S = 10.0
 
 
 CONFIGS = {  # name -> (substeps, self-collision passes per frame)
-    "default settings": (30, 3),
+    "default settings": (None, None),  # DrapeSettings() and the AtelierDrape node's defaults
+    "30 substeps": (30, 1),
     "fast settings": (15, 2),
 }
 
@@ -40,6 +41,7 @@ def main(edge_cm: float = 1.0, max_frames: int = 300) -> None:
     ensure_taichi()
     _warm_up()
     for name, (substeps, passes) in CONFIGS.items():
+        substeps, passes = substeps or DrapeSettings().substeps, passes or DrapeSettings().self_passes
         _COLLIDERS.clear()  # each run builds the avatar's collider again (a drape's first call does)
         start = time.perf_counter()
         result = drape(garment, avatar, Catalog().fabric("cotton_jersey"),

@@ -14,7 +14,7 @@ class DrapeSettings:
     """How long and how finely to simulate. Widget units are cm; the solver converts once to metres."""
 
     max_frames: int = param(400, lo=1, hi=5000, tooltip="Frame cap at 60 fps; the drape stops earlier once static.")
-    substeps: int = param(30, lo=1, hi=100, tooltip="XPBD substeps per frame (one iteration each); more = stiffer, slower.")
+    substeps: int = param(20, lo=1, hi=100, tooltip="XPBD substeps per frame (one iteration each); more = stiffer, slower.")
     relaxation: float = param(1.0, lo=1.0, hi=1.9, step=0.05,
                               tooltip="Over-relaxation of the constraint sweep: >1 converges faster, too high jitters.")
     sew_frames: int = param(90, lo=0, hi=1000, tooltip="Most frames spent sewing with gravity off (GarmentCode waits ~10).")
