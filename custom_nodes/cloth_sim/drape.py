@@ -92,11 +92,13 @@ def _update_phase(garment: Garment, x: np.ndarray, settings: DrapeSettings, cloc
         # else the seams stay clamped (garment too small?): the report names the open ones
 
 
-def _lift_deep(state, x: np.ndarray, model, collider, settings: DrapeSettings) -> np.ndarray:
+def _lift_deep(solver: XPBDSolver, state, x: np.ndarray, model, collider, settings: DrapeSettings) -> np.ndarray:
     """Lift out vertices deep inside the body, where the clamped SDF has no gradient to push them (e.g.
     bodice vertices the sewing-time filter let into an arm, see :func:`body.skip_masks`). Returns the
-    positions (n, 3), changed only when some vertex was deep."""
-    d, n = collider.query(x)
+    positions (n, 3), changed only when some vertex was deep. Only vertices the solver last saw inside
+    the body are looked at (:meth:`XPBDSolver.maybe_inside`)."""
+    near = solver.maybe_inside()
+    d, n = collider.query(x[near])
     if not np.any((d < 0) & (np.linalg.norm(n, axis=1) < 0.5)):
         return x
     lifted = lift_out(x, collider, settings.collision_thickness * 1e-2)
@@ -170,7 +172,7 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
             solver.set_skip(skip_masks(garment))
             sewing_mask = False
         if not sewing_mask and collider is not None:
-            x = _lift_deep(state, x, model, collider, settings)
+            x = _lift_deep(solver, state, x, model, collider, settings)
         settled = clock.gravity_from is not None and clock.frame - clock.gravity_from >= settings.min_settle_frames
         if settled and _is_static(x, last, settings):
             clock.static_at, clock.stop_reason = clock.frame, "static equilibrium"

@@ -278,23 +278,26 @@ class ClothKernels:
         those are its mesh neighbours, not cloth it could fold onto; near a seam (``seam_dist``: pattern
         distance to the panel's nearest seam vertex) the same holds for the sewn-on panel's triangles."""
         best_d, best_t = ti.cast(radius, ti.f64), -1
-        h = _hash(ti.cast(ti.floor(p / cell_size), ti.i32), starts.shape[0] - 1)
         ri, ci, pf = rest[i], rep[i], ti.cast(p, ti.f32)
-        for s in range(starts[h], starts[h + 1]):
-            # cheapest test first: most triangles of a bucket lie farther than best_d along some axis
-            r = ti.cast(best_d, ti.f32)
-            if (pf >= box_lo[s] - r).all() and (pf <= box_hi[s] + r).all():
-                t = items[s]
-                a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
-                if rep[a] != ci and rep[b] != ci and rep[c] != ci:
-                    own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
-                                                         (rest[c] - ri).norm()) < near_rest
-                    if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
-                        own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
-                    if not own:
-                        d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
-                        if d < best_d or (d == best_d and t < best_t):
-                            best_d, best_t = d, t
+        lo = ti.cast(ti.floor((p - radius) / cell_size), ti.i32)  # the cells the search sphere touches (the
+        hi = ti.min(ti.cast(ti.floor((p + radius) / cell_size), ti.i32), lo + 1)  # table has unpadded boxes)
+        for cx, cy, cz in ti.ndrange((lo[0], hi[0] + 1), (lo[1], hi[1] + 1), (lo[2], hi[2] + 1)):
+            h = _hash(ti.Vector([cx, cy, cz]), starts.shape[0] - 1)
+            for s in range(starts[h], starts[h + 1]):
+                # cheapest test first: most triangles of a bucket lie farther than best_d along some axis
+                r = ti.cast(best_d, ti.f32)
+                if (pf >= box_lo[s] - r).all() and (pf <= box_hi[s] + r).all():
+                    t = items[s]
+                    a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
+                    if rep[a] != ci and rep[b] != ci and rep[c] != ci:
+                        own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
+                                                             (rest[c] - ri).norm()) < near_rest
+                        if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
+                            own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
+                        if not own:
+                            d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
+                            if d < best_d or (d == best_d and t < best_t):
+                                best_d, best_t = d, t
         return best_d, best_t
 
     @ti.kernel

@@ -122,6 +122,12 @@ class XPBDSolver:
         self.sdf_to.from_numpy(np.ascontiguousarray(sdf_to, np.float32))
         self._forget_far()
 
+    def maybe_inside(self) -> np.ndarray:
+        """Ids of the vertices whose last body test read a negative distance (or that were never tested):
+        the only ones that can be inside the body after a frame, as a vertex is only pushed outwards after
+        its test and one that skipped it provably stayed clear (see kernels._collide)."""
+        return np.flatnonzero(~(self.far.to_numpy()[:, 3] >= 0))
+
     def _forget_far(self) -> None:
         """Make every vertex read the SDF at its next collision test (the body changed)."""
         far = np.zeros((self.model.n_vertices, 4), np.float32)
@@ -202,8 +208,10 @@ class XPBDSolver:
     def _self_collide(self, x_ref, state: ClothState, ctl: StepControls, dt: float) -> None:
         h = ctl.self_thickness
         reach = h + min(0.5 * self.model.max_edge, 0.02)  # [m] how far a vertex that passed through is sought
-        cell = 1.25 * self.model.max_edge + 2 * reach
-        self._build_hash(state.x, cell, reach)
+        # cells as small as a triangle may span (25 % stretch allowed), and at least twice the search radius:
+        # a triangle then sits in <= 2 cells an axis and a search touches <= 2
+        cell = max(1.25 * self.model.max_edge, 2.0 * reach + 1e-4)
+        self._build_hash(state.x, cell, 0.0)
         self.k.self_collide(x_ref, state.x, state.v, self.inv_mass, self.faces, self.rep, cell, self.starts,
                             self.items, self.box_lo, self.box_hi, h, reach, self.dx, ctl.friction, dt, self.rest,
                             2.0 * self.model.max_edge + 2.0 * reach, self.seam_dist)
