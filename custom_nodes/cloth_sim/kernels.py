@@ -81,17 +81,34 @@ class ClothKernels:
 
     @ti.func
     def _solve(self, c, x: ti.template(), inv_mass: ti.template(), ctype: ti.template(), cidx: ti.template(),
-               cw: ti.template(), compliance: ti.template(), inv_dt2, seam_step, omega):
-        """One XPBD projection of constraint ``c``; ``inv_dt2`` = 1 / dt² (compliance α becomes α / dt²)."""
-        alpha = compliance[c] * inv_dt2
+               cw: ti.template(), scale: ti.template(), seam_step):
+        """One XPBD projection of constraint ``c`` (``scale`` from :meth:`prepare`)."""
         if ctype[c] == BEND:
-            self._bend(c, x, inv_mass, cidx, cw, alpha, omega)
+            self._bend(c, x, inv_mass, cidx, cw, scale[c])
         elif ctype[c] == SEAM:
-            self._distance(c, x, inv_mass, cidx, cw, alpha, seam_step, 1.0, 0)
+            self._distance(c, x, inv_mass, cidx, cw, scale[c], seam_step, 0)
         elif ctype[c] == STRETCH:
-            self._distance(c, x, inv_mass, cidx, cw, alpha, 1e9, omega, 0)
+            self._distance(c, x, inv_mass, cidx, cw, scale[c], 1e9, 0)
         elif ctype[c] == LONG or seam_step > 1.0:  # limits across a seam wait until it is sewn
-            self._distance(c, x, inv_mass, cidx, cw, alpha, 1e9, omega, 1)
+            self._distance(c, x, inv_mass, cidx, cw, scale[c], 1e9, 1)
+
+    @ti.kernel
+    def prepare(self, inv_mass: F1, ctype: I1, cidx: I2, cw: F2, compliance: F1, dt: ti.f32, omega: ti.f32,
+                scale: F1):
+        """Per constraint, what a projection multiplies its violation by: ω / (Σ w_k |∇C_k|² + α / dt²). It
+        only changes with dt, ω and the masses, so the sweeps read it instead of summing and dividing
+        (seams are never over-relaxed: ω = 1)."""
+        for c in range(ctype.shape[0]):
+            denom = compliance[c] / (dt * dt)
+            if ctype[c] == BEND:
+                for k in ti.static(range(4)):
+                    denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
+            else:
+                denom += inv_mass[cidx[c, 0]] + inv_mass[cidx[c, 1]]
+            w_sum = inv_mass[cidx[c, 0]] + inv_mass[cidx[c, 1]] + inv_mass[cidx[c, 2]] + inv_mass[cidx[c, 3]]
+            scale[c] = 0.0
+            if denom > 0 and w_sum > 0:
+                scale[c] = (1.0 if ctype[c] == SEAM else omega) / denom
 
     @ti.kernel
     def predict(self, x_in: V3, v_in: V3, x_out: V3, inv_mass: F1, gravity: vec3, dt: ti.f32, keep: ti.f32):
@@ -100,14 +117,14 @@ class ClothKernels:
 
     @ti.kernel
     def solve_colour(self, begin: ti.i32, end: ti.i32, x: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                     compliance: F1, dt: ti.f32, seam_step: ti.f32, omega: ti.f32):
+                     scale: F1, seam_step: ti.f32):
         """One XPBD iteration over constraints ``begin..end`` (one colour: no shared vertices)."""
         for c in range(begin, end):
-            self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, 1.0 / (dt * dt), seam_step, omega)
+            self._solve(c, x, inv_mass, ctype, cidx, cw, scale, seam_step)
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                        compliance: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, gravity: vec3,
+                        scale: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, gravity: vec3,
                         origin: vec3, p: F1):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel,
@@ -119,9 +136,8 @@ class ClothKernels:
             for i in range(x.shape[0]):
                 x_prev[i] = x[i]
                 self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
-            inv_dt2 = 1.0 / (p[0] * p[0])
             for c in range(ctype.shape[0]):
-                self._solve(c, x, inv_mass, ctype, cidx, cw, compliance, inv_dt2, p[2], p[7])
+                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2])
             for i in range(x.shape[0]):
                 t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[3],
@@ -129,36 +145,31 @@ class ClothKernels:
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
-                  alpha, max_step, omega, one_sided):
+                  scale, max_step, one_sided):
         """Distance constraint; ``one_sided`` ones act only when stretched; a correction longer than
-        ``max_step`` [m] is clamped (sewing). Few divisions: they are most of a constraint's cost."""
+        ``max_step`` [m] is clamped (sewing)."""
         i, j = cidx[c, 0], cidx[c, 1]
-        wi, wj = inv_mass[i], inv_mass[j]
-        w = wi + wj
         d = x[i] - x[j]
         length = d.norm()
-        if w > 0 and length > 1e-9 and (one_sided == 0 or length > cw[c, 0]):
-            dl = -(length - cw[c, 0]) / (w + alpha) * omega
+        if scale > 0 and length > 1e-9 and (one_sided == 0 or length > cw[c, 0]):
+            wi, wj = inv_mass[i], inv_mass[j]
+            dl = -(length - cw[c, 0]) * scale
             if max_step < 1e8:
-                reach = max_step / w
+                reach = max_step / (wi + wj)
                 dl = ti.math.clamp(dl, -reach, reach)
             n = d * (dl / length)
             x[i] = x[i] + wi * n
             x[j] = x[j] - wj * n
 
     @ti.func
-    def _bend(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),
-              alpha, omega):
+    def _bend(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(), scale):
         """Isometric bending (Bergou et al. 2006): C = Σ K_k x_k is linear, so one step is exact."""
         s = vec3(0.0)
-        denom = alpha
         for k in ti.static(range(4)):
             s += cw[c, k] * x[cidx[c, k]]
-            denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
-        if denom > 0:
-            dl = -s / denom * omega
-            for k in ti.static(range(4)):
-                x[cidx[c, k]] = x[cidx[c, k]] + inv_mass[cidx[c, k]] * cw[c, k] * dl
+        dl = -s * scale
+        for k in ti.static(range(4)):
+            x[cidx[c, k]] = x[cidx[c, k]] + inv_mass[cidx[c, k]] * cw[c, k] * dl
 
     @ti.func
     def _sdf(self, p, sdf: ti.template(), sdf_to: ti.template(), blend, origin, voxel):

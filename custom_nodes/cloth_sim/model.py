@@ -139,19 +139,17 @@ def _seams(garment: Garment):
 
 def colour_constraints(idx: np.ndarray, n_vertices: int) -> np.ndarray:
     """Greedy colouring (in order): constraints of one colour share no vertex. Returns (c,) colours."""
-    used = [0] * n_vertices
-    colours = np.empty(len(idx), np.int64)
-    for c, verts in enumerate(idx.tolist()):
-        verts = set(verts)
-        mask = 0
-        for v in verts:
-            mask |= used[v]
-        colour = (~mask & (mask + 1)).bit_length() - 1
-        bit = 1 << colour
-        for v in verts:
-            used[v] |= bit
-        colours[c] = colour
-    return colours
+    used = [0] * n_vertices  # per vertex, a bit per colour already touching it
+    colours = []
+    for a, b, c, d in idx.tolist():  # (distance constraints repeat their two vertices: OR is idempotent)
+        mask = used[a] | used[b] | used[c] | used[d]
+        bit = ~mask & (mask + 1)  # the lowest free colour
+        used[a] |= bit
+        used[b] |= bit
+        used[c] |= bit
+        used[d] |= bit
+        colours.append(bit.bit_length() - 1)
+    return np.array(colours, np.int64)
 
 
 def _representatives(n: int, pairs: np.ndarray) -> np.ndarray:

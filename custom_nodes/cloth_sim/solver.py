@@ -78,6 +78,9 @@ class XPBDSolver:
         self.cidx = _nd(ti, model.cidx, ti.i32)
         self.cw = _nd(ti, model.cw, ti.f32)
         self.compliance = _nd(ti, model.compliance, ti.f32)
+        self.scale = ti.ndarray(ti.f32, max(len(model.ctype), 1))  # see kernels.prepare
+        self._prepared: tuple | None = None  # (dt, relaxation, masses version) the scales were made for
+        self._masses = 0
         self.offsets = [int(o) for o in model.colour_offsets]
         self.faces = _nd(ti, model.faces, ti.i32)
         self.edges = _nd(ti, model.edges, ti.i32)
@@ -145,6 +148,15 @@ class XPBDSolver:
     def set_inv_mass(self, inv_mass: np.ndarray) -> None:
         """Replace inverse masses (pinning / releasing vertices)."""
         self.inv_mass.from_numpy(inv_mass.astype(np.float32))
+        self._masses += 1
+
+    def _prepare(self, dt: float, relaxation: float) -> None:
+        """Constraint scales for this substep length, over-relaxation and masses (once, not per sweep)."""
+        key = (dt, relaxation, self._masses)
+        if self._prepared != key:
+            self.k.prepare(self.inv_mass, self.ctype, self.cidx, self.cw, self.compliance, dt, relaxation,
+                           self.scale)
+            self._prepared = key
 
     def step(self, state_in: ClothState, state_out: ClothState, dt: float, ctl: StepControls | None = None) -> None:
         """Advance one substep of ``dt`` seconds from ``state_in`` into ``state_out``."""
@@ -153,9 +165,10 @@ class XPBDSolver:
         keep = float(np.exp(-ctl.damping * dt))
         k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.k_vec(g), dt, keep)
         offs = self.offsets
+        self._prepare(dt, ctl.relaxation)
         for c in range(len(offs) - 1):
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
-                           self.compliance, dt, ctl.seam_step, ctl.relaxation)
+                           self.scale, ctl.seam_step)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
                          self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
@@ -184,6 +197,7 @@ class XPBDSolver:
         """The CPU frame: substeps in ``self_passes`` chunks of one launch each (kernels.substeps_serial), a
         self-collision pass after each chunk; the body blend advances chunk by chunk."""
         g = self.k_vec(GRAVITY * ctl.gravity_scale)
+        self._prepare(dt, ctl.relaxation)
         passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
         bounds = np.linspace(0, substeps, passes + 1).round().astype(int)
         blend = lambda s: ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * s / substeps  # noqa: E731
@@ -194,7 +208,7 @@ class XPBDSolver:
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
             self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
-                                   self.cidx, self.cw, self.compliance, self.skip, self.sdf, self.sdf_to,
+                                   self.cidx, self.cw, self.scale, self.skip, self.sdf, self.sdf_to,
                                    self.parts, self.far, g, self.origin, self.params)
             if ctl.self_collision:
                 self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
