@@ -207,10 +207,15 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     idx = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cw = np.concatenate([p[1] for p in parts])
     comp = np.concatenate([p[2] for p in parts])
-    colours = colour_constraints(idx, n)
-    seam = types == SEAM  # seams get their own, last colours: each sweep ends with them satisfied
-    if seam.any() and (~seam).any():
-        colours[seam] = colour_constraints(idx[seam], n) + colours[~seam].max() + 1
+    # Sweep order: stretch and bending, then the long-range limits, then the seams, each group in its own
+    # colours: a sweep ends with the garment's global length held (a soft sweep on a fine mesh lets a
+    # waistband slide and stretch over the hips otherwise) and with its seams satisfied.
+    group = np.where(types == SEAM, 2, np.where((types == LONG) | (types == LONG_SEAM), 1, 0))
+    colours = np.zeros(len(types), np.int64)
+    for g in range(3):
+        sel = group == g
+        if sel.any():
+            colours[sel] = colour_constraints(idx[sel], n) + (colours.max() + 1 if g and (group < g).any() else 0)
     order = np.argsort(colours, kind="stable")
     offsets = np.searchsorted(colours[order], np.arange(colours.max() + 2))
     return ClothModel(n, mass, inv_mass.astype(np.float32), garment.faces, edges, types[order].astype(np.int32),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .body import BodyCollider
-from .model import ClothModel
+from .model import LONG, LONG_SEAM, ClothModel
 from .runtime import ensure_taichi, taichi_arch
 
 GRAVITY = np.array([0.0, -9.81, 0.0])  # [m/s²], Y up
@@ -106,7 +106,9 @@ class XPBDSolver:
         self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
         self.rest = _nd(ti, model.rest_uvp, None, vec=True)
         self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
-        self.params = ti.ndarray(ti.f32, 11)
+        self.params = ti.ndarray(ti.f32, 13)
+        long = np.flatnonzero((model.ctype == LONG) | (model.ctype == LONG_SEAM))  # contiguous: own colours
+        self.long_range = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
 
@@ -166,7 +168,10 @@ class XPBDSolver:
         k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.k_vec(g), dt, keep)
         offs = self.offsets
         self._prepare(dt, ctl.relaxation)
-        for c in range(len(offs) - 1):
+        begin, end = self.long_range  # as the CPU kernel: the long-range limits' colours twice
+        colours = [c for c in range(len(offs) - 1) if offs[c] < end] + \
+                  [c for c in range(len(offs) - 1) if offs[c] >= begin]
+        for c in colours:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.scale, ctl.seam_step)
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
@@ -203,7 +208,8 @@ class XPBDSolver:
         blend = lambda s: ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * s / substeps  # noqa: E731
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi))]
+                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi)),
+                 *self.long_range]
             self.params.from_numpy(np.array(p, np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)

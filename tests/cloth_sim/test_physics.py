@@ -78,14 +78,16 @@ def test_stiffer_fabric_sags_less():
 
 
 def test_heavier_fabric_stretches_more():
+    from custom_nodes.cloth_sim.report import strains
+
     g = sheet(0.3, 0.02, vertical=True)
     strain = []
     for gsm in (100, 400):
         f = custom_fabric(f"{gsm}", gsm, 0.5, 100, 100, 80, 2, 2)
         # run a fixed time: the loose GarmentCode static rule can stop while a light sheet still stretches
         r = drape(g, None, f, DrapeSettings(max_frames=60, static_fraction=0.0), pins=top_row(g))
-        strain.append(r.report["strain_warp_mean"])
-    assert strain[1] > 2 * strain[0]
+        strain.append(float(np.mean(strains(g, r.positions)[0])))  # the report rounds to 0.001
+    assert strain[1] > 2 * strain[0] > 0  # 4x the weight: 4x the stretch once converged (2.4x at 20 substeps)
 
 
 def test_cpu_runs_are_bitwise_repeatable():
