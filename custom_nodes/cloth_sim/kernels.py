@@ -81,10 +81,12 @@ class ClothKernels:
 
     @ti.func
     def _solve(self, c, x: ti.template(), inv_mass: ti.template(), ctype: ti.template(), cidx: ti.template(),
-               cw: ti.template(), scale: ti.template(), seam_step):
-        """One XPBD projection of constraint ``c`` (``scale`` from :meth:`prepare`)."""
+               cw: ti.template(), scale: ti.template(), seam_step, bend):
+        """One XPBD projection of constraint ``c`` (``scale`` from :meth:`prepare`); bending only when
+        ``bend`` (every other substep: see :meth:`prepare`)."""
         if ctype[c] == BEND:
-            self._bend(c, x, inv_mass, cidx, cw, scale[c])
+            if bend:
+                self._bend(c, x, inv_mass, cidx, cw, scale[c])
         elif ctype[c] == SEAM:
             self._distance(c, x, inv_mass, cidx, cw, scale[c], seam_step, 0)
         elif ctype[c] == STRETCH:
@@ -101,6 +103,7 @@ class ClothKernels:
         for c in range(ctype.shape[0]):
             denom = compliance[c] / (dt * dt)
             if ctype[c] == BEND:
+                denom = compliance[c] / (4.0 * dt * dt)  # bending acts every other substep: a 2 dt step
                 for k in ti.static(range(4)):
                     denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
             else:
@@ -117,10 +120,10 @@ class ClothKernels:
 
     @ti.kernel
     def solve_colour(self, begin: ti.i32, end: ti.i32, x: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                     scale: F1, seam_step: ti.f32):
+                     scale: F1, seam_step: ti.f32, bend: ti.i32):
         """One XPBD iteration over constraints ``begin..end`` (one colour: no shared vertices)."""
         for c in range(begin, end):
-            self._solve(c, x, inv_mass, ctype, cidx, cw, scale, seam_step)
+            self._solve(c, x, inv_mass, ctype, cidx, cw, scale, seam_step, bend)
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
@@ -138,10 +141,11 @@ class ClothKernels:
             for i in range(x.shape[0]):
                 x_prev[i] = x[i]
                 self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
+            bend = (_s + ti.cast(p[13], ti.i32)) % 2 == 0
             for c in range(ti.cast(p[12], ti.i32)):  # stretch, bending and the long-range limits ...
-                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2])
+                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2], bend)
             for c in range(ti.cast(p[11], ti.i32), ctype.shape[0]):  # ... the limits again, then the seams
-                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2])
+                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2], bend)
             for i in range(x.shape[0]):
                 t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[3],

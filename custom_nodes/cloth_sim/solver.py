@@ -80,6 +80,7 @@ class XPBDSolver:
         self.compliance = _nd(ti, model.compliance, ti.f32)
         self.scale = ti.ndarray(ti.f32, max(len(model.ctype), 1))  # see kernels.prepare
         self._prepared: tuple | None = None  # (dt, relaxation, masses version) the scales were made for
+        self._substep = 0  # substep in the frame (per-colour path): bending acts on even ones
         self._masses = 0
         self.offsets = [int(o) for o in model.colour_offsets]
         self.faces = _nd(ti, model.faces, ti.i32)
@@ -106,7 +107,7 @@ class XPBDSolver:
         self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
         self.rest = _nd(ti, model.rest_uvp, None, vec=True)
         self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
-        self.params = ti.ndarray(ti.f32, 13)
+        self.params = ti.ndarray(ti.f32, 14)
         long = np.flatnonzero((model.ctype == LONG) | (model.ctype == LONG_SEAM))  # contiguous: own colours
         self.long_range = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
@@ -173,7 +174,8 @@ class XPBDSolver:
                   [c for c in range(len(offs) - 1) if offs[c] >= begin]
         for c in colours:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
-                           self.scale, ctl.seam_step)
+                           self.scale, ctl.seam_step, int(self._substep % 2 == 0))
+        self._substep += 1
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
                          self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
@@ -189,6 +191,7 @@ class XPBDSolver:
         if self._spare is None:
             self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
         a, b = state, self._spare
+        self._substep = 0
         for s in range(substeps):
             t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
             self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
@@ -209,7 +212,7 @@ class XPBDSolver:
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
                  float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi)),
-                 *self.long_range]
+                 *self.long_range, float(lo % 2)]
             self.params.from_numpy(np.array(p, np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
