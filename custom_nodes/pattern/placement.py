@@ -205,15 +205,18 @@ def _limb_frame(body: Body, part: str) -> tuple[np.ndarray, np.ndarray]:
     return top, up / np.linalg.norm(up)
 
 
-def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str, clearance: float):
+def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str | float, clearance: float):
     """(origin, up, radii at the top, taper) of the panel's cylinder; ``origin`` is where the panel's top
-    sits; ``taper`` = (length [m], end radius / top radius) for limbs that thin towards wrist/ankle."""
+    sits; ``taper`` = (length [m], end radius / top radius) for limbs that thin towards wrist/ankle.
+    ``anchor``: "shoulder", "waist", or the height [m] of the panel's top (a skirt sewn under a bodice)."""
     part = panel.body_part
     up = np.array([0.0, 1.0, 0.0])
     neck = body.kp("neck")
     if part in ("torso", "none"):
-        a, b = body.torso_radii if anchor != "waist" else body.waist_radii
+        a, b = body.waist_radii if anchor == "waist" else body.torso_radii
         top_y = body.waist_y + 0.03 if anchor == "waist" else neck[1] + 0.02
+        if not isinstance(anchor, str):
+            top_y = float(anchor)
         return np.array([neck[0], top_y, neck[2]]), up, (a + clearance, b + clearance), (1.0, 1.0)
     if part in ("head", "neck"):
         r = HOOD_RADIUS + clearance
@@ -233,7 +236,7 @@ def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str, clearance: flo
     return origin, up, (r + clearance, r + clearance), (max(length, 0.1), (end * r + clearance) / (r + clearance))
 
 
-def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str) -> np.ndarray:
+def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str | float) -> np.ndarray:
     """Wrap one panel on its body part's cylinder, row by row without stretching: the cylinder grows
     where a row is wider than the body needs, so the panel's side edges land where its neighbours' do."""
     from .curves import outline
@@ -382,10 +385,14 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
     anchors = dict(pattern.metadata.get("anchors", {}))
     rest = garment.rest.astype(np.float64)
     positions = np.zeros((garment.n_vertices, 3))
-    for i, panel in enumerate(pattern.panels):
+    order = sorted(range(len(pattern.panels)), key=lambda i: anchors.get(pattern.panels[i].name) == "waist")
+    for done, i in enumerate(order):  # waist-anchored panels last: they may hang from a placed bodice
+        panel = pattern.panels[i]
         sel = garment.vertex_panel == i
         uv = rest[sel]
         anchor = anchors.get(panel.name, "shoulder")
+        if anchor == "waist":
+            anchor = _under_bodice(garment, i, positions, anchors) or anchor
         if use_pattern_placement and panel.translation is not None and panel.rotation is not None:
             positions[sel] = _garmentcode_positions(panel, uv, body)
         elif panel.body_part in ("head", "neck") and panel.facing == "side":
@@ -394,7 +401,7 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
             panel, uv = _limb_upright(panel, uv, body)
             positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
         if on_progress:
-            on_progress(i + 1, len(pattern.panels))
+            on_progress(done + 1, len(pattern.panels))
     if avatar is not None and avatar.sdf is not None:
         parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
         tree, gap = _body_tree(avatar), max(clearance, 0.005)
@@ -404,6 +411,22 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))
+
+
+def _under_bodice(garment: Garment, panel: int, positions: np.ndarray, anchors: dict) -> float | None:
+    """Height [m] for the top of waist-anchored ``panel`` when it is sewn to panels hung from the
+    shoulders (a dress's skirt under its bodice): the mean height of their seam vertices, so the waist
+    seam starts closed instead of the bodice overlapping the skirt. None for a skirt on its own."""
+    names = garment.pattern.panels
+    hung = np.array([anchors.get(p.name, "shoulder") != "waist" for p in names])
+    pairs = garment.seam_pairs
+    vp = garment.vertex_panel
+    ours = (vp[pairs] == panel)
+    other = np.where(ours[:, 0], pairs[:, 1], pairs[:, 0])
+    sewn = ours.any(axis=1) & ~ours.all(axis=1) & hung[vp[other]]
+    if not sewn.any():
+        return None
+    return float(positions[other[sewn], 1].mean())
 
 
 def clear_of_body(positions: np.ndarray, avatar: Avatar, clearance: float, parts: np.ndarray | None = None,

@@ -28,11 +28,12 @@ def _placed(kind: str, avatar, edge: float = 0.02):
     from custom_nodes.pattern.templates import draft
     from custom_nodes.pattern.triangulate import triangulate
 
-    if kind == "gc_shirt":
+    if kind.startswith("gc_"):
         from custom_nodes.pattern.pattern_io import load_pattern
         from tests.conftest import shared_path
 
-        pattern = load_pattern(shared_path("patterns", "garmentcode", "shirt_mean_specification.json"))
+        name = {"gc_shirt": "shirt_mean_specification.json", "gc_dress": "dress_pencil_specification.json"}[kind]
+        pattern = load_pattern(shared_path("patterns", "garmentcode", name))
     else:
         pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
     return place_garment(triangulate(pattern, edge), avatar)
@@ -69,6 +70,26 @@ def test_hoodie_is_placed_without_cloth_through_cloth(avatar_m):
         garment = _placed("hoodie", avatar_m, edge)
         solver = XPBDSolver(build_model(garment, fabric_preset("cotton_jersey")))
         assert solver.self_crossings(solver.state(garment.positions)) <= 2, f"at {edge * 100:g} cm"
+
+
+@pytest.mark.slow
+def test_garmentcode_pencil_dress_drapes_with_its_skirt_under_the_bodice(avatar_m):
+    """The dress's skirt is sewn to the bodice's hem: it starts there (not at the body's waist, 20 cm up
+    inside the bodice, which crumpled both), and the drape passes."""
+    from custom_nodes.cloth_sim.config import DrapeSettings
+    from custom_nodes.cloth_sim.drape import drape
+    from custom_nodes.cloth_sim.report import report_text
+    from custom_nodes.fabric.catalog import Catalog
+
+    garment = _placed("gc_dress", avatar_m)
+    a, b = garment.seam_pairs.T
+    panel = np.asarray(garment.panel_names)[garment.vertex_panel]
+    waist = np.char.startswith(panel[a], "skirt") != np.char.startswith(panel[b], "skirt")
+    assert waist.sum() > 20
+    assert np.abs(garment.positions[a[waist], 1] - garment.positions[b[waist], 1]).mean() < 0.03  # [m]
+    result = drape(garment, avatar_m, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250))
+    rep = result.report
+    assert rep["passed"] and rep["body_crossings"] == 0 and rep["seam_gap_max_mm"] < 2.0, report_text(rep)
 
 
 @pytest.mark.slow
