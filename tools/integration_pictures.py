@@ -28,19 +28,23 @@ def avatar_m():
     return AtelierAvatarFromMeasurements().build(**{k: v[1]["default"] for k, v in widgets(BodySettings).items()})[0]
 
 
+GARMENTCODE = {"gc_shirt": "shirt_mean_specification.json", "gc_dress": "dress_pencil_specification.json"}
+
+
 def placed(kind: str, avatar, edge: float = 0.02):
-    """Template ``kind`` (size M female) or "gc_shirt" (the shared GarmentCode shirt), meshed and placed."""
+    """Template ``kind`` (size M female) or a shared GarmentCode pattern ("gc_shirt", "gc_dress"), meshed and
+    placed."""
     from custom_nodes.core.measurements import size_measurements
     from custom_nodes.pattern.params import TemplateSettings
     from custom_nodes.pattern.placement import place_garment
     from custom_nodes.pattern.templates import draft
     from custom_nodes.pattern.triangulate import triangulate
 
-    if kind == "gc_shirt":
+    if kind in GARMENTCODE:
         from custom_nodes.pattern.pattern_io import load_pattern
         from tests.conftest import shared_path
 
-        pattern = load_pattern(shared_path("patterns", "garmentcode", "shirt_mean_specification.json"))
+        pattern = load_pattern(shared_path("patterns", "garmentcode", GARMENTCODE[kind]))
     else:
         pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
     return place_garment(triangulate(pattern, edge), avatar)
@@ -74,7 +78,7 @@ def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
     for kind in kinds:
         garment = placed(kind, avatar)
         for fid in fabrics:
-            result = drape(garment, avatar, Catalog().fabric(fid), DrapeSettings(max_frames=250, self_passes=3))
+            result = drape(garment, avatar, Catalog().fabric(fid), DrapeSettings(max_frames=250))  # node defaults
             print(report_text(result.report))
             for view, yaw in VIEWS.items():
                 cam = frame_drape(result, "full_body", yaw=yaw, width=384, height=512)

@@ -21,22 +21,11 @@ def avatar_m():
 
 
 def _placed(kind: str, avatar, edge: float = 0.02):
-    """Template ``kind`` (size M female) or "gc_shirt" (the shared GarmentCode shirt), meshed and placed."""
-    from custom_nodes.core.measurements import size_measurements
-    from custom_nodes.pattern.params import TemplateSettings
-    from custom_nodes.pattern.placement import place_garment
-    from custom_nodes.pattern.templates import draft
-    from custom_nodes.pattern.triangulate import triangulate
+    """Template ``kind`` (size M female) or a shared GarmentCode pattern ("gc_shirt", "gc_dress"), meshed and
+    placed, as the documentation pictures are (tools/integration_pictures.py)."""
+    from tools.integration_pictures import placed
 
-    if kind.startswith("gc_"):
-        from custom_nodes.pattern.pattern_io import load_pattern
-        from tests.conftest import shared_path
-
-        name = {"gc_shirt": "shirt_mean_specification.json", "gc_dress": "dress_pencil_specification.json"}[kind]
-        pattern = load_pattern(shared_path("patterns", "garmentcode", name))
-    else:
-        pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
-    return place_garment(triangulate(pattern, edge), avatar)
+    return placed(kind, avatar, edge)
 
 
 @pytest.mark.slow
@@ -49,7 +38,7 @@ def test_garment_drapes_on_m_avatar_to_static_with_seams_shut(avatar_m, kind):
     from custom_nodes.fabric.catalog import Catalog
 
     garment = _placed(kind, avatar_m)
-    result = drape(garment, avatar_m, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250, self_passes=3))
+    result = drape(garment, avatar_m, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250))
     rep = result.report
     assert np.isfinite(result.positions).all()
     assert rep["frames_to_static"] is not None, report_text(rep)
@@ -146,7 +135,7 @@ def test_templates_drape_on_other_sizes_and_bodies(size, body, kind):
     avatar = AtelierAvatarFromMeasurements().build(**{**kwargs, "size": size, "body": body})[0]
     pattern = draft(size_measurements(size, body), TemplateSettings(garment=kind))
     garment = place_garment(triangulate(pattern, 0.02), avatar)
-    result = drape(garment, avatar, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250, self_passes=3))
+    result = drape(garment, avatar, Catalog().fabric("cotton_jersey"), DrapeSettings(max_frames=250))
     rep = result.report
     assert rep["passed"] and rep["body_crossings"] == 0 and rep["seam_gap_max_mm"] < 2.0, report_text(rep)
     _assert_worn(garment, result.positions, avatar, kind)
