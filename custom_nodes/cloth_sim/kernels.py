@@ -130,18 +130,23 @@ class ClothKernels:
                         scale: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, gravity: vec3,
                         origin: vec3, p: F1):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
-        sequential Gauss-Seidel in colour order). ``p`` = (dt, keep, seam_step, voxel,
-        thickness, friction, use_body, omega, max_speed, body_t0, body_t1, long_begin, long_end): the body's
-        SDF blends from ``sdf`` to ``sdf_to`` as t runs from body_t0 to body_t1 over the substeps (a moving
-        body, no teleports); constraints long_begin..long_end are the long-range limits, swept twice (one
-        sweep a substep is soft on fine meshes: a denim waistband slid down and stretched 37 % over the
-        hips at 8 mm, 20 % with the limits twice). ``far``: see :meth:`_collide`."""
+        sequential Gauss-Seidel in colour order).
+
+        ``p`` = (dt, keep, seam_step, voxel, thickness, friction, use_body, omega, max_speed, body_t0,
+        body_t1, long_begin, long_end, parity):
+        - the body's SDF blends from ``sdf`` to ``sdf_to`` as t runs from body_t0 to body_t1 over the
+          substeps (a moving body, no teleports);
+        - constraints long_begin..long_end are the long-range limits, swept twice (one sweep a substep is
+          soft on fine meshes: a denim waistband slid down and stretched 37 % over the hips at 8 mm, 20 %
+          with the limits twice);
+        - bending acts on the substeps whose count so far (``parity`` + s) is even.
+        ``far``: see :meth:`_collide`."""
         ti.loop_config(serialize=True)
         for _s in range(nsub):
             for i in range(x.shape[0]):
                 x_prev[i] = x[i]
                 self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
-            bend = (_s + ti.cast(p[13], ti.i32)) % 2 == 0
+            bend = (_s + ti.cast(p[13], ti.i32)) % 2 == 0  # p[13]: parity of the substeps run before
             for c in range(ti.cast(p[12], ti.i32)):  # stretch, bending and the long-range limits ...
                 self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2], bend)
             for c in range(ti.cast(p[11], ti.i32), ctype.shape[0]):  # ... the limits again, then the seams

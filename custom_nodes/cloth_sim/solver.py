@@ -80,7 +80,7 @@ class XPBDSolver:
         self.compliance = _nd(ti, model.compliance, ti.f32)
         self.scale = ti.ndarray(ti.f32, max(len(model.ctype), 1))  # see kernels.prepare
         self._prepared: tuple | None = None  # (dt, relaxation, masses version) the scales were made for
-        self._substep = 0  # substep in the frame (per-colour path): bending acts on even ones
+        self._substep = 0  # substeps run so far: bending acts on even ones (see kernels.prepare)
         self._masses = 0
         self.offsets = [int(o) for o in model.colour_offsets]
         self.faces = _nd(ti, model.faces, ti.i32)
@@ -191,7 +191,6 @@ class XPBDSolver:
         if self._spare is None:
             self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
         a, b = state, self._spare
-        self._substep = 0
         for s in range(substeps):
             t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
             self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
@@ -212,13 +211,14 @@ class XPBDSolver:
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
                  float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi)),
-                 *self.long_range, float(lo % 2)]
+                 *self.long_range, float(self._substep % 2)]
             self.params.from_numpy(np.array(p, np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
             self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
                                    self.cidx, self.cw, self.scale, self.skip, self.sdf, self.sdf_to,
                                    self.parts, self.far, g, self.origin, self.params)
+            self._substep += int(hi - lo)
             if ctl.self_collision:
                 self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
         return state
