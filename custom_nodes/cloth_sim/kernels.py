@@ -28,6 +28,11 @@ B4 = ti.types.ndarray(dtype=ti.types.vector(4, ti.f32), ndim=1)
 
 
 STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4  # constraint types (see model.py)
+# Slots of substeps_serial's parameter array (see XPBDSolver._cpu_frame)
+PARAMS = ("dt", "keep", "seam_step", "voxel", "thickness", "friction", "use_body", "max_speed", "body_t0",
+          "body_t1", "long_begin", "long_end", "parity")
+DT, KEEP, SEAM_STEP, VOXEL, THICKNESS, FRICTION, USE_BODY, MAX_SPEED, BODY_T0, BODY_T1, LONG_BEGIN, LONG_END, \
+    PARITY = range(len(PARAMS))
 
 
 @ti.func
@@ -132,8 +137,7 @@ class ClothKernels:
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order).
 
-        ``p`` = (dt, keep, seam_step, voxel, thickness, friction, use_body, omega, max_speed, body_t0,
-        body_t1, long_begin, long_end, parity):
+        ``p``: the :data:`PARAMS`, in that order:
         - the body's SDF blends from ``sdf`` to ``sdf_to`` as t runs from body_t0 to body_t1 over the
           substeps (a moving body, no teleports);
         - constraints long_begin..long_end are the long-range limits, swept twice (one sweep a substep is
@@ -145,16 +149,16 @@ class ClothKernels:
         for _s in range(nsub):
             for i in range(x.shape[0]):
                 x_prev[i] = x[i]
-                self._predict(i, x_prev, v, x, inv_mass, gravity, p[0], p[1])
-            bend = (_s + ti.cast(p[13], ti.i32)) % 2 == 0  # p[13]: parity of the substeps run before
-            for c in range(ti.cast(p[12], ti.i32)):  # stretch, bending and the long-range limits ...
-                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2], bend)
-            for c in range(ti.cast(p[11], ti.i32), ctype.shape[0]):  # ... the limits again, then the seams
-                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[2], bend)
+                self._predict(i, x_prev, v, x, inv_mass, gravity, p[DT], p[KEEP])
+            bend = (_s + ti.cast(p[PARITY], ti.i32)) % 2 == 0
+            for c in range(ti.cast(p[LONG_END], ti.i32)):  # stretch, bending and the long-range limits ...
+                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[SEAM_STEP], bend)
+            for c in range(ti.cast(p[LONG_BEGIN], ti.i32), ctype.shape[0]):  # ... the limits again, the seams
+                self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[SEAM_STEP], bend)
             for i in range(x.shape[0]):
-                t = p[9] + (p[10] - p[9]) * (_s + 1) / nsub
-                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[3],
-                              p[4], p[5], p[0], ti.cast(p[6], ti.i32), p[8])
+                t = p[BODY_T0] + (p[BODY_T1] - p[BODY_T0]) * (_s + 1) / nsub
+                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[VOXEL],
+                              p[THICKNESS], p[FRICTION], p[DT], ti.cast(p[USE_BODY], ti.i32), p[MAX_SPEED])
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),

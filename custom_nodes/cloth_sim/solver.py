@@ -68,7 +68,7 @@ class XPBDSolver:
     def __init__(self, model: ClothModel, collider: BodyCollider | None = None,
                  skip_parts: np.ndarray | None = None):
         ti = ensure_taichi()
-        from .kernels import get_kernels, vec3
+        from .kernels import PARAMS, get_kernels, vec3
 
         self.ti, self.k, self.model = ti, get_kernels(), model
         self.k_vec = lambda a: vec3(*np.asarray(a, np.float64).tolist())
@@ -107,7 +107,8 @@ class XPBDSolver:
         self.x_start = ti.Vector.ndarray(3, ti.f64, shape=n)  # positions at the start of the frame
         self.rest = _nd(ti, model.rest_uvp, None, vec=True)
         self.seam_dist = _nd(ti, model.seam_dist, ti.f32)
-        self.params = ti.ndarray(ti.f32, 14)
+        self.param_names = PARAMS  # slots of self.params (kernels.substeps_serial)
+        self.params = ti.ndarray(ti.f32, len(PARAMS))
         long = np.flatnonzero((model.ctype == LONG) | (model.ctype == LONG_SEAM))  # contiguous: own colours
         self.long_range = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
@@ -209,10 +210,12 @@ class XPBDSolver:
         bounds = np.linspace(0, substeps, passes + 1).round().astype(int)
         blend = lambda s: ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * s / substeps  # noqa: E731
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            p = [dt, float(np.exp(-ctl.damping * dt)), ctl.seam_step, self.voxel, ctl.thickness, ctl.friction,
-                 float(self.use_body), ctl.relaxation, ctl.max_speed, *self._blend(blend(lo), blend(hi)),
-                 *self.long_range, float(self._substep % 2)]
-            self.params.from_numpy(np.array(p, np.float32))
+            t0, t1 = self._blend(blend(lo), blend(hi))
+            p = {"dt": dt, "keep": np.exp(-ctl.damping * dt), "seam_step": ctl.seam_step, "voxel": self.voxel,
+                 "thickness": ctl.thickness, "friction": ctl.friction, "use_body": self.use_body,
+                 "max_speed": ctl.max_speed, "body_t0": t0, "body_t1": t1, "long_begin": self.long_range[0],
+                 "long_end": self.long_range[1], "parity": self._substep % 2}
+            self.params.from_numpy(np.array([p[name] for name in self.param_names], np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
             self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
