@@ -110,7 +110,10 @@ class XPBDSolver:
         self.param_names = PARAMS  # slots of self.params (kernels.substeps_serial)
         self.params = ti.ndarray(ti.f32, len(PARAMS))
         long = np.flatnonzero((model.ctype == LONG) | (model.ctype == LONG_SEAM))  # contiguous: own colours
-        self.long_range = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
+        self.long_range = begin, end = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
+        colours = range(len(self.offsets) - 1)  # the GPU path's sweep, as the CPU kernel's: limits twice
+        self._sweep = ([c for c in colours if self.offsets[c] < end]
+                       + [c for c in colours if self.offsets[c] >= begin])
         self.serial = taichi_arch() != "cuda"  # CPU: whole frames in one launch (see kernels.substeps_serial)
         self._spare: ClothState | None = None
 
@@ -170,10 +173,7 @@ class XPBDSolver:
         k.predict(state_in.x, state_in.v, state_out.x, self.inv_mass, self.k_vec(g), dt, keep)
         offs = self.offsets
         self._prepare(dt, ctl.relaxation)
-        begin, end = self.long_range  # as the CPU kernel: the long-range limits' colours twice
-        colours = [c for c in range(len(offs) - 1) if offs[c] < end] + \
-                  [c for c in range(len(offs) - 1) if offs[c] >= begin]
-        for c in colours:
+        for c in self._sweep:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
                            self.scale, ctl.seam_step, int(self._substep % 2 == 0))
         self._substep += 1
