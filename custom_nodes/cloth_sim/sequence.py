@@ -24,24 +24,54 @@ from .report import build_report
 from .solver import StepControls, XPBDSolver
 
 
-def _same_grid(a: Avatar, b: Avatar) -> None:
-    if a.sdf is None or b.sdf is None:
-        raise InvalidInputError("every pose needs a collision proxy", field="Avatar.sdf")
-    same = (a.sdf.values.shape == b.sdf.values.shape and np.allclose(a.sdf.origin, b.sdf.origin)
-            and np.isclose(a.sdf.voxel_size, b.sdf.voxel_size))
-    if not same:
-        raise InvalidInputError("the poses' SDF grids differ (origin, spacing or size); a sequence needs one "
-                                "body on one grid", field="Avatar.sdf")
+def on_one_grid(avatars: list[Avatar]) -> list[Avatar]:
+    """The avatars with their SDFs on one grid: the first's, grown to cover them all.
+
+    Each pose of a body gets a grid fitted to its own bounds, but the solver blends one grid of samples
+    from pose to pose. Samples are resampled (trilinear) where a pose's grid covers them and are
+    "outside, far" (+band) elsewhere; the first grid's samples keep their values. Poses with another
+    sample spacing are refused (a different body or proxy).
+    """
+    for a in avatars:
+        if a.sdf is None:
+            raise InvalidInputError("every pose needs a collision proxy", field="Avatar.sdf")
+    base = avatars[0].sdf
+    voxel = float(base.voxel_size)
+    for a in avatars[1:]:
+        if not np.isclose(a.sdf.voxel_size, voxel):
+            raise InvalidInputError(f"the poses' SDF grids differ in spacing ({a.sdf.voxel_size * 1e3:g} mm, not "
+                                    f"{voxel * 1e3:g} mm): a sequence needs one body's proxy", field="Avatar.sdf")
+    ends = [(a.sdf.origin.astype(np.float64), a.sdf.origin + voxel * (np.array(a.sdf.values.shape) - 1))
+            for a in avatars]
+    lo, hi = np.min([e[0] for e in ends], axis=0), np.max([e[1] for e in ends], axis=0)
+    origin = base.origin + voxel * np.floor((lo - base.origin) / voxel + 1e-6)  # aligned with the first grid
+    shape = tuple(np.ceil((hi - origin) / voxel - 1e-6).astype(int) + 1)
+    out = []
+    for a in avatars:
+        g = a.sdf
+        if g.values.shape == shape and np.allclose(g.origin, origin):
+            out.append(a)
+            continue
+        values = np.full(shape, g.band, np.float32)  # beyond this pose's grid: outside its body
+        first = np.ceil((g.origin - origin) / voxel - 1e-6).astype(int)
+        last = np.floor((g.origin + voxel * (np.array(g.values.shape) - 1) - origin) / voxel + 1e-6).astype(int)
+        axes = [origin[k] + voxel * np.arange(first[k], last[k] + 1) for k in range(3)]
+        for i, x in zip(range(first[0], last[0] + 1), axes[0], strict=True):  # a slab at a time: bounded memory
+            pts = np.stack(np.meshgrid([x], axes[1], axes[2], indexing="ij"), -1).reshape(-1, 3)
+            values[i, first[1]:last[1] + 1, first[2]:last[2] + 1] = g.query(pts)[0].reshape(len(axes[1]), -1)
+        out.append(replace(a, sdf=SDFGrid(origin.astype(np.float32), voxel, values, g.band)))
+    return out
 
 
 def interpolate_avatars(a: Avatar, b: Avatar, steps: int) -> list[Avatar]:
-    """``steps`` avatars blending from ``a`` (excluded) to ``b`` (included): mesh and SDF values lerped.
+    """``steps`` avatars blending from ``a`` (excluded) to ``b`` (included): mesh and SDF values lerped
+    (both SDFs first put on one grid, see :func:`on_one_grid`).
 
-    Needs the same body mesh topology and the same SDF grid (one body in two poses).
+    Needs the same body mesh topology (one body in two poses).
     """
-    _same_grid(a, b)
     if a.mesh.vertices.shape != b.mesh.vertices.shape:
         raise InvalidInputError("the two poses have different body meshes", field="Avatar.mesh")
+    a, b = on_one_grid([a, b])
     out = []
     for k in range(1, steps + 1):
         t = k / steps
@@ -68,12 +98,12 @@ def drape_sequence(start: DrapeResult, avatars: list[Avatar], settings: DrapeSet
     ctl = StepControls(damping=fabric.damping + settings.air_damping, friction=fabric.friction,
                        thickness=settings.collision_thickness * 1e-2, self_thickness=settings.self_thickness * 1e-2,
                        self_collision=settings.self_collision, self_passes=settings.self_passes)
-    solver = XPBDSolver(model, body_collider(start.avatar), skip)
+    first, *avatars = on_one_grid([start.avatar, *avatars])
+    solver = XPBDSolver(model, body_collider(first), skip)
     state, x, frames, frame = solver.state(start.positions), start.positions, [], 0
     dt = 1.0 / FPS / settings.substeps
-    previous = start.avatar
+    previous = first
     for k, avatar in enumerate(avatars):
-        _same_grid(previous, avatar)
         solver.move_body(previous.sdf.values, avatar.sdf.values)  # the body moves during this pose's frames
         for f in range(frames_per_pose):
             ctl.body_t0, ctl.body_t1 = f / frames_per_pose, (f + 1) / frames_per_pose

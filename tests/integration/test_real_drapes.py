@@ -82,6 +82,33 @@ def test_garmentcode_pencil_dress_drapes_with_its_skirt_under_the_bodice(avatar_
 
 
 @pytest.mark.slow
+def test_tee_follows_anny_from_a_pose_into_a_walk_frame(avatar_m):
+    """AtelierDrapeSequence from the A-pose drape to walk frame 2 (each pose has its own SDF grid): the
+    sleeves come down with the arms and the cloth stays outside the body (a pinch under the arms aside)."""
+    from custom_nodes.avatar.build import pose_avatar
+    from custom_nodes.cloth_sim.body import body_collider
+    from custom_nodes.cloth_sim.config import DrapeSettings
+    from custom_nodes.cloth_sim.drape import drape
+    from custom_nodes.cloth_sim.nodes import AtelierDrapeSequence
+    from custom_nodes.core.avatar import OPENPOSE18
+    from custom_nodes.fabric.catalog import Catalog
+
+    walk = pose_avatar(avatar_m, "walk", frame=2)
+    start = drape(_placed("tshirt", avatar_m), avatar_m, Catalog().fabric("cotton_jersey"),
+                  DrapeSettings(max_frames=250))
+    result = AtelierDrapeSequence().animate(start, walk, 12, 6)[0]
+    assert result.sequence.shape == (12, start.garment.n_vertices, 3) and np.isfinite(result.sequence).all()
+    inside = body_collider(walk).query(result.positions)[0] < -0.001
+    assert inside.mean() < 0.005, f"{inside.sum()} vertices inside the walking body"
+    kp = {name: walk.keypoints[i] for i, name in enumerate(OPENPOSE18)}
+    for side in ("left", "right"):
+        sleeve = np.isin(result.garment.vertex_panel,
+                         [i for i, n in enumerate(result.garment.panel_names) if "sleeve" in n and side in n])
+        reach = np.linalg.norm(result.positions[sleeve] - kp[f"{side}_shoulder"], axis=1).min()
+        assert reach < 0.08, f"the {side} sleeve ends {reach * 100:.0f} cm from the walking shoulder"
+
+
+@pytest.mark.slow
 def test_hoodie_at_1cm_drapes_with_default_settings(avatar_m):
     """The benchmark's garment (bench_cloth_hoodie.py): ~12.7k vertices, the AtelierDrape node's defaults."""
     from custom_nodes.cloth_sim.config import DrapeSettings
