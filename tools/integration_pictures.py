@@ -1,6 +1,7 @@
 """Drape real garments on Anny M and render them (front, side, back) into docs/images/integration/.
 
-Usage: python tools/integration_pictures.py [tshirt hoodie gc_shirt ...] [--fabric=denim ...]
+Usage: python tools/integration_pictures.py [tshirt hoodie gc_shirt gc_dress ...] [--fabric=denim ...]
+       python tools/integration_pictures.py walk    (the tee following Anny into a walk frame)
 (needs the Anny cache and the shared folder).
 """
 
@@ -94,7 +95,40 @@ def main(kinds: list[str], fabrics: tuple[str, ...] = FABRICS) -> None:
                      f"{kind}_front_masks.png")
 
 
+def walk_picture() -> None:
+    """docs/images/cloth/tee_a_pose_to_walk.png: the jersey tee carried from the A-pose into walk frame 2
+    by AtelierDrapeSequence (12 poses, 6 frames each); poses 0, 4, 8 and 12."""
+    from dataclasses import replace
+
+    from custom_nodes.avatar.build import pose_avatar
+    from custom_nodes.cloth_sim.config import DrapeSettings
+    from custom_nodes.cloth_sim.drape import drape
+    from custom_nodes.cloth_sim.nodes import AtelierDrapeSequence
+    from custom_nodes.cloth_sim.sequence import interpolate_avatars
+    from custom_nodes.fabric.catalog import Catalog
+    from custom_nodes.render.api import drape_preview, frame_drape
+
+    avatar = avatar_m()
+    walk = pose_avatar(avatar, "walk", frame=2)
+    jersey = Catalog().fabric("cotton_jersey")
+    start = drape(placed("tshirt", avatar), avatar, jersey, DrapeSettings(max_frames=250))
+    result = AtelierDrapeSequence().animate(start, walk, 12, 6)[0]
+    poses = interpolate_avatars(start.avatar, walk, 12)
+    cam = frame_drape(start, "full_body", yaw=30, width=240, height=320)
+    views = [drape_preview(start, cam)]
+    for k in (3, 7, 11):
+        views.append(drape_preview(replace(result, avatar=poses[k], positions=result.sequence[k]), cam))
+    out = OUT.parent / "cloth"
+    out.mkdir(parents=True, exist_ok=True)
+    strip = np.concatenate([v[..., :3] for v in views], 1)
+    Image.fromarray((np.clip(strip, 0, 1) * 255).astype(np.uint8)).save(out / "tee_a_pose_to_walk.png", optimize=True)
+    print("wrote", out / "tee_a_pose_to_walk.png")
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--fabric=")]
     chosen = tuple(a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--fabric="))
-    main(args or ["tshirt"], chosen or FABRICS)
+    if args == ["walk"]:
+        walk_picture()
+    else:
+        main(args or ["tshirt"], chosen or FABRICS)
