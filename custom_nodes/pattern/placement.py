@@ -392,7 +392,8 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
         uv = rest[sel]
         anchor = anchors.get(panel.name, "shoulder")
         if anchor == "waist":
-            anchor = _under_bodice(garment, i, positions, anchors) or anchor
+            hem = _under_bodice(garment, i, positions, anchors)
+            anchor = anchor if hem is None else hem
         if use_pattern_placement and panel.translation is not None and panel.rotation is not None:
             positions[sel] = _garmentcode_positions(panel, uv, body)
         elif panel.body_part in ("head", "neck") and panel.facing == "side":
