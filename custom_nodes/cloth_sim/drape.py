@@ -2,8 +2,11 @@
 
 Phases (GarmentCode / Blender practice): seams pull together at a clamped speed with gravity off;
 once every seam is closed (or ``sew_frames`` ran out) gravity starts and closed seams become stiff;
-the drape stops at static equilibrium (fewer than 1.5 % of vertices move > 0.3 mm per 60 fps frame),
-at the frame cap or at the time limit.
+the drape stops at static equilibrium (GarmentCode's rule: fewer than 1.5 % of vertices move more than
+0.3 mm, L1 norm, in a 60 fps frame), at the frame cap or at the time limit.
+
+The drape returns the solver's positions as they are: seams are not welded here, so the report measures
+the gaps the solver left. Welding (at most 1 mm) is an export option: :func:`weld_seams`.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import numpy as np
 
 from ..core.avatar import Avatar
 from ..core.drape import DrapeResult
-from ..core.errors import SimulationDivergedError
+from ..core.errors import InvalidInputError, SimulationDivergedError
 from ..core.fabric import Fabric
 from ..core.garment import Garment
+from ..core.mesh import TriangleMesh
 from ..core.progress import ProgressFn, report
 from .body import body_collider, lift_out, recover_inside, skip_masks
 from .config import FPS, DrapeSettings
@@ -28,7 +32,7 @@ from .solver import StepControls, XPBDSolver
 MAX_SPEED = 50.0  # [m/s] a cloth vertex faster than this has exploded
 STIFFEN_GAP = 0.10  # [m] seams closer than this when sewing stalls or its time is up are made stiff: where four
 # panels meet at the armpit clamped sewing stalls (a denim hoodie's underarm stays ~8 cm open), stiff seams shut it
-WELD_SPREAD = 0.005  # [m] sewn vertices this close to their mean are merged when a drape ends (weld_seams)
+WELD_MAX = 0.001  # [m] the widest weld an export may ask for: sewn vertices closer than this merge
 STALL_GAIN, STALL_FRAMES = 0.002, 10  # sewing has stalled when the gap shrank < 2 mm in 10 frames
 
 
@@ -111,16 +115,20 @@ def _lift_deep(solver: XPBDSolver, state, x: np.ndarray, model, collider, settin
     return lifted.astype(np.float32)
 
 
-def weld_seams(x: np.ndarray, rep: np.ndarray, max_spread: float = WELD_SPREAD) -> np.ndarray:
+def weld_seams(x: np.ndarray, rep: np.ndarray, max_spread: float = WELD_MAX) -> tuple[np.ndarray, int]:
     """Merge sewn vertices (same ``rep``) lying within ``max_spread`` [m] of their mean into that mean.
 
-    Stiff seams end a drape a few tenths of a millimetre open, more where the self-collision pass after
-    the last substep nudged a seam vertex; sewn vertices become one point (GarmentCode merges them too).
-    Wider gaps are a seam that did not close and stay for the report to name."""
+    An export option (never part of the drape or its report): stiff seams end a drape a few tenths of a
+    millimetre open, and GarmentCode's meshes have sewn vertices as one point. ``max_spread`` is capped at
+    :data:`WELD_MAX` so a weld can never hide an open seam. Returns (positions (n, 3) float32, vertices
+    merged)."""
+    if not 0.0 <= max_spread <= WELD_MAX + 1e-12:
+        raise InvalidInputError(f"a seam weld must be between 0 and {WELD_MAX * 1e3:g} mm, got "
+                                f"{max_spread * 1e3:g} mm", field="weld")
     x = np.asarray(x, np.float64)
     groups = np.unique(rep)
-    if len(groups) == len(rep):
-        return x.astype(np.float32)
+    if len(groups) == len(rep) or max_spread == 0.0:
+        return x.astype(np.float32), 0
     inv = np.searchsorted(groups, rep)
     count = np.bincount(inv, minlength=len(groups)).astype(np.float64)
     mean = np.stack([np.bincount(inv, x[:, k], len(groups)) for k in range(3)], 1) / count[:, None]
@@ -129,11 +137,26 @@ def weld_seams(x: np.ndarray, rep: np.ndarray, max_spread: float = WELD_SPREAD) 
     merge = (count[inv] > 1) & (spread[inv] <= max_spread)
     out = x.copy()
     out[merge] = mean[inv[merge]]
-    return out.astype(np.float32)
+    return out.astype(np.float32), int(merge.sum())
+
+
+def welded_mesh(result: DrapeResult, max_spread: float = WELD_MAX) -> tuple[TriangleMesh, int]:
+    """The draped garment mesh with sewn vertices within ``max_spread`` [m] (at most 1 mm) merged: the
+    export option. Returns (mesh, vertices merged)."""
+    from .model import representatives
+
+    g = result.garment
+    x, merged = weld_seams(result.positions, representatives(g.n_vertices, g.seam_pairs.astype(np.int64)),
+                           max_spread)
+    return TriangleMesh(x, g.faces, g.rest, g.name), merged
 
 
 def _is_static(x: np.ndarray, last: np.ndarray, settings: DrapeSettings) -> bool:
-    moved = np.linalg.norm(x - last, axis=1) > settings.static_motion * 1e-2
+    """GarmentCode's static rule (d449629, pygarment/meshgen/garment.py:546-552, thresholds from
+    assets/Sim_props/default_sim_props.yaml:9-10 `static_threshold: 0.03` [cm], `non_static_percent: 1.5`):
+    a vertex still moves when its L1 displacement over the frame exceeds the threshold; the garment is
+    static when fewer than that percentage of its vertices still move."""
+    moved = np.abs(x - last).sum(axis=1) > settings.static_motion * 1e-2
     return moved.mean() * 100.0 < settings.static_fraction
 
 
@@ -183,12 +206,9 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
         if time.perf_counter() - start > settings.time_limit:
             clock.stop_reason = f"time limit of {settings.time_limit:.0f} s reached"
             break
-    if clock.sewn_at is not None:
-        last = weld_seams(last, model.rep)
-    rep = build_report(garment, last, collider, frames=clock.frame, frames_to_static=clock.static_at,
-                       seconds=time.perf_counter() - start, self_crossings=solver.self_crossings(state),
-                       stop_reason=clock.stop_reason, sewn_at_frame=clock.sewn_at, recovered=recovered,
-                       fabric_name=fabric.name)
+    rep = build_report(garment, last, avatar, collider, frames=clock.frame, frames_to_static=clock.static_at,
+                       seconds=time.perf_counter() - start, stop_reason=clock.stop_reason,
+                       sewn_at_frame=clock.sewn_at, recovered=recovered, fabric_name=fabric.name)
     if avatar is None:
         avatar = _no_avatar()
     return DrapeResult(garment, avatar, fabric, last, rep)

@@ -152,7 +152,7 @@ def colour_constraints(idx: np.ndarray, n_vertices: int) -> np.ndarray:
     return np.array(colours, np.int64)
 
 
-def _representatives(n: int, pairs: np.ndarray) -> np.ndarray:
+def representatives(n: int, pairs: np.ndarray) -> np.ndarray:
     """Union-find over seam pairs: sewn vertices share a representative (the smallest id)."""
     parent = np.arange(n)
     for _ in range(64):  # label propagation, bounded
@@ -220,7 +220,7 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     offsets = np.searchsorted(colours[order], np.arange(colours.max() + 2))
     return ClothModel(n, mass, inv_mass.astype(np.float32), garment.faces, edges, types[order].astype(np.int32),
                       idx[order].astype(np.int32), cw[order].astype(np.float32), comp[order].astype(np.float32),
-                      offsets.astype(np.int64), _representatives(n, garment.seam_pairs.astype(np.int64)),
+                      offsets.astype(np.int64), representatives(n, garment.seam_pairs.astype(np.int64)),
                       float(max_edge), pins.astype(np.int32),
                       np.column_stack([garment.rest, garment.vertex_panel]).astype(np.float32),
                       _seam_distance(garment))

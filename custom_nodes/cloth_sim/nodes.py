@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..core.bridge import numpy_to_image
 from ..core.drape import DrapeResult
 from ..core.params import from_widgets, widgets
@@ -150,19 +152,28 @@ class AtelierDrapeSequence:
 
 
 class AtelierDrapeToMesh:
-    DESCRIPTION = "The draped garment as a mesh with pattern-space UVs [m] (feed Save GLB / Mesh → MESH)."
+    DESCRIPTION = ("The draped garment as a mesh with pattern-space UVs [m] (feed Save GLB / Mesh → MESH). Sewn "
+                   "vertices closer than the weld distance (at most 1 mm) become one point; wider gaps stay open.")
     CATEGORY = CATEGORY
     FUNCTION = "convert"
-    RETURN_TYPES = ("ATELIER_MESH",)
-    RETURN_NAMES = ("mesh",)
-    OUTPUT_TOOLTIPS = ("Garment mesh at its draped positions.",)
+    RETURN_TYPES = ("ATELIER_MESH", "STRING")
+    RETURN_NAMES = ("mesh", "weld")
+    OUTPUT_TOOLTIPS = ("Garment mesh at its draped positions.", "What the weld merged, in words.")
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"drape": ("ATELIER_DRAPE", _DRAPE_TIP)}}
+        return {"required": {"drape": ("ATELIER_DRAPE", _DRAPE_TIP)},
+                "optional": {"weld_mm": ("FLOAT", {
+                    "default": 1.0, "min": 0.0, "max": 1.0, "step": 0.1,
+                    "tooltip": "Merge sewn vertices within this distance [mm] (0 = no weld; 1 mm at most, so a "
+                               "weld never hides an open seam)."})}}
 
-    def convert(self, drape: DrapeResult):
-        return (drape.garment_mesh,)
+    def convert(self, drape: DrapeResult, weld_mm: float = 1.0):
+        from .drape import welded_mesh
+
+        mesh, merged = welded_mesh(drape, weld_mm * 1e-3)
+        sewn = int(len(np.unique(drape.garment.seam_pairs))) if len(drape.garment.seam_pairs) else 0
+        return (mesh, f"welded {merged} of {sewn} sewn vertices (within {weld_mm:g} mm)")
 
 
 class AtelierDrapePreview:

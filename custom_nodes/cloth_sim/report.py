@@ -1,7 +1,12 @@
 """Drape quality report: the numbers a user checks before trusting a drape, with pass/fail and why.
 
-Thresholds follow GarmentCode's dataset filter (Korosteleva et al. 2024): at most 35 body crossings
-and 300 self crossings, and the simulation must come to rest.
+The report measures with rulers the solver does not own:
+- body and self crossings are cloth edges that pass through a triangle of the body's mesh or of the cloth
+  itself, counted by :mod:`.intersections` (plain NumPy), never from the solver's SDF or collision hash;
+- seam gaps are measured on the positions the solver returned, before any weld;
+- each panel is checked against where it was placed: a panel that slid off its body part or fell away
+  is named.
+Thresholds follow GarmentCode's dataset filter (Korosteleva et al. 2024), cited at each constant.
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ import numpy as np
 
 from ..core.garment import Garment
 
+# GarmentCode d449629 (github maria-korosteleva/GarmentCode), assets/Sim_props/default_sim_props.yaml:12-13
+# `max_body_collisions: 35`, `max_self_collisions: 300`; applied in pygarment/meshgen/simulation.py:217-230
+# (a drape fails when a count is *more than* the limit). The counts are taken on the final frame.
 MAX_BODY_CROSSINGS = 35
 MAX_SELF_CROSSINGS = 300
-SEAM_GAP_WARN_MM = 2.0
+SEAM_GAP_WARN_MM = 2.0  # a seam open wider than this is a hole a buyer sees (ours: GarmentCode merges seams)
+PANEL_SLID_M = 0.08  # [m] a panel whose top ends this far below where it was placed has slid off its part
+PANEL_AWAY_M = 0.20  # [m] a panel whose median distance to the body exceeds this has fallen away
 
 
 def strains(garment: Garment, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,17 +49,77 @@ def seam_gaps_mm(garment: Garment, positions: np.ndarray) -> np.ndarray:
     return np.linalg.norm(positions[p[:, 0]].astype(np.float64) - positions[p[:, 1]], axis=1) * 1e3
 
 
-def body_contact(garment: Garment, positions: np.ndarray, collider) -> dict:
-    """Body crossings (garment edges with an end inside the body proxy) and penetration depth."""
-    if collider is None:
-        return {"body_crossings": 0, "penetrating_vertices": 0, "deepest_penetration_mm": 0.0}
+def body_contact(garment: Garment, positions: np.ndarray, avatar, collider=None) -> dict:
+    """Body crossings counted GarmentCode's way and, separately, penetrating vertices.
+
+    ``body_crossings``: cloth edges whose segment passes through a triangle of the avatar's mesh (GarmentCode
+    ray-casts each cloth edge against the body mesh: its Warp fork's ``count_body_cloth_intersections``,
+    called from pygarment/meshgen/garment.py:580-599). ``penetrating_vertices`` and the deepest penetration
+    are read from the collision proxy (the SDF) and are informative only: they decide nothing."""
+    if avatar is None:
+        return {"body_crossings": 0, "penetrating_vertices": 0, "deepest_penetration_mm": 0.0,
+                "body_crossings_by_panel": {}}
+    from .intersections import body_edge_crossings
     from .model import unique_edges
 
-    d, _ = collider.query(positions)
     edges, _ = unique_edges(garment.faces)
-    crossing = int(np.sum(np.minimum(d[edges[:, 0]], d[edges[:, 1]]) < 0))
-    return {"body_crossings": crossing, "penetrating_vertices": int(np.sum(d < 0)),
-            "deepest_penetration_mm": round(float(max(0.0, -d.min())) * 1e3, 3)}
+    body = avatar.mesh
+    hit = body_edge_crossings(positions, edges, body.vertices, body.faces)
+    count = np.bincount(garment.vertex_panel[edges[hit, 0]], minlength=len(garment.panel_names))
+    out = {"body_crossings": int(hit.sum()), "penetrating_vertices": 0, "deepest_penetration_mm": 0.0,
+           "body_crossings_by_panel": {garment.panel_names[p]: int(count[p]) for p in np.flatnonzero(count)}}
+    if collider is not None:
+        d, _ = collider.query(positions)
+        out.update(penetrating_vertices=int(np.sum(d < 0)),
+                   deepest_penetration_mm=round(float(max(0.0, -d.min())) * 1e3, 3))
+    return out
+
+
+def self_crossings(garment: Garment, positions: np.ndarray) -> int:
+    """Cloth edges through a cloth triangle they do not touch, GarmentCode's way (its Warp fork's
+    ``count_self_intersections`` / ``mesh_query_edge``, which skips triangles holding either end of the edge;
+    sewn vertices count as one, as GarmentCode's merged seams do)."""
+    from .intersections import self_edge_crossings
+    from .model import representatives, unique_edges
+
+    edges, _ = unique_edges(garment.faces)
+    rep = representatives(garment.n_vertices, garment.seam_pairs.astype(np.int64))
+    return int(self_edge_crossings(positions, edges, garment.faces, rep).sum())
+
+
+def _distance_to_surface(mesh, points: np.ndarray, spacing: float = 0.01) -> np.ndarray:
+    """[m] distance from each point to the mesh surface, within about ``spacing``: nearest of the mesh's
+    vertices and a seeded sampling of its faces about ``spacing`` apart."""
+    import trimesh
+    from scipy.spatial import cKDTree
+
+    tm = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
+    count = int(min(400_000, max(1000, tm.area / spacing**2)))
+    samples, _ = trimesh.sample.sample_surface(tm, count, seed=0)
+    dist, _ = cKDTree(np.concatenate([mesh.vertices, samples])).query(points)
+    return dist
+
+
+def panels_off_body(garment: Garment, positions: np.ndarray, avatar, moving_body: bool = False) -> list[str]:
+    """Panels that left the body part they were placed on: their top ended more than ``PANEL_SLID_M``
+    below its placed height (not checked when the body moved: arms coming down lower their sleeves), or
+    their median distance to the body mesh is over ``PANEL_AWAY_M``."""
+    if avatar is None or garment.n_vertices == 0:
+        return []
+    dist = _distance_to_surface(avatar.mesh, positions)
+    out = []
+    for p, name in enumerate(garment.panel_names):
+        mine = garment.vertex_panel == p
+        if not mine.any():
+            continue
+        drop = float(np.percentile(garment.positions[mine, 1], 95) - np.percentile(positions[mine, 1], 95))
+        away = float(np.median(dist[mine]))
+        part = garment.panel_body_parts[p]
+        if away > PANEL_AWAY_M:
+            out.append(f"panel '{name}' fell away from the body ({away * 100:.0f} cm from it)")
+        elif drop > PANEL_SLID_M and not moving_body:
+            out.append(f"panel '{name}' slid {drop * 100:.1f} cm down from where it was placed ({part})")
+    return out
 
 
 def _stat(values: np.ndarray, scale: float = 1.0, digits: int = 3) -> tuple[float, float]:
@@ -58,18 +128,19 @@ def _stat(values: np.ndarray, scale: float = 1.0, digits: int = 3) -> tuple[floa
     return round(float(np.max(values)) * scale, digits), round(float(np.mean(values)) * scale, digits)
 
 
-def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: int, frames_to_static: int | None,
-                 seconds: float, self_crossings: int, stop_reason: str, sewn_at_frame: int | None,
+def build_report(garment: Garment, positions: np.ndarray, avatar, collider=None, *, frames: int,
+                 frames_to_static: int | None, seconds: float, stop_reason: str, sewn_at_frame: int | None,
                  recovered: int, fabric_name: str, require_static: bool = True) -> dict:
     """The quality report dict (JSON-able). ``passed`` and ``reasons`` say whether to trust the drape
-    (``require_static=False`` for animations, where coming to rest is not the point)."""
+    (``require_static=False`` for animations, where coming to rest is not the point). ``positions`` are the
+    solver's final positions, unwelded."""
     s_warp, s_weft = strains(garment, positions)
     gaps = seam_gaps_mm(garment, positions)
-    contact = body_contact(garment, positions, collider)
+    contact = body_contact(garment, positions, avatar, collider)
     rep = {"garment": garment.name, "fabric": fabric_name, "vertices": garment.n_vertices,
            "frames": frames, "frames_to_static": frames_to_static, "seconds": round(seconds, 3),
            "stop_reason": stop_reason, "sewn_at_frame": sewn_at_frame, "recovered_inside_vertices": recovered,
-           **contact, "self_crossings": int(self_crossings)}
+           **contact, "self_crossings": self_crossings(garment, positions)}
     rep["strain_warp_max"], rep["strain_warp_mean"] = _stat(s_warp)
     rep["strain_weft_max"], rep["strain_weft_mean"] = _stat(s_weft)
     rep["strain_warp_p99"] = round(float(np.percentile(s_warp, 99)), 3)  # the max is often one corner triangle
@@ -77,7 +148,8 @@ def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: i
     rep["seam_gap_max_mm"], rep["seam_gap_mean_mm"] = _stat(gaps, 1.0, 3)
     reasons = []
     if rep["body_crossings"] > MAX_BODY_CROSSINGS:
-        reasons.append(f"{rep['body_crossings']} body crossings > {MAX_BODY_CROSSINGS}")
+        reasons.append(f"{rep['body_crossings']} body crossings > {MAX_BODY_CROSSINGS}"
+                       + _where(rep["body_crossings_by_panel"]))
     if rep["self_crossings"] > MAX_SELF_CROSSINGS:
         reasons.append(f"{rep['self_crossings']} self crossings > {MAX_SELF_CROSSINGS}")
     if frames_to_static is None and require_static:
@@ -87,6 +159,7 @@ def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: i
         names = [garment.seam_labels[i] if i < len(garment.seam_labels) else f"seam {i}" for i in tight]
         reasons.append(f"seams not closed (gap up to {rep['seam_gap_max_mm']:.1f} mm > {SEAM_GAP_WARN_MM:g} mm): "
                        f"{', '.join(names)} — the garment may be too small for the body or too stiff to sew")
+    reasons += panels_off_body(garment, positions, avatar, moving_body=not require_static)
     warnings = []
     if rep["strain_warp_p99"] > 0.2 or rep["strain_weft_p99"] > 0.2:
         warnings.append("fabric stretched over 20 % somewhere (tight fit or a too-soft fabric)")
@@ -94,8 +167,15 @@ def build_report(garment: Garment, positions: np.ndarray, collider, *, frames: i
         warnings.append(f"{recovered} vertices started inside the body and were pushed out")
     rep.update(passed=not reasons, reasons=reasons, warnings=warnings,
                thresholds={"body_crossings": MAX_BODY_CROSSINGS, "self_crossings": MAX_SELF_CROSSINGS,
-                           "seam_gap_mm": SEAM_GAP_WARN_MM})
+                           "seam_gap_mm": SEAM_GAP_WARN_MM, "panel_slid_cm": PANEL_SLID_M * 100,
+                           "panel_away_cm": PANEL_AWAY_M * 100})
     return rep
+
+
+def _where(by_panel: dict) -> str:
+    """' (mostly in X, Y)': the panels holding the most body-crossing edges."""
+    top = sorted(by_panel, key=by_panel.get, reverse=True)[:2]
+    return f" (mostly in {', '.join(top)})" if top else ""
 
 
 def report_text(rep: dict) -> str:

@@ -64,13 +64,13 @@ def _surface_avatar(name: str, verts: np.ndarray, faces: np.ndarray, sdf: SDFGri
 
 
 def sphere_avatar(radius: float = 0.2, center=(0.0, 0.6, 0.0), voxel: float = 0.01) -> Avatar:
-    """A sphere 'body' with its exact SDF sampled on a grid."""
+    """A sphere 'body' (an icosphere mesh, ~1.5 cm edges at 0.2 m) with its exact SDF sampled on a grid."""
+    import trimesh
+
     c = np.asarray(center, np.float64)
-    u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 33)[:-1], np.linspace(0.05, np.pi - 0.05, 16))
-    verts = c + radius * np.stack([np.sin(v) * np.cos(u), np.cos(v), np.sin(v) * np.sin(u)], -1).reshape(-1, 3)
+    ico = trimesh.creation.icosphere(subdivisions=4, radius=radius)
     sdf = sdf_grid(lambda p: np.linalg.norm(p - c, axis=1) - radius, c - radius - 0.1, c + radius + 0.1, voxel)
-    faces = np.array([[0, 1, 2]])
-    return _surface_avatar("sphere", verts, faces, sdf)
+    return _surface_avatar("sphere", ico.vertices + c, ico.faces, sdf)
 
 
 def _profile_sdf(profile: np.ndarray):

@@ -116,8 +116,8 @@ def drape_sequence(start: DrapeResult, avatars: list[Avatar], settings: DrapeSet
         previous = avatar
         report(on_progress, k + 1, len(avatars))
     collider = body_collider(avatars[-1])
-    rep = build_report(g, x, collider, frames=frame, frames_to_static=None, seconds=time.perf_counter() - t0,
-                       self_crossings=solver.self_crossings(state), stop_reason="pose sequence done",
+    rep = build_report(g, x, avatars[-1], collider, frames=frame, frames_to_static=None,
+                       seconds=time.perf_counter() - t0, stop_reason="pose sequence done",
                        sewn_at_frame=start.report.get("sewn_at_frame"), recovered=0, fabric_name=fabric.name,
                        require_static=False)
     return DrapeResult(g, avatars[-1], fabric, x, rep, sequence=np.stack(frames))

@@ -33,7 +33,8 @@ np.save(sys.argv[1], r.positions)
 @pytest.mark.skipif(ctypes.util.find_library("cuda") is None, reason="no CUDA driver on this machine")
 def test_cuda_matches_cpu(tmp_path):
     out = tmp_path / "cuda.npy"
-    env = {**os.environ, "ATELIER_TAICHI_ARCH": "cuda", "PYTHONPATH": str(REPO)}
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)  # keep the caller's
+    env = {**os.environ, "ATELIER_TAICHI_ARCH": "cuda", "PYTHONPATH": path}
     subprocess.run([sys.executable, "-c", SCRIPT, str(out)], check=True, env=env, cwd=REPO, timeout=300)
     cpu = drape(tube(0.82, 0.3, 0.04), cylinder_avatar(), fabric_preset("denim"), DrapeSettings(max_frames=30))
     assert np.abs(np.load(out) - cpu.positions).max() < 2e-3  # [m]

@@ -194,13 +194,34 @@ def test_step_writes_state_out_and_leaves_state_in():
     assert np.allclose(b.velocities()[:, 1], -9.81 / 600, rtol=1e-4)
 
 
-def test_weld_merges_sewn_vertices_only_when_the_seam_is_shut():
-    """A drape ends with sewn vertices merged (GarmentCode merges too) — but an open seam stays open, so the
-    report still names it."""
+def test_weld_is_an_export_option_of_at_most_1_mm():
+    """Welding merges sewn vertices within at most 1 mm (an export option); an open seam stays open, and
+    a wider weld, which would hide an open seam, is refused."""
     from custom_nodes.cloth_sim.drape import weld_seams
+    from custom_nodes.core.errors import InvalidInputError
 
-    x = np.array([[0, 0, 0], [0.002, 0, 0], [1, 0, 0], [1.05, 0, 0], [5, 5, 5]], np.float32)
-    rep = np.array([0, 0, 2, 2, 4], np.int32)  # 0-1 sewn 2 mm apart, 2-3 sewn 5 cm apart, 4 alone
-    out = weld_seams(x, rep)
-    assert np.allclose(out[0], out[1]) and np.allclose(out[0], [0.001, 0, 0])
+    x = np.array([[0, 0, 0], [0.0008, 0, 0], [1, 0, 0], [1.006, 0, 0], [5, 5, 5]], np.float32)
+    rep = np.array([0, 0, 2, 2, 4], np.int32)  # 0-1 sewn 0.8 mm apart, 2-3 sewn 6 mm apart, 4 alone
+    out, merged = weld_seams(x, rep, 0.001)
+    assert merged == 2
+    assert np.allclose(out[0], out[1]) and np.allclose(out[0], [0.0004, 0, 0])
     assert np.allclose(out[2:], x[2:])
+    with pytest.raises(InvalidInputError, match="between 0 and 1 mm"):
+        weld_seams(x, rep, 0.006)
+
+
+def test_drape_reports_seam_gaps_before_any_weld():
+    """A seam that ends 6 mm open is reported open (the old 10 mm weld hid it): the report measures the
+    solver's positions as they are, and the drape returns them unwelded."""
+    from custom_nodes.cloth_sim.report import build_report
+
+    g = tube(0.82, 0.4, 0.05)
+    x = g.positions.copy()
+    a, b = g.seam_pairs[0]
+    x[b] = x[a] + np.array([0.006, 0, 0], np.float32)  # one seam pair 6 mm apart, every other one shut
+    rest = g.seam_pairs[1:]
+    x[rest[:, 1]] = x[rest[:, 0]]
+    rep = build_report(g, x, None, frames=1, frames_to_static=1, seconds=0.0, stop_reason="test",
+                       sewn_at_frame=1, recovered=0, fabric_name="jersey")
+    assert rep["seam_gap_max_mm"] == pytest.approx(6.0, abs=0.01)
+    assert not rep["passed"] and any("seams not closed" in r for r in rep["reasons"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from custom_nodes.cloth_sim.nodes import (
     AtelierCustomFabric,
@@ -45,9 +46,28 @@ def test_drape_nodes_chain(tmp_path):
     txt, js, passed = AtelierDrapeReport().report(drape)
     rep = json.loads(js)
     assert rep["frames"] == 3 and rep["passed"] is passed is False
-    mesh, = AtelierDrapeToMesh().convert(drape)
+    mesh, _ = AtelierDrapeToMesh().convert(drape)
     assert isinstance(mesh, TriangleMesh) and np.array_equal(mesh.uvs, tube_garment().rest)
     image, = AtelierDrapePreview().preview(drape, 64, 30.0)
     assert tuple(image.shape) == (1, 64, 64, 3)
     assert report_text(drape.report) == txt
     assert box_avatar().sdf is not None
+
+
+def test_drape_to_mesh_welds_at_most_1_mm_and_says_what_it_welded():
+    from custom_nodes.cloth_sim.nodes import AtelierDrapeToMesh
+    from custom_nodes.core.drape import DrapeResult
+    from custom_nodes.core.examples import tube_drape
+
+    d = tube_drape()
+    x = d.positions.copy()
+    a, b = d.garment.seam_pairs[:, 0], d.garment.seam_pairs[:, 1]
+    x[b] = x[a] + np.array([0.0004, 0, 0], np.float32)  # every seam 0.4 mm open
+    x[b[0]] = x[a[0]] + np.array([0.004, 0, 0], np.float32)  # but one pair 4 mm open
+    shut = DrapeResult(d.garment, d.avatar, d.fabric, x, d.report)
+    mesh, note = AtelierDrapeToMesh().convert(shut, 1.0)
+    assert np.allclose(mesh.vertices[a[1:]], mesh.vertices[b[1:]])
+    assert np.linalg.norm(mesh.vertices[a[0]] - mesh.vertices[b[0]]) == pytest.approx(0.004, abs=1e-6)
+    assert note.startswith(f"welded {2 * (len(a) - 1)} of {2 * len(a)} sewn vertices")
+    mesh0, note0 = AtelierDrapeToMesh().convert(shut, 0.0)
+    assert np.array_equal(mesh0.vertices, x) and note0.startswith("welded 0")
