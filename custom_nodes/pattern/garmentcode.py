@@ -3,11 +3,13 @@
 GarmentCode stores panels in ``units_in_meter`` units (100: centimetres) with curve control points
 relative to each edge: a point ``(u, v)`` means ``start + u·d + v·perp(d)`` where ``d = end − start``
 and ``perp`` turns ``d`` 90° counter-clockwise (so ``v`` is scaled by the edge length). ``circle``
-edges carry ``[radius, large_arc, right]`` (radius relative to the chord length when curvature is
-relative). A stitch ``[{panel, edge}, {panel, edge}(, "right_wrong")]`` sews the first edge walked
+edges carry ``[radius, large_arc, right]``: an SVG arc whose radius is absolute, in the pattern's units
+(pygarment/garmentcode/edge.py:441-453 at GarmentCode d449629), bulging to the right of start → end when
+``right`` is set. A stitch ``[{panel, edge}, {panel, edge}(, "right_wrong")]`` sews the first edge walked
 forwards to the second walked backwards (panels seen from the outside face each other), unless it is
-marked ``right_wrong``. Panel ``translation`` (units) / ``rotation`` (XYZ Euler degrees) place the
-panel in 3D and are kept.
+marked ``right_wrong``. Panel ``translation`` (units) / ``rotation`` (intrinsic XYZ Euler degrees,
+scipy's ``"XYZ"``: pygarment/garmentcode/panel.py:277-282) place the panel in 3D for GarmentCode's body; they
+are kept, and decide each panel's side (left/right) and facing (front/back) for placement on our avatar.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ def _rel_to_abs(p0: np.ndarray, p1: np.ndarray, uv) -> np.ndarray:
     return p0 + float(uv[0]) * d + float(uv[1]) * perp
 
 
-def _circle_point(p0: np.ndarray, p1: np.ndarray, params, relative: bool, where: str) -> np.ndarray:
-    """The arc's midpoint from GarmentCode's ``[radius, large_arc, right]``."""
+def _circle_point(p0: np.ndarray, p1: np.ndarray, params, scale: float, where: str) -> np.ndarray:
+    """The arc's midpoint from GarmentCode's ``[radius, large_arc, right]`` (radius in pattern units)."""
     if len(params) < 3:
         raise InvalidInputError("circle curvature needs [radius, large_arc, right]", field=where)
     chord = float(np.linalg.norm(p1 - p0))
-    r = float(params[0]) * (chord if relative else 1.0)
+    r = float(params[0]) * scale
     if not r * 2 >= chord * (1 - 1e-6):
         raise InvalidInputError(f"circle radius {r:g} is shorter than half the chord {chord / 2:g}", field=where)
     half = min(chord / 2, r)
@@ -48,7 +50,7 @@ def _circle_point(p0: np.ndarray, p1: np.ndarray, params, relative: bool, where:
     return (p0 + p1) / 2 + side * sagitta
 
 
-def _edge(verts: np.ndarray, spec: dict, relative: bool, where: str) -> Edge:
+def _edge(verts: np.ndarray, spec: dict, relative: bool, scale: float, where: str) -> Edge:
     if "endpoints" not in spec or len(spec["endpoints"]) != 2:
         raise InvalidInputError("edge needs 'endpoints': [start, end]", field=where)
     s, e = (int(k) for k in spec["endpoints"])
@@ -67,7 +69,7 @@ def _edge(verts: np.ndarray, spec: dict, relative: bool, where: str) -> Edge:
         ctrl = [_rel_to_abs(p0, p1, uv) if relative else np.asarray(uv, float) for uv in params]
         return Edge(s, e, kind, np.array(ctrl), label=label)
     if kind == "circle":
-        return Edge(s, e, "arc", _circle_point(p0, p1, params, relative, where)[None], label=label)
+        return Edge(s, e, "arc", _circle_point(p0, p1, params, scale, where)[None], label=label)
     raise InvalidInputError(f"unknown curvature type {kind!r} (expected quadratic, cubic or circle)", field=where)
 
 
@@ -83,15 +85,17 @@ def _panel(name: str, spec: dict, scale: float, relative: bool, path: str) -> Pa
         raise FileFormatError("vertices contain NaN or infinity", field=f"{where}.vertices", path=path)
     verts = verts * scale
     try:
-        edges = tuple(_edge(verts, e, relative, f"{where}.edges[{i}]") for i, e in enumerate(spec.get("edges", [])))
+        edges = tuple(_edge(verts, e, relative, scale, f"{where}.edges[{i}]")
+                      for i, e in enumerate(spec.get("edges", [])))
     except InvalidInputError as exc:
         raise FileFormatError(str(exc), path=path) from None
     rot = spec.get("rotation")
     trans = spec.get("translation")
+    trans = None if trans is None else np.asarray(trans, float) * scale
+    rot = None if rot is None else np.asarray(rot, float)
     try:
-        panel = Panel(name, verts, edges,
-                      translation=None if trans is None else np.asarray(trans, float) * scale,
-                      rotation=None if rot is None else np.asarray(rot, float), **_hints(name))
+        panel = Panel(name, verts, edges, translation=trans, rotation=rot,
+                      **_hints(name, _centre_3d(verts, rot, trans)))
     except InvalidInputError as exc:
         raise FileFormatError(str(exc), path=path) from None
     validate_panel(panel, path)
@@ -115,26 +119,48 @@ def _outside_ccw(panel: Panel) -> Panel:
     edges = tuple(replace(e, controls=e.controls * flip) for e in panel.edges)
     rot = panel.rotation
     if rot is not None:
-        turned = Rotation.from_euler("xyz", rot, degrees=True) * Rotation.from_euler("y", 180, degrees=True)
-        rot = turned.as_euler("xyz", degrees=True)
+        turned = Rotation.from_euler("XYZ", rot, degrees=True) * Rotation.from_euler("y", 180, degrees=True)
+        rot = turned.as_euler("XYZ", degrees=True)
     return replace(panel, vertices=panel.vertices * flip, edges=edges, rotation=rot,
                    grain=panel.grain * flip)
 
 
-def _hints(name: str) -> dict:
-    """Placement hints from GarmentCode's panel names (``left_sleeve_f``, ``skirt_back``, ``right_btorso``)."""
+def _centre_3d(verts: np.ndarray, rot, trans) -> np.ndarray | None:
+    """[m] where GarmentCode put the panel's centre in 3D (x: the body's left, z: its front), or None."""
+    if rot is None or trans is None:
+        return None
+    from scipy.spatial.transform import Rotation
+
+    c = verts.mean(0)
+    return Rotation.from_euler("XYZ", rot, degrees=True).apply([c[0], c[1], 0.0]) + trans
+
+
+SIDE_X = 0.03  # [m] a panel centred further than this from the body's midline is on one side
+
+
+def _hints(name: str, centre: np.ndarray | None = None) -> dict:
+    """Placement hints. Side and facing come from the panel's stored 3D centre when there is one (GarmentCode
+    names such as ``pant_f_l`` do not spell them out); the body part from the name (``pant`` and ``leg``
+    before ``cuff``: a trouser cuff is on a leg)."""
     n = name.lower()
-    lateral = "left" if "left" in n else "right" if "right" in n else "center"
-    facing = "back" if ("back" in n or "btorso" in n or n.endswith("_b")) else "front"
-    if "sleeve" in n or "cuff" in n:
+    if centre is not None:
+        lateral = "left" if centre[0] > SIDE_X else "right" if centre[0] < -SIDE_X else "center"
+        facing = "front" if centre[2] >= 0 else "back"
+    else:
+        lateral = "left" if "left" in n else "right" if "right" in n else "center"
+        facing = "back" if ("back" in n or "btorso" in n or n.endswith("_b")) else "front"
+    if "pant" in n or "leg" in n:
+        part = ("leg_left" if lateral == "left" else "leg_right") if lateral != "center" else "torso"
+    elif ("sleeve" in n or "cuff" in n or n.startswith("sl_")) and lateral != "center":
         part = "arm_left" if lateral == "left" else "arm_right"
-    elif "pant" in n or "leg" in n:
-        part = "leg_left" if lateral == "left" else "leg_right"
     elif "hood" in n or "collar" in n:
         part = "neck"
     else:
         part = "torso"
     return {"body_part": part, "facing": facing, "lateral": lateral}
+
+
+WAIST_NAMES = ("skirt", "pant", "waistband", "wb_")  # panels that hang from the waist when wrapped round a body
 
 
 def _seam(i: int, stitch, panels: dict[str, Panel], path: str) -> Seam:
@@ -178,7 +204,8 @@ def read_garmentcode(doc: dict, path: str = "<dict>", name: str = "garmentcode")
     panels = {n: _panel(n, raw[n], 1.0 / units, curv == "relative", path) for n in order}
     seams = tuple(_seam(i, s, panels, path) for i, s in enumerate(spec.get("stitches", [])))
     # skirts and trousers hang from the waist, not the shoulders, when wrapped round a body (placement)
-    anchors = {n: "waist" for n in panels if any(w in n.lower() for w in ("skirt", "pant", "waistband"))}
+    anchors = {n: "waist" for n in panels if any(w in n.lower() for w in WAIST_NAMES)
+               and "cuff" not in n.lower()}
     return Pattern(name, tuple(panels.values()), seams, {"source": path, "format": "garmentcode",
                                                          "units_in_meter": units, "anchors": anchors})
 

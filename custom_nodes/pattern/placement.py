@@ -305,7 +305,7 @@ def _limb_upright(panel: Panel, uv: np.ndarray, body: Body) -> tuple[Panel, np.n
     if panel.rotation is None or not panel.body_part.startswith(("arm", "leg")):
         return panel, uv
     _, up = _limb_frame(body, panel.body_part)
-    axes = Rotation.from_euler("xyz", panel.rotation, degrees=True).as_matrix()[:, :2]  # pattern x, y in 3D
+    axes = Rotation.from_euler("XYZ", panel.rotation, degrees=True).as_matrix()[:, :2]  # pattern x, y in 3D
     w = up @ axes  # the pattern direction pointing up the limb (unnormalised)
     if np.linalg.norm(w) < 1e-6:
         return panel, uv
@@ -360,7 +360,7 @@ def _over_shoulder(along: np.ndarray, depth: np.ndarray, fold: float) -> tuple[n
 
 
 def _garmentcode_positions(panel: Panel, uv: np.ndarray, body: Body) -> np.ndarray:
-    rot = Rotation.from_euler("xyz", panel.rotation, degrees=True)
+    rot = Rotation.from_euler("XYZ", panel.rotation, degrees=True)
     pos = rot.apply(np.c_[uv, np.zeros(len(uv))]) + panel.translation
     neck = body.kp("neck")
     return pos + np.array([neck[0], 0.0, neck[2]])

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,9 +11,11 @@ from custom_nodes.pattern.garmentcode import load_garmentcode, read_garmentcode
 from custom_nodes.pattern.placement import place_garment
 from custom_nodes.pattern.triangulate import triangulate
 
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
 
 def _to3d(panel, pts):
-    rot = Rotation.from_euler("xyz", panel.rotation, degrees=True)
+    rot = Rotation.from_euler("XYZ", panel.rotation, degrees=True)
     return rot.apply(np.c_[pts, np.zeros(len(pts))]) + panel.translation
 
 
@@ -60,7 +63,7 @@ def _doc():
                                          "vertices": [[0, 0], [10, 0], [10, 10], [0, 10]],
                                          "edges": [{"endpoints": [0, 1]}, {"endpoints": [1, 2]},
                                                    {"endpoints": [2, 3], "curvature": {
-                                                       "type": "circle", "params": [0.75, False, True]}},
+                                                       "type": "circle", "params": [7.5, False, True]}},
                                                    {"endpoints": [3, 0]}]}},
                         "stitches": [[{"panel": "a", "edge": 1}, {"panel": "a", "edge": 3}, "right_wrong"]]}}
 
@@ -125,3 +128,28 @@ def test_skirt_panels_hang_from_the_waist_when_wrapped(gc_dress):
     g = place_garment(triangulate(gc_dress, 0.03), box_avatar())
     top = {name: g.positions[g.vertex_panel == i, 1].max() for i, name in enumerate(g.panel_names)}
     assert top["skirt_front"] < top["left_ftorso"] - 0.15
+
+
+def test_circle_radius_is_absolute_in_pattern_units():
+    """GarmentCode writes a circle edge's radius in the pattern's units (pygarment/garmentcode/edge.py:441-453):
+    (0,0)→(10,0) cm with radius 8 cm, small arc, bulging right has its midpoint at (5, −1.755) cm. The old
+    reading scaled the radius by the chord (80 cm here) and flattened the arc."""
+    from custom_nodes.pattern.garmentcode import _circle_point
+
+    mid = _circle_point(np.array([0.0, 0.0]), np.array([0.1, 0.0]), [8.0, 0, 1], 0.01, "test")
+    assert np.allclose(mid, [0.05, -0.01755], atol=1e-5)
+    big = _circle_point(np.array([0.0, 0.0]), np.array([0.1, 0.0]), [8.0, 1, 0], 0.01, "test")
+    assert np.allclose(big, [0.05, 0.08 + 0.06245], atol=1e-5)  # large arc, bulging left
+
+
+def test_sides_and_facing_come_from_the_stored_3d_placement():
+    """GarmentCode's trouser panels (pant_f_l, pant_b_r…) do not spell out their side: the stored translation
+    does. Each leg gets its own two panels, back panels face back, trouser cuffs go on legs."""
+    from custom_nodes.pattern.pattern_io import load_pattern
+
+    p = load_pattern(CORPUS / "garmentcode" / "pants_00" / "specification.json")
+    hints = {q.name: (q.body_part, q.facing) for q in p.panels}
+    assert hints["pant_f_l"] == ("leg_left", "front") and hints["pant_b_l"] == ("leg_left", "back")
+    assert hints["pant_f_r"] == ("leg_right", "front") and hints["pant_b_r"] == ("leg_right", "back")
+    assert hints["pant_l_cuff_skirt_b"] == ("leg_left", "back")
+    assert p.metadata["anchors"].get("wb_front") == "waist"
