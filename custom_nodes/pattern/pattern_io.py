@@ -55,7 +55,25 @@ def load_pattern(path: str | Path, sidecar: str | Path | None = None, infer: boo
         except FileFormatError:
             if sidecar:
                 raise  # the user named it: tell them it does not fit
-    return infer_seams(pattern) if infer else pattern
+    return drop_unsewn(infer_seams(pattern)) if infer else pattern
+
+
+def drop_unsewn(pattern: Pattern) -> Pattern:
+    """Leave out panels no seam joins to the rest (pocket bags, facings, interfacings): on their own they
+    would fall off the body during the drape. Each is named in ``metadata['import_notes']``. A pattern of
+    one panel, or one with no seams at all, is kept whole."""
+    from dataclasses import replace
+
+    sewn = {s.a.panel for s in pattern.seams if s.a.panel != s.b.panel} | \
+           {s.b.panel for s in pattern.seams if s.a.panel != s.b.panel}
+    if len(pattern.panels) < 2 or not sewn:
+        return pattern
+    keep = tuple(q for q in pattern.panels if q.name in sewn)
+    notes = list(pattern.metadata.get("import_notes", []))
+    notes += [f"part '{q.name}' left out: it is not sewn to any other part" for q in pattern.panels
+              if q.name not in sewn]
+    seams = tuple(s for s in pattern.seams if s.a.panel in sewn and s.b.panel in sewn)
+    return replace(pattern, panels=keep, seams=seams, metadata={**pattern.metadata, "import_notes": notes})
 
 
 def _load_json(p: Path) -> Pattern:

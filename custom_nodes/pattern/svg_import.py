@@ -213,13 +213,49 @@ def _part_groups(items: list) -> list[tuple[str, ET.Element]]:
     return [(n, g) for n, g in groups if any(_is_outline(c) for c in g.iter())]
 
 
+#: Class words FreeSewing (and most pattern SVGs) give a part's cutting outline: the material it is cut from.
+MATERIALS = {"fabric", "lining", "interfacing", "various", "canvas", "cut", "outline", "cutline"}
+#: Class words of lines drawn *on* a part (stitching, folds, help lines, seam allowance, marks): never outlines.
+LINE_STYLES = {"help", "dashed", "lashed", "dotted", "sa", "hidden", "note", "mark", "contrast", "interfacing-line",
+               "lining-line", "stroke-sm", "stroke-xs", "fill-note", "fill-mark", "text"}
+
+
 def _is_outline(el: ET.Element) -> bool:
-    return _tag(el) == "path" and bool(_classes(el) & {"fabric", "cut", "outline", "cutline"})
+    """A path naming one material and no line style (``fabric``, ``various``; not ``fabric help``)."""
+    cls = _classes(el)
+    return _tag(el) == "path" and len(cls & MATERIALS) == 1 and not cls & LINE_STYLES
+
+
+def _closed(el: ET.Element) -> bool:
+    return (el.get("d") or "").strip().lower().endswith("z")
+
+
+def _outline_element(group: ET.Element) -> ET.Element | None:
+    """The part's cutting outline: a closed path of one material and no line style; failing that, an
+    unclassed closed path (some FreeSewing parts draw their outline without a class). Of several, the
+    longest path data wins (the outline, not a pocket mark inside it)."""
+    paths = [c for c in group.iter() if _tag(c) == "path" and c.get("d")]
+    for pick in (lambda c: _is_outline(c) and _closed(c), _is_outline,
+                 lambda c: not _classes(c) and _closed(c) and not c.get("data-text")):
+        found = [c for c in paths if pick(c)]
+        if found:
+            return max(found, key=lambda c: len(c.get("d", "")))
+    return None
+
+
+_CUT = re.compile(r"annotations:cut,(\d+)")
+
+
+def cut_count(group: ET.Element) -> int | None:
+    """How many times FreeSewing says to cut the part (its title's ``plugin-annotations:cut,N``), or None."""
+    text = " ".join(t for el in group.iter() for t in (el.text or "", el.get("data-text") or ""))
+    m = _CUT.search(text)
+    return int(m.group(1)) if m else None
 
 
 def _read_part(name: str, group: ET.Element, matrices: dict, scale: float, se, path: str):
     """One Panel (unfolded if cut on fold) plus its notch records, from a part group."""
-    outline_el = next((c for c in group.iter() if _is_outline(c)), None)
+    outline_el = _outline_element(group)
     if outline_el is None:
         return None, []
     where = f"part '{name}'"
@@ -271,24 +307,38 @@ def read_svg(path: str | Path) -> Pattern:
     """Panels of an SVG pattern (no seams yet; see :func:`seam_infer.infer_seams`)."""
     se = _svgelements()
     p = readable_file(path, MAX_BYTES, "pattern")
+    data = p.read_bytes()
     try:
-        root = ET.fromstring(p.read_bytes())
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise FileFormatError(f"not valid SVG/XML ({exc})", path=p) from None
+        try:  # FreeSewing writes a bare '&' into some annotation texts; escape it and try once more
+            root = ET.fromstring(re.sub(rb"&(?!#?[A-Za-z0-9]+;)", b"&amp;", data))
+        except ET.ParseError:
+            raise FileFormatError(f"not valid SVG/XML ({exc})", path=p) from None
     if _tag(root) != "svg":
         raise FileFormatError(f"root element is <{_tag(root)}>, not <svg>", path=p)
     scale = _doc_scale(root, str(p))
     items: list = []
     _walk(root, se.Matrix(), items, se)
     matrices = {id(el): m for el, m in items}
-    panels, notch_meta = [], {}
+    panels, notch_meta, notes = [], {}, []
     for name, group in _part_groups(items):
-        panel, records = _read_part(name, group, matrices, scale, se, str(p))
-        if panel is None:
+        try:
+            panel, records = _read_part(name, group, matrices, scale, se, str(p))
+        except (FileFormatError, InvalidInputError) as exc:  # one bad part never sinks the design
+            notes.append(f"part '{name}' skipped: {_reason(exc)}")
             continue
-        if "sleeve" in name.lower() and not ({"left", "right"} & set(re.split(r"[^a-z]+", name.lower()))):  # cut 2: the right sleeve as drawn, the left one mirrored
-            right = replace(panel, name=f"{name}_right", body_part="arm_right", lateral="right")
-            left = replace(mirror(panel, f"{name}_left", "left"), body_part="arm_left")
+        if panel is None:
+            notes.append(f"part '{name}' skipped: no cutting outline in it")
+            continue
+        words = set(re.split(r"[^a-z]+", name.lower()))
+        count = cut_count(group)
+        if count is None:  # no cutting note: sleeves come in pairs
+            count = 2 if "sleeve" in words else 1
+        if count >= 2 and not ({"left", "right"} & words):  # cut 2: the right one as drawn, the left one mirrored
+            right = replace(panel, name=f"{name}_right", lateral="right",
+                            body_part=panel.body_part.replace("left", "right"))
+            left = replace(mirror(panel, f"{name}_left", "left"), body_part=right.body_part.replace("right", "left"))
             panels += [left, right]
             notch_meta[right.name] = records
             n = len(panel.edges)
@@ -296,10 +346,18 @@ def read_svg(path: str | Path) -> Pattern:
         else:
             panels.append(panel)
             notch_meta[name] = records
+    if not panels and notes:
+        raise FileFormatError("no usable part: " + "; ".join(notes), path=p)
     if not panels:
         raise FileFormatError("no cutting outline found (expected a <path class=\"fabric\"> inside a part group)",
                               path=p)
     names = [q.name for q in panels]
     if len(set(names)) != len(names):
         panels = [replace(q, name=f"{q.name}_{i}") for i, q in enumerate(panels)]
-    return Pattern(p.stem, tuple(panels), (), {"source": str(p), "format": "svg", "notches": notch_meta})
+    return Pattern(p.stem, tuple(panels), (), {"source": str(p), "format": "svg", "notches": notch_meta,
+                                               "import_notes": notes})
+
+
+def _reason(exc: Exception) -> str:
+    """The user-facing part of an import error (without the file path and field prefix)."""
+    return re.sub(r"^(file '[^']*': )?(field '.*?': )?", "", str(exc))

@@ -1,0 +1,62 @@
+"""FreeSewing designs from npm (corpus/freesewing, drafted by tools/corpus/freesewing): what the SVG importer
+makes of patterns nobody here drew."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from custom_nodes.pattern.pattern_io import load_pattern
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "freesewing"
+
+
+def test_parts_cut_twice_come_in_mirrored_pairs():
+    """Charlie's front and back say 'cut 2, mirrored': both legs are there, so the crotch seam can be sewn."""
+    p = load_pattern(CORPUS / "charlie_cisMaleAdult42.svg")
+    names = {q.name for q in p.panels}
+    assert {"front_left", "front_right", "back_left", "back_right"} <= names
+
+
+def test_hugo_loads_and_help_lines_are_not_outlines():
+    """Hugo used to fail whole ('pocketFacing': outline is not closed: its first 'fabric' path was a help
+    line); help lines (class 'fabric help' / 'fabric lashed') are never taken for outlines."""
+    p = load_pattern(CORPUS / "hugo_cisMaleAdult42.svg")
+    assert {"front", "back", "sleeve_left", "sleeve_right"} <= {q.name for q in p.panels}
+    for q in p.panels:  # every outline encloses a real area: no help line became a panel
+        assert np.ptp(q.vertices, axis=0).min() > 0.01, q.name
+
+
+def test_unsewn_parts_are_left_out_and_named():
+    p = load_pattern(CORPUS / "charlie_cisMaleAdult42.svg")
+    notes = p.metadata["import_notes"]
+    assert any("not sewn to any other part" in n for n in notes)
+    left_out = [n.split("'")[1] for n in notes if "not sewn" in n]
+    assert not set(left_out) & {q.name for q in p.panels}
+
+
+@pytest.mark.parametrize("svg", sorted(CORPUS.glob("*_cis*Adult3[06].svg")), ids=lambda p: p.stem)
+def test_every_design_loads_or_says_why(svg):
+    """One size of every design: it loads with at least one panel, or fails with a message naming the problem
+    (never a traceback)."""
+    from custom_nodes.core.errors import AtelierError
+
+    try:
+        p = load_pattern(svg)
+    except AtelierError as exc:
+        assert "part" in str(exc) or "outline" in str(exc), str(exc)
+        return
+    assert len(p.panels) >= 1
+
+
+def test_a_part_without_a_closed_outline_is_skipped_with_a_note(tmp_path):
+    svg = tmp_path / "two.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300mm" height="100mm" viewBox="0 0 300 100">'
+                   '<g id="fs-stack-x-part-x.front"><path class="fabric" d="M 0,0 L 80,0 L 80,90 L 0,90 z"/></g>'
+                   '<g id="fs-stack-x-part-x.back"><path class="fabric" d="M 100,0 L 180,0 L 180,90 L 100,90 z"/></g>'
+                   '<g id="fs-stack-x-part-x.pocket"><path class="fabric" d="M 200,0 L 250,0 L 250,40"/></g></svg>')
+    p = load_pattern(svg)
+    assert {q.name for q in p.panels} == {"front", "back"}
+    assert any("part 'pocket' skipped" in n and "not closed" in n for n in p.metadata["import_notes"])
