@@ -34,6 +34,11 @@ STIFFEN_GAP = 0.10  # [m] seams closer than this when sewing stalls or its time 
 # panels meet at the armpit clamped sewing stalls (a denim hoodie's underarm stays ~8 cm open), stiff seams shut it
 WELD_MAX = 0.001  # [m] the widest weld an export may ask for: sewn vertices closer than this merge
 STALL_GAIN, STALL_FRAMES = 0.002, 10  # sewing has stalled when the gap shrank < 2 mm in 10 frames
+GUARD_EVERY = 10  # frames between divergence checks
+TORN_STRETCH = 1.0  # an edge stretched past twice its rest length: no fabric does that, the solve has diverged
+TORN_SHARE = 0.01  # ... on more than this share of edges
+RUNAWAY_SELF = 20 * 300  # self crossings (the solver's hash count) past 20x GarmentCode's limit: tangled for good
+FALLEN_DROP = 0.5  # [m] a garment whose centre sank this far below where it was placed has fallen off the body
 
 
 @dataclass
@@ -60,6 +65,28 @@ def _check_finite(x: np.ndarray, last: np.ndarray, frame: int) -> None:
         v = int(np.argmax(speed))
         raise SimulationDivergedError(f"the cloth exploded at frame {frame}: vertex {v} moves at "
                                       f"{speed[v]:.0f} m/s", frame=frame, vertex=v)
+
+
+def _guard(solver: XPBDSolver, state, model, x: np.ndarray, x0: np.ndarray, rest: np.ndarray, garment: Garment,
+           frame: int, has_body: bool) -> str | None:
+    """Stop a drape that has gone wrong: raise on divergence (torn edges, runaway tangling), or return why
+    the drape should stop early (the garment fell off the body); None when all is well."""
+    e = model.edges
+    stretch = np.linalg.norm(x[e[:, 0]] - x[e[:, 1]], axis=1) / np.maximum(rest, 1e-9) - 1.0
+    torn = stretch > TORN_STRETCH
+    if torn.mean() > TORN_SHARE:
+        panel = garment.panel_names[int(np.bincount(garment.vertex_panel[e[torn, 0]]).argmax())]
+        raise SimulationDivergedError(
+            f"the cloth diverged at frame {frame}: {int(torn.sum())} edges stretched past twice their length "
+            f"(most in panel '{panel}'); try a finer mesh, more substeps or a softer fabric", frame=frame)
+    crossings = solver.self_crossings(state)
+    if crossings > RUNAWAY_SELF:
+        raise SimulationDivergedError(
+            f"the cloth diverged at frame {frame}: {crossings} self crossings and growing (the cloth passed "
+            f"through itself); try more substeps or self-collision passes", frame=frame)
+    if has_body and x0[:, 1].mean() - x[:, 1].mean() > FALLEN_DROP:
+        return f"the garment fell off the body (its centre sank {x0[:, 1].mean() - x[:, 1].mean():.1f} m)"
+    return None
 
 
 def _controls(settings: DrapeSettings, fabric: Fabric, clock: _Clock, has_seams: bool) -> StepControls:
@@ -183,6 +210,7 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
     clock, last = _Clock(), x0.copy()
     dt = 1.0 / FPS / settings.substeps
     sewing_mask = has_seams
+    rest = np.linalg.norm(garment.rest[model.edges[:, 0]] - garment.rest[model.edges[:, 1]], axis=1)
     while clock.frame < settings.max_frames:
         if settings.pin_release_frame and clock.frame == settings.pin_release_frame and len(model.pins):
             solver.set_inv_mass((1.0 / model.mass).astype(np.float32))
@@ -203,6 +231,11 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
         report(on_progress, clock.frame, settings.max_frames)
         if clock.static_at is not None:
             break
+        if clock.frame % GUARD_EVERY == 0:
+            fell = _guard(solver, state, model, x, x0, rest, garment, clock.frame, collider is not None)
+            if fell:
+                clock.stop_reason = fell
+                break
         if time.perf_counter() - start > settings.time_limit:
             clock.stop_reason = f"time limit of {settings.time_limit:.0f} s reached"
             break

@@ -81,10 +81,28 @@ def check_rest_shape(garment: Garment) -> np.ndarray:
     return areas
 
 
+def gathered_lengths(garment: Garment, edges: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Rest lengths [m] with every pair of sewn-together edges at the shorter of the two.
+
+    A seam joining a longer side to a shorter one gathers the longer (waistbands, cuffs, gathered skirts).
+    GarmentCode does exactly this: both sides get the same number of seam vertices, and each seam edge's
+    rest length is the shorter of its two sides' (pygarment/meshgen/boxmeshgen.py:659-664 and 1283-1314 at
+    d449629), so the longer side is gathered, not fought."""
+    if len(garment.seam_pairs) == 0:
+        return length
+    rep = representatives(garment.n_vertices, garment.seam_pairs.astype(np.int64))
+    key = np.sort(rep[edges], axis=1).astype(np.int64)  # sewn-together edges share their ends' representatives
+    flat = key[:, 0] * garment.n_vertices + key[:, 1]
+    _, group = np.unique(flat, return_inverse=True)
+    shortest = np.full(group.max() + 1, np.inf)
+    np.minimum.at(shortest, group, length)
+    return np.minimum(length, shortest[group])
+
+
 def _stretch(garment: Garment, fabric: Fabric, edges, adj, areas):
     rest = garment.rest.astype(np.float64)
     d = rest[edges[:, 1]] - rest[edges[:, 0]]
-    length = np.linalg.norm(d, axis=1)
+    length = gathered_lengths(garment, edges, np.linalg.norm(d, axis=1))
     grain = garment.panel_grain[garment.vertex_panel[edges[:, 0]]].astype(np.float64)
     grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
     w_warp, w_weft, w_bias = _direction_weights(d, grain)

@@ -56,5 +56,6 @@ class MeshSettings:
 
     edge_length: float = param(1.0, lo=0.3, hi=10.0, step=0.1, unit="cm",
                                tooltip="Target triangle edge length: 1 cm for simulation, 2 cm for a preview.")
-    max_seam_ratio: float = param(1.6, lo=1.0, hi=4.0, step=0.05,
-                                  tooltip="Refuse seams whose longer side is more than this many times the shorter.")
+    max_seam_ratio: float = param(3.0, lo=1.0, hi=4.0, step=0.05,
+                                  tooltip="Refuse seams whose longer side is more than this many times the shorter; "
+                                          "below it the longer side is gathered (waistbands, cuffs, ruffles).")

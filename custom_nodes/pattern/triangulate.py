@@ -77,7 +77,7 @@ def _seam_fractions(pattern: Pattern, seam: Seam, info: dict, h: float, ratio: f
             info[(side.panel, e)]["fractions"] = np.linspace(0.0, 1.0, max(1, int(c)) + 1)
 
 
-def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 1.6) -> dict:
+def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 3.0) -> dict:
     """Per (panel name, edge index): its length, end spacings and arc-length sample fractions."""
     info = {}
     for panel in pattern.panels:
@@ -120,7 +120,7 @@ def _panel_boundary(panel: Panel, info: dict) -> tuple[np.ndarray, list[np.ndarr
     return np.concatenate(pts), idx
 
 
-def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: float = 1.6,
+def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: float = 3.0,
                 on_progress=None) -> Garment:
     """Mesh every panel at ``edge_length`` [m]; returns a flat :class:`Garment` with seam vertex pairs."""
     if not (0.002 <= edge_length <= 0.2):

@@ -225,3 +225,30 @@ def test_drape_reports_seam_gaps_before_any_weld():
                        sewn_at_frame=1, recovered=0, fabric_name="jersey")
     assert rep["seam_gap_max_mm"] == pytest.approx(6.0, abs=0.01)
     assert not rep["passed"] and any("seams not closed" in r for r in rep["reasons"])
+
+
+def test_a_torn_drape_stops_with_an_error_not_a_result():
+    """Edges stretched past twice their length on more than 1 % of the cloth: the drape's guard raises
+    (a 1.5-million-crossing mesh is never returned)."""
+    from custom_nodes.cloth_sim.drape import _guard
+    from custom_nodes.cloth_sim.model import build_model
+    from custom_nodes.cloth_sim.solver import XPBDSolver
+    from custom_nodes.core.errors import SimulationDivergedError
+
+    g = sheet(0.3, 0.03, 1.0)
+    model = build_model(g, fabric_preset("cotton_jersey"))
+    solver = XPBDSolver(model)
+    rest = np.linalg.norm(g.rest[model.edges[:, 0]] - g.rest[model.edges[:, 1]], axis=1)
+    fine = g.positions
+    assert _guard(solver, solver.state(fine), model, fine, fine, rest, g, 10, True) is None
+    torn = g.positions * np.array([3.0, 1.0, 3.0], np.float32)
+    with pytest.raises(SimulationDivergedError, match="stretched past twice their length"):
+        _guard(solver, solver.state(torn), model, torn, fine, rest, g, 10, True)
+
+
+def test_a_garment_that_falls_off_the_body_stops_early_and_fails():
+    """A sheet dropped beside a ball misses it: the drape stops once it has sunk 0.5 m and says why."""
+    g = sheet(0.3, 0.03, 1.0)
+    r = drape(g, sphere_avatar(0.1, (0.6, 0.8, 0.0)), fabric_preset("cotton_jersey"), DrapeSettings(max_frames=400))
+    assert "fell off the body" in r.report["stop_reason"]
+    assert r.report["frames"] < 100 and not r.report["passed"]

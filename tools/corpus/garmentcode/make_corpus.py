@@ -29,9 +29,7 @@ plus the reference specs shipped in GarmentCode's assets/Patterns,
 
 import argparse
 import copy
-import datetime
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -213,12 +211,12 @@ def load_garmentcode(gc_path: Path):
         import cairosvg  # noqa: F401  (only used by pygarment to draw PNGs)
     except Exception:   # libcairo missing: we never draw, so a stub will do
         sys.modules['cairosvg'] = types.ModuleType('cairosvg')
-    import pygarment as pyg
-    from pygarment.pattern import core
-    from assets.garment_programs.meta_garment import MetaGarment
-    from assets.bodies.body_params import BodyParameters
     import assets.garment_programs.stats_utils as stats_utils
     import pattern_sampler
+    import pygarment as pyg
+    from assets.bodies.body_params import BodyParameters
+    from assets.garment_programs.meta_garment import MetaGarment
+    from pygarment.pattern import core
     return types.SimpleNamespace(
         pyg=pyg, core=core, MetaGarment=MetaGarment,
         BodyParameters=BodyParameters, stats_utils=stats_utils,
@@ -367,7 +365,7 @@ def main():
 
 def write_sources(out, gc_path, commit, date, seed, manifest):
     lic = (gc_path / 'LICENSE').read_text().splitlines()
-    copyright_line = next((l for l in lic if l.startswith('Copyright')), '')
+    copyright_line = next((line for line in lic if line.startswith('Copyright')), '')
     lines = [
         '# GarmentCode corpus: sources',
         '',
