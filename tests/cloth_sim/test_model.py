@@ -61,3 +61,29 @@ def test_zero_area_triangles_are_rejected_by_name():
                   g.panel_grain, g.seam_pairs, g.seam_of_pair)
     with pytest.raises(InvalidInputError, match="Garment.faces.*zero area"):
         build_model(bad, FABRIC)
+
+
+def test_a_gathered_seam_takes_the_shorter_sides_rest_length():
+    """Two strips sewn edge to edge, one side twice as long: the sewn edges of the long side rest at the short
+    side's lengths (GarmentCode's rule), so the seam gathers it; edges off the seam keep their own length."""
+    from custom_nodes.cloth_sim.model import gathered_lengths, unique_edges
+    from custom_nodes.core.garment import Garment
+
+    # panel 0: a 0.1 m strip with 3 seam vertices on its top; panel 1: a 0.2 m strip, 3 seam vertices below
+    short = np.array([[0, 0], [0.05, 0], [0.1, 0], [0, -0.05], [0.1, -0.05]], np.float32)
+    long_ = np.array([[0, 0], [0.1, 0], [0.2, 0], [0, 0.05], [0.2, 0.05]], np.float32)
+    rest = np.concatenate([short, long_])
+    faces = np.array([[3, 1, 0], [3, 4, 1], [4, 2, 1], [5, 6, 8], [6, 9, 8], [6, 7, 9]], np.int32)
+    pairs = np.array([[0, 5], [1, 6], [2, 7]], np.int32)
+    g = Garment("g", rest, np.c_[rest, np.zeros(10)].astype(np.float32), faces, np.repeat([0, 1], 5),
+                ("a", "b"), ("torso", "torso"), np.array([[0, 1], [0, 1]], np.float32), pairs,
+                np.zeros(3, np.int32), ("seam",))
+    edges, _ = unique_edges(faces)
+    length = np.linalg.norm(rest[edges[:, 0]] - rest[edges[:, 1]], axis=1)
+    out = gathered_lengths(g, edges, length)
+    on_long_seam = [(5, 6), (6, 7)]
+    for a, b in on_long_seam:
+        k = int(np.flatnonzero((np.sort(edges, 1) == sorted((a, b))).all(1))[0])
+        assert length[k] == pytest.approx(0.1) and out[k] == pytest.approx(0.05)
+    off = ~np.isin(edges, [5, 6, 7]).all(1)
+    assert np.array_equal(out[off], length[off])
