@@ -68,7 +68,7 @@ def _check_finite(x: np.ndarray, last: np.ndarray, frame: int) -> None:
 
 
 def _guard(solver: XPBDSolver, state, model, x: np.ndarray, x0: np.ndarray, rest: np.ndarray, garment: Garment,
-           frame: int, has_body: bool) -> str | None:
+           frame: int, has_body: bool, settled: bool) -> str | None:
     """Stop a drape that has gone wrong: raise on divergence (torn edges, runaway tangling), or return why
     the drape should stop early (the garment fell off the body); None when all is well."""
     e = model.edges
@@ -79,7 +79,7 @@ def _guard(solver: XPBDSolver, state, model, x: np.ndarray, x0: np.ndarray, rest
         raise SimulationDivergedError(
             f"the cloth diverged at frame {frame}: {int(torn.sum())} edges stretched past twice their length "
             f"(most in panel '{panel}'); try a finer mesh, more substeps or a softer fabric", frame=frame)
-    crossings = solver.self_crossings(state)
+    crossings = solver.self_crossings(state) if settled else 0  # sewing may pass panels through each other
     if crossings > RUNAWAY_SELF:
         raise SimulationDivergedError(
             f"the cloth diverged at frame {frame}: {crossings} self crossings and growing (the cloth passed "
@@ -232,7 +232,8 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
         if clock.static_at is not None:
             break
         if clock.frame % GUARD_EVERY == 0:
-            fell = _guard(solver, state, model, x, x0, rest, garment, clock.frame, collider is not None)
+            settling = clock.gravity_from is not None and clock.frame - clock.gravity_from >= 30
+            fell = _guard(solver, state, model, x, x0, rest, garment, clock.frame, collider is not None, settling)
             if fell:
                 clock.stop_reason = fell
                 break

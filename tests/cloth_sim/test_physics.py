@@ -240,10 +240,10 @@ def test_a_torn_drape_stops_with_an_error_not_a_result():
     solver = XPBDSolver(model)
     rest = np.linalg.norm(g.rest[model.edges[:, 0]] - g.rest[model.edges[:, 1]], axis=1)
     fine = g.positions
-    assert _guard(solver, solver.state(fine), model, fine, fine, rest, g, 10, True) is None
+    assert _guard(solver, solver.state(fine), model, fine, fine, rest, g, 10, True, True) is None
     torn = g.positions * np.array([3.0, 1.0, 3.0], np.float32)
     with pytest.raises(SimulationDivergedError, match="stretched past twice their length"):
-        _guard(solver, solver.state(torn), model, torn, fine, rest, g, 10, True)
+        _guard(solver, solver.state(torn), model, torn, fine, rest, g, 10, True, True)
 
 
 def test_a_garment_that_falls_off_the_body_stops_early_and_fails():
