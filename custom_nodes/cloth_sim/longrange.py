@@ -30,14 +30,68 @@ def _anchors(points: np.ndarray, spacing: float) -> np.ndarray:
     return np.unique(idx)
 
 
+def boundary_edges(faces: np.ndarray) -> np.ndarray:
+    """(b, 2) mesh edges used by one triangle only: the outlines (and holes) of the panels."""
+    half = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    edges, count = np.unique(half, axis=0, return_counts=True)
+    return edges[count == 1]
+
+
+def segments_inside(a: np.ndarray, b: np.ndarray, outline: np.ndarray, eps: float = 1e-9) -> np.ndarray:
+    """(n,) bool: does the straight 2D segment a[i] -> b[i] stay inside the region bounded by ``outline``
+    (m, 2, 2) segments? It must cross no outline segment (touching at its own ends is allowed) and its
+    quarter, middle and three-quarter points must lie inside (even-odd rule), which also catches a chord
+    across a notch or a slit whose ends both sit on the outline."""
+    if len(a) == 0:
+        return np.zeros(0, bool)
+    p, q = outline[:, 0], outline[:, 1]  # (m, 2)
+
+    def cross(u, v):
+        return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+    ok = np.ones(len(a), bool)
+    for lo in range(0, len(a), 512):  # (512 x m) at a time keeps memory small
+        sa, sb = a[lo:lo + 512, None], b[lo:lo + 512, None]
+        d = sb - sa
+        e = q - p
+        d1, d2 = cross(d, p - sa), cross(d, q - sa)
+        d3, d4 = cross(e, sa - p), cross(e, sb - p)
+        proper = (d1 * d2 < -eps) & (d3 * d4 < -eps)
+        inside = np.ones(len(sa), bool)
+        for t in (0.25, 0.5, 0.75):
+            pt = sa[:, 0] + t * d[:, 0]  # (k, 2)
+            y, x = pt[:, None, 1], pt[:, None, 0]
+            straddle = (p[None, :, 1] > y) != (q[None, :, 1] > y)
+            xc = p[None, :, 0] + (y - p[None, :, 1]) * (q[None, :, 0] - p[None, :, 0]) / np.where(
+                q[None, :, 1] == p[None, :, 1], 1.0, q[None, :, 1] - p[None, :, 1])
+            on_line = _distance_to_segments(pt, p, q) < 1e-6  # along the outline itself: on the cloth
+            inside &= ((np.sum(straddle & (xc > x), axis=1) % 2) == 1) | on_line
+        ok[lo:lo + 512] = ~proper.any(1) & inside
+    return ok
+
+
+def _distance_to_segments(pt: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(k,) distance [m] from each point (k, 2) to the nearest of the segments p -> q (m, 2)."""
+    e = q - p
+    t = np.clip(((pt[:, None] - p[None]) * e[None]).sum(-1) / np.maximum((e * e).sum(-1), 1e-20)[None], 0.0, 1.0)
+    return np.linalg.norm(pt[:, None] - (p[None] + t[..., None] * e[None]), axis=-1).min(1)
+
+
 def _within_panels(garment: Garment, rest: np.ndarray, edge: float):
-    """Anchor ids per (panel, spacing) and the anchor pairs (with their rest distances) inside panels."""
+    """Anchor ids per (panel, spacing) and the anchor pairs (with their rest distances) inside panels.
+
+    A pair's 2D distance bounds its 3D distance only when the straight line between them stays on the
+    cloth: across a slit, a notch, a dart or a concave curve (a crotch) the cloth may open wider, so such
+    pairs are left out (a limit across a skirt's slit crumpled the whole skirt while it was sewn)."""
     anchors, pairs = {}, []
+    border = boundary_edges(garment.faces)
     for p in range(len(garment.panel_names)):
         verts = np.flatnonzero(garment.vertex_panel == p)
         if len(verts) < 4:
             continue
         pts = rest[verts]
+        own = border[garment.vertex_panel[border[:, 0]] == p]
+        outline = rest[own]  # (m, 2, 2)
         extent = np.ptp(pts, axis=0).max()
         for level in LEVELS:
             s = level * edge
@@ -48,6 +102,7 @@ def _within_panels(garment: Garment, rest: np.ndarray, edge: float):
             found = cKDTree(rest[ids]).query_pairs(1.5 * s, output_type="ndarray")
             if len(found):
                 ij = ids[found]
+                ij = ij[segments_inside(rest[ij[:, 0]], rest[ij[:, 1]], outline)]
                 pairs.append((ij, np.linalg.norm(rest[ij[:, 1]] - rest[ij[:, 0]], axis=1), np.full(len(ij), s)))
     return anchors, pairs
 
