@@ -41,6 +41,10 @@ class Body:
     #: measured arms: part -> (radii [m], centre offsets [m]) at PROFILE_T along shoulder -> elbow -> wrist
     #: (0 = shoulder, 1 = wrist); empty without an avatar mesh (then a straight tapered cylinder is assumed)
     limb_profiles: dict = field(default_factory=dict)
+    #: measured torso and hips: (heights (k,), half widths (k,), half depths (k,), centres (k, 3)) [m] of
+    #: the body's cross-section (no arms, no head) every few centimetres; None without an avatar mesh (then
+    #: ``torso_radii`` / ``waist_radii`` hold at every height)
+    torso_profile: tuple | None = None
 
     def kp(self, name: str) -> np.ndarray:
         return self.keypoints[KP[name]].astype(np.float64)
@@ -96,7 +100,45 @@ def body_from(avatar: Avatar | None = None, measurements: dict[str, float] | Non
     rw = m["waist_girth"] / (2 * np.pi)
     profiles = _limb_profiles(avatar, kp) if avatar is not None else {}
     return Body(kp, (a, b), m["chest_girth"] / (2 * np.pi) * 0.33, m["hip_girth"] / (2 * np.pi) * 0.62,
-                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9), profiles)
+                m.get("neck_girth", 0.36) / (2 * np.pi) * 2.6, waist_y, (rw * 1.1, rw * 0.9), profiles,
+                _torso_profile(avatar, kp) if avatar is not None else None)
+
+
+TORSO_STEP = 0.02  # [m] between the heights where the torso's cross-section is measured
+
+
+def _torso_profile(avatar: Avatar, kp: np.ndarray) -> tuple | None:
+    """The body's cross-section from the knees to the neck (arms and head left out; below the crotch both
+    legs together, as a skirt wraps them): per height, an ellipse about the slice's centre that holds
+    (almost) all of it. A panel wrapped at its own height's girth is not pushed out at the hips, which
+    stretched a skirt wrapped at the waist's girth by up to 70 % before the drape began."""
+    keep = np.isin(avatar.vertex_part, [AVATAR_PARTS.index(p) for p in ("torso", "leg_left", "leg_right", "other")])
+    verts = avatar.mesh.vertices[keep].astype(np.float64)
+    if len(verts) < 200:
+        return None
+    lo = 0.5 * (kp[KP["left_knee"], 1] + kp[KP["right_knee"], 1])
+    ys = np.arange(float(lo), float(kp[KP["neck"], 1]) + 1e-9, TORSO_STEP)
+    if len(ys) < 3:
+        return None
+    a, b, centres = np.full(len(ys), np.nan), np.full(len(ys), np.nan), np.zeros((len(ys), 3))
+    for k, y in enumerate(ys):
+        band = verts[np.abs(verts[:, 1] - y) < 0.75 * TORSO_STEP]
+        if len(band) < 8:
+            continue
+        cx = 0.5 * (band[:, 0].min() + band[:, 0].max())
+        cz = 0.5 * (band[:, 2].min() + band[:, 2].max())
+        ak = max(float(np.percentile(np.abs(band[:, 0] - cx), 98)), 0.04)
+        bk = max(float(np.percentile(np.abs(band[:, 2] - cz), 98)), 0.04)
+        inside = np.sqrt(((band[:, 0] - cx) / ak) ** 2 + ((band[:, 2] - cz) / bk) ** 2)
+        grow = max(float(np.percentile(inside, 99)), 1.0)
+        a[k], b[k], centres[k] = ak * grow, bk * grow, (cx, y, cz)
+    known = np.isfinite(a)
+    if known.sum() < 3:
+        return None
+    idx = np.arange(len(ys))
+    fill = lambda v: np.interp(idx, idx[known], v[known])  # noqa: E731
+    centres = np.stack([fill(centres[:, 0]), ys, fill(centres[:, 2])], 1)
+    return ys, _smooth(fill(a), 3), _smooth(fill(b), 3), centres
 
 
 def _polyline_coords(points: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -247,36 +289,77 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     taper = 1.0 - (1.0 - end) * np.clip(-along / length, 0.0, 1.0)
     a, b = a * taper, b * taper
     profile = body.limb_profiles.get(panel.body_part)
+    offset = np.zeros((len(uv), 3))  # torso: the measured cross-section's centre off the cylinder's axis
+    if panel.body_part in ("torso", "none") and body.torso_profile is not None:
+        ys, pa, pb, pc = body.torso_profile
+        y = origin[1] + along
+        if anchor == "shoulder":  # hung from the shoulders: the chest's cylinder, wider where the hips are
+            a = np.maximum(a, np.interp(y, ys, pa) + clearance)
+            b = np.maximum(b, np.interp(y, ys, pb) + clearance)
+        else:  # hung from the waist: the body's own girth at each height, about its own centre
+            a = np.interp(y, ys, pa) + clearance
+            b = np.interp(y, ys, pb) + clearance
+            offset[:, 0] = np.interp(y, ys, pc[:, 0]) - origin[0]
+            offset[:, 2] = np.interp(y, ys, pc[:, 2]) - origin[2]
     down = float(np.dot(_limb_frame(body, panel.body_part)[0] - origin, up)) - along if profile is not None else None
     if profile is not None:  # the measured arm (``down``: distance below the shoulder joint), plus a little
         a = b = np.interp(down / length, PROFILE_T, profile[0]) + min(clearance, LIMB_CLEARANCE)
     th_lo, th_hi, anchored = _span(panel)
     width = np.maximum(hi - lo, 1e-6)
-    r_body = np.sqrt((a * a + b * b) / 2)
+    if anchored == "centre":  # rows sit about the panel's centre line, not their own middles: a slanted or
+        # notched hem has rows that cover one side only, and centring those folds the side seam inwards
+        mid = 0.5 * (float(uv[:, 0].min()) + float(uv[:, 0].max()))
+        width = 2.0 * np.maximum(np.maximum(mid - lo, hi - mid), 1e-6)
     if panel.body_part in ("head", "neck"):  # a hood: a circle round the head, as wide as its widest row
-        a = b = r_body = np.full_like(r_body, a.max())
-    scale = np.maximum(1.0, width / (th_hi - th_lo) / r_body)  # grow where the row is wider than the body
-    r_row = r_body * scale
-    # rows keep their length (no initial strain): a row narrower than its span covers fewer angles,
-    # measured from the panel's centre line (centre front/back, top of the arm) outwards
+        a = b = np.full(len(uv), float(np.max(a)))
+    a, b = np.broadcast_to(a, (len(uv),)).astype(np.float64), np.broadcast_to(b, (len(uv),)).astype(np.float64)
+    # grow the ellipse where the row is wider than the body's span (cloth hanging free of the body)
+    scale = np.maximum(1.0, width / _ellipse_arc(a, b, th_lo, np.full(len(uv), th_hi - th_lo)))
+    a, b = a * scale, b * scale
+    # rows keep their length (no initial strain): angles follow the ellipse's arc length, measured from the
+    # panel's centre line (centre front/back, top of the arm) outwards; a narrow row covers fewer angles
     if anchored == "low":
-        theta = th_lo + (uv[:, 0] - lo) / r_row
+        theta = _ellipse_angle(a, b, th_lo, uv[:, 0] - lo)
     elif anchored == "high":
-        theta = th_hi - (hi - uv[:, 0]) / r_row
+        theta = _ellipse_angle(a, b, th_hi, uv[:, 0] - hi)
     else:
-        theta = 0.5 * (th_lo + th_hi) + (uv[:, 0] - 0.5 * (lo + hi)) / r_row
-    depth = b * scale * np.cos(theta)
+        theta = _ellipse_angle(a, b, 0.5 * (th_lo + th_hi), uv[:, 0] - mid)
+    depth = b * np.cos(theta)
     if down is not None:  # an arm bent at the elbow: follow shoulder -> elbow -> wrist
         centre, up_at = _arm_axis(body, panel.body_part, down)
         centre = centre + np.stack([np.interp(down / length, PROFILE_T, profile[1][:, k]) for k in range(3)], 1)
     else:
         if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
-            along, depth = _over_shoulder(along, depth, 0.6 * b)
-        centre, up_at = origin + np.outer(along, up), np.broadcast_to(up, (len(uv), 3))
+            along, depth = _over_shoulder(along, depth, 0.6 * (body.torso_radii[1] + clearance))
+        centre, up_at = origin + np.outer(along, up) + offset, np.broadcast_to(up, (len(uv), 3))
     ez = np.array([0.0, 0.0, 1.0]) - up_at[:, 2:3] * up_at
     ez /= np.maximum(np.linalg.norm(ez, axis=1, keepdims=True), 1e-9)
     ex = np.cross(up_at, ez)
-    return centre + (a * scale * np.sin(theta))[:, None] * ex + depth[:, None] * ez
+    return centre + (a * np.sin(theta))[:, None] * ex + depth[:, None] * ez
+
+
+_ARC_STEPS = np.linspace(0.0, 1.0, 129)
+
+
+def _ellipse_arc(a: np.ndarray, b: np.ndarray, th0: float, dth: np.ndarray) -> np.ndarray:
+    """Arc length [m] of the ellipse (a sin θ, b cos θ) from ``th0`` over ``dth`` (n,) radians (signed)."""
+    th = th0 + dth[:, None] * _ARC_STEPS[None]
+    speed = np.sqrt((a[:, None] * np.cos(th)) ** 2 + (b[:, None] * np.sin(th)) ** 2)
+    return np.abs(dth) * np.trapezoid(speed, _ARC_STEPS, axis=1)
+
+
+def _ellipse_angle(a: np.ndarray, b: np.ndarray, th0: float, arc: np.ndarray) -> np.ndarray:
+    """The angles θ (n,) at signed arc length ``arc`` (n,) [m] from ``th0`` along the ellipse (a sin θ, b cos θ)."""
+    turn = np.sign(arc) * np.minimum(np.abs(arc) / np.maximum(np.minimum(a, b), 1e-6), 2 * np.pi)  # past it
+    th = th0 + turn[:, None] * _ARC_STEPS[None]
+    speed = np.sqrt((a[:, None] * np.cos(th)) ** 2 + (b[:, None] * np.sin(th)) ** 2)
+    step = np.abs(turn)[:, None] / (len(_ARC_STEPS) - 1)
+    cum = np.concatenate([np.zeros((len(a), 1)), np.cumsum(0.5 * (speed[:, 1:] + speed[:, :-1]) * step, 1)], 1)
+    k = np.clip((cum < np.abs(arc)[:, None]).sum(1), 1, len(_ARC_STEPS) - 1)
+    rows = np.arange(len(a))
+    c0, c1 = cum[rows, k - 1], cum[rows, k]
+    f = np.clip((np.abs(arc) - c0) / np.maximum(c1 - c0, 1e-12), 0.0, 1.0)
+    return th0 + np.sign(arc) * np.abs(turn) * ((k - 1) + f) / (len(_ARC_STEPS) - 1)
 
 
 def _arm_axis(body: Body, part: str, down: np.ndarray, blend: float = 0.15) -> tuple[np.ndarray, np.ndarray]:

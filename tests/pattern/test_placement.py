@@ -109,3 +109,23 @@ def test_sleeves_follow_the_avatars_arms(tshirt):
     assert abs(np.median(t_sleeve[:, 1]) - shoulder_y) < 0.08  # horizontal arm: sleeve at shoulder height
     assert np.median(a_sleeve[:, 1]) < np.median(t_sleeve[:, 1]) - 0.03
     assert np.median(t_sleeve[:, 0]) > np.median(a_sleeve[:, 0])
+
+
+@pytest.mark.parametrize("kind", ["tshirt", "trousers"])
+def test_wrapping_keeps_the_cloth_at_its_rest_length(kind):
+    """Rows follow the body's elliptical girth by arc length (not by angle, which stretched the sides of the
+    ellipse and squeezed the front), and skirts and trousers wrap the girth of their own height: placed
+    edges keep their pattern length. Before, the box avatar's tee was placed up to 6.6 % stretched and
+    mannequin trousers up to 69 %."""
+    from custom_nodes.cloth_sim.model import unique_edges
+
+    g = triangulate(draft(size_measurements("M"), TemplateSettings(garment=kind)), 0.02)
+    e, _ = unique_edges(g.faces)
+    rest = np.linalg.norm(g.rest[e[:, 0]] - g.rest[e[:, 1]], axis=1)
+    for avatar in (box_avatar(), None):
+        x = place_garment(g, avatar, measurements=size_measurements("M")).positions
+        strain = np.linalg.norm(x[e[:, 0]] - x[e[:, 1]], axis=1) / rest - 1.0
+        if avatar is not None and kind == "tshirt":
+            assert np.percentile(np.abs(strain), 99) < 0.03
+        if avatar is None and kind == "trousers":
+            assert np.percentile(strain, 99) < 0.05
