@@ -32,6 +32,7 @@ class Side:
     edges: tuple[int, ...]
     length: float
     points3d: np.ndarray  # (3, 3): start, middle, end on the mannequin
+    limb: bool = False  # the panel wraps an arm or a leg
 
 
 def _tangents(panel: Panel, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,13 +81,15 @@ def _sides(pattern: Pattern, body) -> list[Side]:
             length = sum(edge_length(panel, e) for e in run)
             both = np.concatenate([panel.vertices.astype(np.float64), uv])
             placed = _place_panel(panel, both, body, 0.02, "shoulder")[-3:]
-            out.append(Side(panel.name, run, length, placed))
+            out.append(Side(panel.name, run, length, placed, panel.body_part.startswith(("arm", "leg"))))
     return out
 
 
 def _pair_cost(a: Side, b: Side) -> float:
     """Largest 3D gap [m] (ends and middle) when a is walked forwards and b backwards; inf if the lengths disagree."""
     if a is b or max(a.length, b.length) > (1 + LENGTH_TOL) * min(a.length, b.length):
+        return np.inf
+    if a.panel == b.panel and not a.limb:  # only a sleeve or trouser leg is sewn to itself (into a tube)
         return np.inf
     if min(a.length, b.length) < 0.03:
         return np.inf
@@ -180,7 +183,7 @@ def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
     out = []
     for k in free:
         cap = sides[k]
-        if not pattern.panel(cap.panel).body_part.startswith("arm"):
+        if "sleeve" not in cap.panel.lower():  # a cap is a sleeve's: a cuff is on the arm too, but has none
             continue
         for i in free:
             for j in free:

@@ -351,11 +351,36 @@ def read_svg(path: str | Path) -> Pattern:
     if not panels:
         raise FileFormatError("no cutting outline found (expected a <path class=\"fabric\"> inside a part group)",
                               path=p)
+    panels, notes = leave_out_details(panels, notes)
     names = [q.name for q in panels]
     if len(set(names)) != len(names):
         panels = [replace(q, name=f"{q.name}_{i}") for i, q in enumerate(panels)]
     return Pattern(p.stem, tuple(panels), (), {"source": str(p), "format": "svg", "notches": notch_meta,
                                                "import_notes": notes})
+
+
+#: words in a part's name that mark an inner or detail part: the drape simulates the garment's shell, and these
+#: (sewn inside it, folded, tied or knotted) would otherwise be sewn to the shell by side length alone
+DETAIL_WORDS = frozenset({"pocket", "facing", "lining", "interfacing", "welt", "placket", "binding", "tab", "loop",
+                          "stay", "flap", "bag", "shield", "belt", "tie", "button", "buttonhole", "zip", "zipper",
+                          "fly", "label", "bow", "canvas"})
+
+
+def name_words(name: str) -> set[str]:
+    """Lower-case words of a part name: camelCase, snake_case and digits split (``innerPocketWelt_left`` ->
+    {"inner", "pocket", "welt", "left"})."""
+    return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
+
+
+def leave_out_details(panels: list, notes: list[str]) -> tuple[list, list[str]]:
+    """Leave out pockets, facings, linings, bindings, ties and other detail parts (:data:`DETAIL_WORDS`), each
+    named in the notes; a pattern made of nothing else is kept whole."""
+    keep = [q for q in panels if not (name_words(q.name) & DETAIL_WORDS)]
+    if not keep:
+        return panels, notes
+    gone = [q.name for q in panels if q not in keep]
+    return keep, notes + [f"part '{n}' left out of the drape: pockets, facings, linings, bindings and ties are "
+                          f"detail parts, not simulated" for n in gone]
 
 
 def _reason(exc: Exception) -> str:

@@ -60,3 +60,24 @@ def test_a_part_without_a_closed_outline_is_skipped_with_a_note(tmp_path):
     p = load_pattern(svg)
     assert {q.name for q in p.panels} == {"front", "back"}
     assert any("part 'pocket' skipped" in n and "not closed" in n for n in p.metadata["import_notes"])
+
+
+def test_detail_parts_are_left_out_with_a_note():
+    """Pockets, facings, linings, welts and bindings are not simulated: Carlton (a coat of 19 parts) keeps its
+    shell and names each part it leaves out."""
+    p = load_pattern(CORPUS / "carlton_cisMaleAdult42.svg")
+    names = {q.name.split("_")[0] for q in p.panels}
+    assert not {n for n in names if any(w in n.lower() for w in ("pocket", "facing", "lining", "welt"))}
+    notes = " ".join(p.metadata["import_notes"])
+    for part in ("pocket", "frontFacing", "innerPocketWelt"):
+        assert f"'{part}" in notes
+
+
+def test_no_torso_part_is_sewn_to_itself():
+    """Inference sewed Teagan's front to itself and Charlie's waistband into a loop by side length alone; only
+    a sleeve or a trouser leg closes on itself (into a tube)."""
+    for svg in ("teagan_cisMaleAdult42.svg", "charlie_cisMaleAdult42.svg", "aaron_cisMaleAdult42.svg"):
+        p = load_pattern(CORPUS / svg)
+        for s in p.seams:
+            if s.a.panel == s.b.panel:
+                assert p.panel(s.a.panel).body_part.startswith(("arm", "leg")), s.label
