@@ -30,7 +30,7 @@ import pickle
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -241,15 +241,32 @@ def contact_sheet(rows: list[dict], fabric: str, thumbs: Path, path: Path, cols:
     sheet.save(path, optimize=True)
 
 
+def write_report(rows: list[dict], fabrics, out: Path) -> None:
+    """table.md and one contact sheet per fabric from the rows (and the thumbnails under ``out/thumbs``)."""
+    order = {(it["name"]): k for k, it in enumerate(corpus_items())}
+    rows = sorted(rows, key=lambda r: (order.get(r["name"], 1 << 30), r["fabric"]))
+    (out / "table.md").write_text(table_md(rows, fabrics))
+    for f in fabrics:
+        contact_sheet(rows, f, out / "thumbs", out / f"contact_{f}.png")
+    for f, (p, n) in rates(rows, fabrics).items():
+        print(f"{f}: {p}/{n} passed ({100 * p / max(n, 1):.0f} %)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder for results.json, table.md and contact sheets")
     ap.add_argument("--fabrics", default=",".join(FABRICS), help="comma-separated fabric presets")
     ap.add_argument("--only", nargs="*", default=[], help="keep patterns whose name contains one of these")
     ap.add_argument("--every", type=int, default=1, help="keep every n-th pattern (a quick subset)")
-    ap.add_argument("--jobs", type=int, default=1, help="patterns draped at once (processes)")
+    ap.add_argument("--jobs", type=int, default=1, help="drapes run at once (processes)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only rewrite table.md and the contact sheets from --out's results.json and thumbs")
     args = ap.parse_args(argv)
     fabrics = tuple(f for f in args.fabrics.split(",") if f)
+    if args.report_only:
+        rows = json.loads((args.out / "results.json").read_text())
+        write_report(rows, fabrics, args.out)
+        return 0
     items = [it for it in corpus_items() if not args.only or any(w in it["name"] for w in args.only)]
     items = items[::max(args.every, 1)]
     thumbs = args.out / "thumbs"
@@ -257,18 +274,21 @@ def main(argv=None) -> int:
     for it in {it["body"]: it for it in items}.values():  # fit each body once, before the workers share them
         fitted_body(it)
     rows, start = [], time.perf_counter()
-    with ProcessPoolExecutor(max(args.jobs, 1)) as pool:
-        for k, got in enumerate(pool.map(_safe, items, [fabrics] * len(items), [str(thumbs)] * len(items))):
+    jobs = max(args.jobs, 1)
+    os.environ.setdefault("ATELIER_TAICHI_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
+    tasks = [(it, (f,)) for it in items for f in fabrics]  # one drape a task: long drapes do not hold up the rest
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {pool.submit(_safe, it, fab, str(thumbs)): it for it, fab in tasks}
+        for k, fut in enumerate(as_completed(futures)):
+            got = fut.result()
             rows += got
             done = ", ".join(f"{r['fabric']} {'PASS' if r['passed'] else 'FAIL'}" for r in got)
-            print(f"[{k + 1}/{len(items)}] {items[k]['name']}: {done}  ({time.perf_counter() - start:.0f} s)",
+            print(f"[{k + 1}/{len(tasks)}] {futures[fut]['name']}: {done}  ({time.perf_counter() - start:.0f} s)",
                   flush=True)
-            (args.out / "results.json").write_text(json.dumps(rows, indent=1))
-    (args.out / "table.md").write_text(table_md(rows, fabrics))
-    for f in fabrics:
-        contact_sheet(rows, f, thumbs, args.out / f"contact_{f}.png")
-    for f, (p, n) in rates(rows, fabrics).items():
-        print(f"{f}: {p}/{n} passed ({100 * p / max(n, 1):.0f} %)")
+            tmp = args.out / "results.json.tmp"
+            tmp.write_text(json.dumps(rows, indent=1))
+            tmp.replace(args.out / "results.json")  # a sweep cut short keeps every finished row
+    write_report(rows, fabrics, args.out)
     return 0
 
 

@@ -18,7 +18,8 @@ _arch_name: str | None = None
 def ensure_taichi():
     """Import and initialise Taichi once; return the ``taichi`` module.
 
-    ``ATELIER_TAICHI_ARCH=cpu`` forces the CPU backend (tests use it for bitwise repeatability).
+    ``ATELIER_TAICHI_ARCH=cpu`` forces the CPU backend (tests use it for bitwise repeatability);
+    ``ATELIER_TAICHI_THREADS=n`` caps the CPU backend's threads (batch drapes run several processes).
     """
     global _arch_name
     try:
@@ -29,8 +30,12 @@ def ensure_taichi():
         if _arch_name is None:
             want = os.environ.get("ATELIER_TAICHI_ARCH", "auto").lower()
             arch = ti.cpu if want == "cpu" else ti.cuda  # Taichi falls back to CPU without CUDA
+            extra = {}
+            threads = os.environ.get("ATELIER_TAICHI_THREADS", "")
+            if threads.isdigit() and int(threads) > 0:  # several drapes at once share the cores
+                extra["cpu_max_num_threads"] = int(threads)
             ti.init(arch=arch, default_fp=ti.f32, default_ip=ti.i32, log_level=ti.WARN,
-                    offline_cache=True, random_seed=0)
+                    offline_cache=True, random_seed=0, **extra)
             _arch_name = str(ti.lang.impl.current_cfg().arch).split(".")[-1]
     return ti
 
