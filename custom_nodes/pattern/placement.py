@@ -290,7 +290,8 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     a, b = a * taper, b * taper
     profile = body.limb_profiles.get(panel.body_part)
     offset = np.zeros((len(uv), 3))  # torso: the measured cross-section's centre off the cylinder's axis
-    if panel.body_part in ("torso", "none") and body.torso_profile is not None:
+    if panel.body_part in ("torso", "none") and body.torso_profile is not None and isinstance(anchor, str):
+        # (a skirt sewn under a bodice keeps the bodice's cylinder: its waist seam starts shut)
         ys, pa, pb, pc = body.torso_profile
         y = origin[1] + along
         if anchor == "shoulder":  # hung from the shoulders: the chest's cylinder, wider where the hips are
