@@ -80,7 +80,7 @@ class XPBDSolver:
         self.compliance = _nd(ti, model.compliance, ti.f32)
         self.scale = ti.ndarray(ti.f32, max(len(model.ctype), 1))  # see kernels.prepare
         self._prepared: tuple | None = None  # (dt, relaxation, masses version) the scales were made for
-        self._substep = 0  # substeps run so far: bending acts on even ones (see kernels.prepare)
+        self._substep = 0  # substeps run so far
         self._masses = 0
         self.offsets = [int(o) for o in model.colour_offsets]
         self.faces = _nd(ti, model.faces, ti.i32)
@@ -175,7 +175,7 @@ class XPBDSolver:
         self._prepare(dt, ctl.relaxation)
         for c in self._sweep:
             k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx, self.cw,
-                           self.scale, ctl.seam_step, int(self._substep % 2 == 0))
+                           self.scale, ctl.seam_step)
         self._substep += 1
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
                          self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far,
@@ -214,7 +214,7 @@ class XPBDSolver:
             p = {"dt": dt, "keep": np.exp(-ctl.damping * dt), "seam_step": ctl.seam_step, "voxel": self.voxel,
                  "thickness": ctl.thickness, "friction": ctl.friction, "use_body": self.use_body,
                  "max_speed": ctl.max_speed, "body_t0": t0, "body_t1": t1, "long_begin": self.long_range[0],
-                 "long_end": self.long_range[1], "parity": self._substep % 2}
+                 "long_end": self.long_range[1]}
             self.params.from_numpy(np.array([p[name] for name in self.param_names], np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
