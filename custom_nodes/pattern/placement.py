@@ -278,14 +278,16 @@ def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str | float, cleara
     return origin, up, (r + clearance, r + clearance), (max(length, 0.1), (end * r + clearance) / (r + clearance))
 
 
-def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str | float) -> np.ndarray:
+def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str | float,
+                 drop: float = 0.0) -> np.ndarray:
     """Wrap one panel on its body part's cylinder, row by row without stretching: the cylinder grows
-    where a row is wider than the body needs, so the panel's side edges land where its neighbours' do."""
+    where a row is wider than the body needs, so the panel's side edges land where its neighbours' do.
+    ``drop`` [m]: start that far down the limb (a cuff below the sleeve or trouser leg it is sewn to)."""
     from .curves import outline
 
     origin, up, (a, b), (length, end) = _frame(body, panel, uv, anchor, clearance)
     lo, hi = row_extent(outline(panel, 24), uv[:, 1])
-    along = uv[:, 1] - float(uv[:, 1].max())
+    along = uv[:, 1] - float(uv[:, 1].max()) - drop
     taper = 1.0 - (1.0 - end) * np.clip(-along / length, 0.0, 1.0)
     a, b = a * taper, b * taper
     profile = body.limb_profiles.get(panel.body_part)
@@ -487,6 +489,12 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
             positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
         if on_progress:
             on_progress(done + 1, len(pattern.panels))
+    for i, panel in enumerate(pattern.panels):  # cuffs: below the limb panels they are sewn to
+        drop = _limb_drop(garment, i, positions, body)
+        if drop > LIMB_DROP_MIN and not (use_pattern_placement and panel.translation is not None):
+            sel = garment.vertex_panel == i
+            turned, uv = _limb_upright(panel, rest[sel], body)
+            positions[sel] = _place_panel(turned, uv, body, clearance, "shoulder", drop)
     if avatar is not None and avatar.sdf is not None:
         parts = np.array([garment.panel_body_parts[i] for i in garment.vertex_panel])
         tree, gap = _body_tree(avatar), max(clearance, 0.005)
@@ -496,6 +504,31 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
     if not np.isfinite(positions).all():
         raise InvalidInputError("placement produced non-finite positions", field="Garment.positions")
     return garment.with_positions(positions.astype(np.float32))
+
+
+LIMB_DROP_MIN = 0.05  # [m] a limb panel this much above the seam it shares with a lower panel is moved down
+
+
+def _limb_drop(garment: Garment, panel: int, positions: np.ndarray, body: Body) -> float:
+    """How far [m] down its limb a sleeve or trouser-leg panel must move so its seams meet the panels of the
+    same limb it is sewn to: a cuff wrapped from the top of the limb sits a limb's length above the hem it
+    is sewn to (GarmentCode's trouser and sleeve cuffs). 0 when no such seam lies below it."""
+    part = garment.panel_body_parts[panel]
+    if not part.startswith(("arm", "leg")) or len(garment.seam_pairs) == 0:
+        return 0.0
+    pairs, vp = garment.seam_pairs, garment.vertex_panel
+    parts = np.asarray(garment.panel_body_parts)
+    mine = np.concatenate([pairs[vp[pairs[:, 0]] == panel, 0], pairs[vp[pairs[:, 1]] == panel, 1]])
+    other = np.concatenate([pairs[vp[pairs[:, 0]] == panel, 1], pairs[vp[pairs[:, 1]] == panel, 0]])
+    keep = (vp[other] != panel) & (parts[vp[other]] == part)
+    if not keep.any():
+        return 0.0
+    top, up = _limb_frame(body, part)
+    down = lambda idx: float(np.mean((top - positions[idx]) @ up))  # noqa: E731  distance down the limb
+    # per neighbour: a cuff's side seams to the other cuff half say 0, its seam to the hem says how far
+    gaps = [down(other[keep & (vp[other] == q)]) - down(mine[keep & (vp[other] == q)])
+            for q in np.unique(vp[other[keep]])]
+    return max(max(gaps), 0.0)
 
 
 def _under_bodice(garment: Garment, panel: int, positions: np.ndarray, anchors: dict) -> float | None:

@@ -129,3 +129,26 @@ def test_wrapping_keeps_the_cloth_at_its_rest_length(kind):
             assert np.percentile(np.abs(strain), 99) < 0.03
         if avatar is None and kind == "trousers":
             assert np.percentile(strain, 99) < 0.05
+
+
+def test_cuffs_start_below_the_limb_panels_they_are_sewn_to():
+    """GarmentCode's trouser cuffs are leg panels too; wrapped from the top of the leg they sat a leg's length
+    above the hems they are sewn to, and the trousers fell off while sewing. They now start at the hem."""
+    from pathlib import Path
+
+    from custom_nodes.pattern.garmentcode import load_garmentcode
+
+    spec = Path(__file__).resolve().parents[2] / "corpus" / "garmentcode" / "pants_00" / "specification.json"
+    g = triangulate(load_garmentcode(spec), 0.03)
+    x = place_garment(g, None, measurements=size_measurements("M")).positions
+    pairs, vp = g.seam_pairs, g.vertex_panel
+    cuffs = [i for i, n in enumerate(g.panel_names) if "cuff" in n]
+    assert cuffs
+    for c in cuffs:
+        sewn = (vp[pairs[:, 0]] == c) ^ (vp[pairs[:, 1]] == c)
+        other = np.where(vp[pairs[sewn, 0]] == c, pairs[sewn, 1], pairs[sewn, 0])
+        mine = np.where(vp[pairs[sewn, 0]] == c, pairs[sewn, 0], pairs[sewn, 1])
+        hem = other[np.char.find(np.asarray(g.panel_names)[vp[other]], "cuff") < 0]
+        assert len(hem), g.panel_names[c]
+        gap = np.abs(x[mine[np.char.find(np.asarray(g.panel_names)[vp[other]], "cuff") < 0], 1] - x[hem, 1]).mean()
+        assert gap < 0.05, (g.panel_names[c], gap)
