@@ -26,6 +26,17 @@ LENGTH_TOL = 0.05  # relative length difference allowed between sewn sides
 NEAR_M = 0.3  # [m] how close two sides must land on the mannequin to be sewn
 
 
+CENTRE_X = 0.12  # [m] sides of a part's left and right copies are sewn only this close to the body's midline
+
+
+def _base(name: str) -> str:
+    """A panel's name without its ``_left``/``_right`` copy suffix."""
+    for suffix in ("_left", "_right"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 @dataclass
 class Side:
     panel: str
@@ -33,6 +44,7 @@ class Side:
     length: float
     points3d: np.ndarray  # (3, 3): start, middle, end on the mannequin
     limb: bool = False  # the panel wraps an arm or a leg
+    torso: bool = False  # the panel wraps the torso
 
 
 def _tangents(panel: Panel, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +93,8 @@ def _sides(pattern: Pattern, body) -> list[Side]:
             length = sum(edge_length(panel, e) for e in run)
             both = np.concatenate([panel.vertices.astype(np.float64), uv])
             placed = _place_panel(panel, both, body, 0.02, "shoulder")[-3:]
-            out.append(Side(panel.name, run, length, placed, panel.body_part.startswith(("arm", "leg"))))
+            out.append(Side(panel.name, run, length, placed, panel.body_part.startswith(("arm", "leg")),
+                            panel.body_part == "torso"))
     return out
 
 
@@ -91,6 +104,9 @@ def _pair_cost(a: Side, b: Side) -> float:
         return np.inf
     if a.panel == b.panel and not a.limb:  # only a sleeve or trouser leg is sewn to itself (into a tube)
         return np.inf
+    if a.panel != b.panel and _base(a.panel) == _base(b.panel) and a.torso and \
+            np.abs(np.concatenate([a.points3d[:, 0], b.points3d[:, 0]])).max() > CENTRE_X:
+        return np.inf  # the two mirrored copies of a part meet only on the centre line (centre back, crotch)
     if min(a.length, b.length) < 0.03:
         return np.inf
     return float(np.linalg.norm(a.points3d - b.points3d[::-1], axis=1).max())

@@ -83,8 +83,8 @@ def _tag(el: ET.Element) -> str:
     return el.tag.rsplit("}", 1)[-1]
 
 
-def _edges_from_path(d: str, matrix, scale: float, se, where: str, path: str):
-    """(vertices (n, 2), edges) in metres, y up, from the first closed subpath of ``d``."""
+def _segments(d: str, matrix, scale: float, se, where: str, path: str) -> list:
+    """The first subpath of ``d`` as segments (start (2,), end (2,), kind, controls) in metres, y up."""
     try:
         segs = list(se.Path(d).segments())
     except Exception as exc:  # svgelements raises plain exceptions on bad path data
@@ -94,13 +94,12 @@ def _edges_from_path(d: str, matrix, scale: float, se, where: str, path: str):
         q = matrix.point_in_matrix_space((p.x, p.y))
         return np.array([q.x * scale, -q.y * scale])
 
-    verts, edges = [], []
+    out = []
     for seg in segs:
         name = type(seg).__name__
         if name == "Move":
-            if edges:
+            if out:
                 break  # only the first subpath is the outline
-            verts = [tr(seg.end)]
             continue
         if seg.start is None or seg.end is None:
             continue
@@ -115,17 +114,60 @@ def _edges_from_path(d: str, matrix, scale: float, se, where: str, path: str):
             kind, ctrl = "arc", [tr(seg.point(0.5))]
         else:
             kind, ctrl = "line", []
-        verts.append(b)
-        edges.append((len(verts) - 2, len(verts) - 1, kind, ctrl))
-    if len(edges) < 2:
+        out.append((a, b, kind, ctrl))
+    return out
+
+
+def _loop(segs: list, where: str, path: str):
+    """(vertices (n, 2), edges) of a closed run of segments."""
+    if len(segs) < 2:
         raise FileFormatError("outline path has fewer than two segments", field=where, path=path)
-    if np.linalg.norm(verts[-1] - verts[0]) > 1e-4:
-        raise FileFormatError(f"outline is not closed: it ends {np.linalg.norm(verts[-1] - verts[0]) * 1000:.1f} mm "
-                              f"from where it starts", field=where, path=path)
-    verts = verts[:-1]
+    gap = np.linalg.norm(segs[-1][1] - segs[0][0])
+    if gap > 1e-4:
+        raise FileFormatError(f"outline is not closed: it ends {gap * 1000:.1f} mm from where it starts",
+                              field=where, path=path)
+    verts = [a for a, _, _, _ in segs]
     n = len(verts)
-    out = [Edge(s % n, e % n, k, np.array(c).reshape(-1, 2)) for s, e, k, c in edges]
-    return np.array(verts), out
+    return np.array(verts), [Edge(i, (i + 1) % n, k, np.array(c).reshape(-1, 2)) for i, (_, _, k, c) in enumerate(segs)]
+
+
+def _edges_from_path(d: str, matrix, scale: float, se, where: str, path: str):
+    """(vertices (n, 2), edges) in metres, y up, from the first closed subpath of ``d``."""
+    return _loop(_segments(d, matrix, scale, se, where, path), where, path)
+
+
+JOIN_TOL = 5e-4  # [m] open outline pieces whose ends lie this close are joined
+
+
+def _reversed(segs: list) -> list:
+    return [(b, a, k, list(reversed(c)) if k == "cubic" else c) for a, b, k, c in reversed(segs)]
+
+
+def _chain(pieces: list[list]) -> list | None:
+    """Join open outline pieces end to end (turning them round where needed) into one closed run, starting
+    from the longest; None when they do not close. FreeSewing draws some outlines as separate paths (a side
+    seam, a hem, a neckline), each of class ``fabric``."""
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2:
+        return None
+    pieces.sort(key=lambda p: -sum(np.linalg.norm(b - a) for a, b, _, _ in p))
+    run, rest = list(pieces[0]), pieces[1:]
+    while np.linalg.norm(run[-1][1] - run[0][0]) > JOIN_TOL:
+        end = run[-1][1]
+        for k, piece in enumerate(rest):
+            if np.linalg.norm(piece[0][0] - end) <= JOIN_TOL:
+                run += piece
+            elif np.linalg.norm(piece[-1][1] - end) <= JOIN_TOL:
+                run += _reversed(piece)
+            else:
+                continue
+            rest.pop(k)
+            break
+        else:
+            return None
+    a, b, k, c = run[-1]
+    run[-1] = (a, run[0][0], k, c)  # close exactly
+    return run
 
 
 def _make_ccw(panel: Panel) -> Panel:
@@ -259,7 +301,15 @@ def _read_part(name: str, group: ET.Element, matrices: dict, scale: float, se, p
     if outline_el is None:
         return None, []
     where = f"part '{name}'"
-    verts, edges = _edges_from_path(outline_el.get("d", ""), matrices[id(outline_el)], scale, se, where, path)
+    try:
+        verts, edges = _edges_from_path(outline_el.get("d", ""), matrices[id(outline_el)], scale, se, where, path)
+    except FileFormatError:
+        pieces = [_segments(c.get("d", ""), matrices[id(c)], scale, se, where, path) for c in group.iter()
+                  if _is_outline(c) and not _closed(c)]
+        run = _chain(pieces)
+        if run is None:
+            raise
+        verts, edges = _loop(run, where, path)
     grain = np.array([0.0, 1.0])
     fold = None
     notches = []
@@ -372,10 +422,17 @@ def name_words(name: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
 
 
+def is_detail(name: str) -> bool:
+    """A detail part by its name: a word of :data:`DETAIL_WORDS`, or one of its longer words inside a word
+    written without capitals (``frontpocketfacing``)."""
+    words = name_words(name)
+    return bool(words & DETAIL_WORDS) or any(d in w for w in words for d in DETAIL_WORDS if len(d) >= 5)
+
+
 def leave_out_details(panels: list, notes: list[str]) -> tuple[list, list[str]]:
     """Leave out pockets, facings, linings, bindings, ties and other detail parts (:data:`DETAIL_WORDS`), each
     named in the notes; a pattern made of nothing else is kept whole."""
-    keep = [q for q in panels if not (name_words(q.name) & DETAIL_WORDS)]
+    keep = [q for q in panels if not is_detail(q.name)]
     if not keep:
         return panels, notes
     gone = [q.name for q in panels if q not in keep]

@@ -81,3 +81,32 @@ def test_no_torso_part_is_sewn_to_itself():
         for s in p.seams:
             if s.a.panel == s.b.panel:
                 assert p.panel(s.a.panel).body_part.startswith(("arm", "leg")), s.label
+
+
+def test_outlines_drawn_as_separate_paths_are_joined():
+    """Tina's back is drawn as several open 'fabric' paths (side seam, hem, neckline…): it was skipped as 'outline
+    is not closed'; the pieces are now joined end to end, turned round where needed."""
+    p = load_pattern(CORPUS / "tina_cisFemaleAdult30.svg")
+    assert "back" in {q.name for q in p.panels}
+    assert not any("'back'" in n and "not closed" in n for n in p.metadata["import_notes"])
+
+
+def test_pieces_chain_into_one_loop_whatever_their_direction():
+    from custom_nodes.pattern.svg_import import _chain
+
+    def seg(a, b):
+        return (np.array(a, float), np.array(b, float), "line", [])
+
+    pieces = [[seg((0, 0), (1, 0)), seg((1, 0), (1, 1))], [seg((0, 1), (1, 1))], [seg((0, 1), (0, 0))]]
+    run = _chain(pieces)
+    assert run is not None and len(run) == 4
+    for (_, end, _, _), (start, _, _, _) in zip(run, run[1:] + run[:1]):
+        assert np.allclose(end, start)
+    assert _chain([[seg((0, 0), (1, 0))], [seg((5, 5), (6, 6))]]) is None
+
+
+def test_detail_words_are_found_in_names_written_without_capitals():
+    from custom_nodes.pattern.svg_import import is_detail
+
+    assert is_detail("frontpocketfacing_left") and is_detail("backPocket") and is_detail("flyshield")
+    assert not is_detail("front") and not is_detail("sleeve_left") and not is_detail("elbowPatch")
