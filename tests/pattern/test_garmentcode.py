@@ -153,3 +153,11 @@ def test_sides_and_facing_come_from_the_stored_3d_placement():
     assert hints["pant_f_r"] == ("leg_right", "front") and hints["pant_b_r"] == ("leg_right", "back")
     assert hints["pant_l_cuff_skirt_b"] == ("leg_left", "back")
     assert p.metadata["anchors"].get("wb_front") == "waist"
+
+
+def test_a_panel_with_a_notched_hem_is_centred_by_its_extent():
+    """dress_01's back skirt has a notch cut into one side of its hem: the mean of its corners lay 4 cm off the
+    midline, so it was wrapped as a back-right half. The middle of its extent puts it on the centre line."""
+    p = load_garmentcode(CORPUS / "garmentcode" / "dress_01" / "specification.json")
+    assert (p.panel("skirt_back").lateral, p.panel("skirt_front").lateral) == ("center", "center")
+    assert p.panel("skirt_back").facing == "back"
