@@ -32,9 +32,10 @@ def _anchors(points: np.ndarray, spacing: float) -> np.ndarray:
 
 def boundary_edges(faces: np.ndarray) -> np.ndarray:
     """(b, 2) mesh edges used by one triangle only: the outlines (and holes) of the panels."""
-    half = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    edges, count = np.unique(half, axis=0, return_counts=True)
-    return edges[count == 1]
+    from .model import unique_edges  # model imports this module
+
+    edges, adj = unique_edges(faces)
+    return edges[adj[:, 1] < 0]
 
 
 def segments_inside(a: np.ndarray, b: np.ndarray, outline: np.ndarray, eps: float = 1e-9) -> np.ndarray:
