@@ -29,6 +29,16 @@ def loop_panel(name: str, corners, specs, labels, **hints) -> Panel:
     return Panel(name, np.array(corners, np.float64), tuple(edges), **hints)
 
 
+def rotate_quarter(panel: Panel) -> Panel:
+    """The panel turned a quarter turn counter-clockwise in its own plane, (u, v) -> (-v, u): the same piece of
+    cloth (lengths, winding and grain kept), drawn the other way up."""
+    turn = np.array([[0.0, 1.0], [-1.0, 0.0]])  # row vectors: p @ turn = (-p_v, p_u)
+    edges = tuple(replace(e, controls=e.controls.astype(np.float64) @ turn) for e in panel.edges)
+    lines = tuple(np.asarray(line, np.float64) @ turn for line in panel.internal_lines)
+    return replace(panel, vertices=panel.vertices.astype(np.float64) @ turn, edges=edges, internal_lines=lines,
+                   grain=panel.grain.astype(np.float64) @ turn)
+
+
 def mirror(panel: Panel, name: str, lateral: str, relabel: dict[str, str] | None = None) -> Panel:
     """Mirror image (u → −u) kept counter-clockwise: edge i becomes edge n − 1 − i, walked backwards.
 

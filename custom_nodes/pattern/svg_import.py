@@ -15,6 +15,7 @@ Seams are not in SVG: :mod:`seam_infer` pairs edges afterwards (or a sidecar JSO
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -402,11 +403,67 @@ def read_svg(path: str | Path) -> Pattern:
         raise FileFormatError("no cutting outline found (expected a <path class=\"fabric\"> inside a part group)",
                               path=p)
     panels, notes = leave_out_details(panels, notes)
+    panels = [band_across(q) for q in panels]
     names = [q.name for q in panels]
     if len(set(names)) != len(names):
         panels = [replace(q, name=f"{q.name}_{i}") for i, q in enumerate(panels)]
-    return Pattern(p.stem, tuple(panels), (), {"source": str(p), "format": "svg", "notches": notch_meta,
-                                               "import_notes": notes})
+    meta = {"source": str(p), "format": "svg", "notches": notch_meta, "import_notes": notes}
+    design = freesewing_design(items)
+    if design is not None:
+        panels, meta = worn_as_tagged(panels, meta, design)
+    return Pattern(p.stem, tuple(panels), (), meta)
+
+
+BAND_ASPECT = 5.0  # a part this many times longer than wide is a band (waistband, neckband, cuff, binding)
+
+
+def band_across(panel: Panel) -> Panel:
+    """A band drawn upright (pattern makers lay long strips along the paper to save it) turned a quarter turn,
+    so it runs round the body as it is worn: placement wraps a panel's rows (pattern x) round the body."""
+    from .drafting import rotate_quarter
+
+    size = np.ptp(panel.vertices.astype(np.float64), axis=0)
+    if size[1] < BAND_ASPECT * max(size[0], 1e-9):
+        return panel
+    return rotate_quarter(panel)
+
+
+def freesewing_design(items: list) -> str | None:
+    """The FreeSewing design an SVG was drafted from, read from its part ids (``fs-stack-<design>.<part>``)."""
+    for el, _ in items:
+        m = re.match(r"fs-stack-([a-z0-9]+)\.", el.get("id") or "")
+        if m:
+            return m.group(1)
+    return None
+
+
+def _freesewing_tags() -> dict[str, list[str]]:
+    path = Path(__file__).with_name("data") / "freesewing_designs.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {k: v.get("tags", []) for k, v in doc.get("designs", {}).items()}
+
+
+def worn_as_tagged(panels: list[Panel], meta: dict, design: str) -> tuple[list[Panel], dict]:
+    """Placement hints from FreeSewing's own tags for the design (``data/freesewing_designs.json``): a design
+    tagged ``bottoms`` (and not ``tops``, ``dresses`` or ``onePiece``) hangs from the waist; unless it is also
+    a skirt, each part cut as a left and a right copy wraps its own leg (trousers, shorts, leggings, briefs)."""
+    tags = set(_freesewing_tags().get(design, []))
+    meta = {**meta, "freesewing": {"design": design, "tags": sorted(tags)}}
+    if "bottoms" not in tags or tags & {"tops", "dresses", "onePiece"}:
+        return panels, meta
+    legs = "skirts" not in tags
+    out = []
+    for q in panels:
+        band = np.ptp(q.vertices[:, 0]) >= BAND_ASPECT * max(float(np.ptp(q.vertices[:, 1])), 1e-9)
+        if legs and q.lateral in ("left", "right") and q.body_part == "torso" and not band:
+            q = replace(q, body_part=f"leg_{q.lateral}")
+        out.append(q)
+    meta["anchors"] = {q.name: "waist" for q in out}
+    meta["worn"] = f"from the waist (FreeSewing tags {design} as {', '.join(sorted(tags))})"
+    return out, meta
 
 
 #: words in a part's name that mark an inner or detail part: the drape simulates the garment's shell, and these
