@@ -2,7 +2,8 @@
 
 Inference: each outline is cut into *sides* at its corners; every side is dropped onto the default
 mannequin with :mod:`placement`; two sides of (nearly) equal length that land next to each other are
-sewn (side seams, shoulders, underarms). A side on a sleeve as long as two unmatched sides of the
+sewn (side seams, shoulders, underarms); two consecutive equal sides of one panel forming a narrow V cut into it
+are a dart, sewn leg to leg. A side on a sleeve as long as two unmatched sides of the
 torso together (the cap against the front + back armholes) is split where their lengths say and sewn
 to both. The result is listed in ``metadata['inferred_seams']`` so a person can review it on the
 preview; a sidecar JSON overrides it.
@@ -24,6 +25,9 @@ from .placement import _place_panel, body_from
 CORNER_DEG = 25.0  # turning angle that ends a side
 LENGTH_TOL = 0.05  # relative length difference allowed between sewn sides
 NEAR_M = 0.3  # [m] how close two sides must land on the mannequin to be sewn
+UNEVEN_M = 0.08  # [m] how much farther apart two sewn sides may land at their middles than at their nearer ends;
+# not checked between sides running along a limb (a sleeve or leg seam): limb panels land less evenly, and a
+# limb's openings run round it
 
 
 CENTRE_X = 0.12  # [m] sides of a part's left and right copies are sewn only this close to the body's midline
@@ -45,6 +49,9 @@ class Side:
     points3d: np.ndarray  # (3, 3): start, middle, end on the mannequin
     limb: bool = False  # the panel wraps an arm or a leg
     torso: bool = False  # the panel wraps the torso
+    part: str = ""  # the panel's body part
+    above_knees: bool = False  # the whole side lies above the knees on the mannequin
+    along_limb: bool = False  # the side runs along its arm, or down its leg (not round it)
 
 
 def _tangents(panel: Panel, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,14 +94,19 @@ def _run_points(panel: Panel, edges: tuple[int, ...], fractions) -> np.ndarray:
 
 def _sides(pattern: Pattern, body) -> list[Side]:
     out = []
+    anchors = pattern.metadata.get("anchors", {})
     for panel in pattern.panels:
         for run in panel_sides(panel):
             uv = _run_points(panel, run, (0.0, 0.5, 1.0))
             length = sum(edge_length(panel, e) for e in run)
             both = np.concatenate([panel.vertices.astype(np.float64), uv])
-            placed = _place_panel(panel, both, body, 0.02, "shoulder")[-3:]
+            placed = _place_panel(panel, both, body, 0.02, anchors.get(panel.name, "shoulder"))[-3:]
+            knees = max(body.kp("left_knee")[1], body.kp("right_knee")[1])
+            chord = placed[2] - placed[0]
+            along = panel.body_part.startswith("arm") or (
+                panel.body_part.startswith("leg") and abs(chord[1]) > 2 * np.hypot(chord[0], chord[2]))
             out.append(Side(panel.name, run, length, placed, panel.body_part.startswith(("arm", "leg")),
-                            panel.body_part == "torso"))
+                            panel.body_part == "torso", panel.body_part, bool(placed[:, 1].min() > knees), along))
     return out
 
 
@@ -107,9 +119,18 @@ def _pair_cost(a: Side, b: Side) -> float:
     if a.panel != b.panel and _base(a.panel) == _base(b.panel) and a.torso and \
             np.abs(np.concatenate([a.points3d[:, 0], b.points3d[:, 0]])).max() > CENTRE_X:
         return np.inf  # the two mirrored copies of a part meet only on the centre line (centre back, crotch)
+    if a.limb and b.limb and a.part != b.part and not (
+            a.part.startswith("leg") and b.part.startswith("leg") and a.above_knees and b.above_knees):
+        return np.inf  # two limbs are never sewn together, except the legs at the rise (above the knees)
     if min(a.length, b.length) < 0.03:
         return np.inf
-    return float(np.linalg.norm(a.points3d - b.points3d[::-1], axis=1).max())
+    gaps = np.linalg.norm(a.points3d - b.points3d[::-1], axis=1)
+    mirrored = a.panel != b.panel and _base(a.panel) == _base(b.panel)  # left and right copies: centre seams
+    if not (a.along_limb and b.along_limb) and not mirrored and gaps[1] - min(gaps[0], gaps[2]) > UNEVEN_M:
+        return np.inf  # touching at an end and bowing apart in the middle: the two sides of an opening (armholes,
+        # a front and a back waist or neckline), not a seam, which lies alongside its partner all the way. A shoulder
+        # seam, flat-placed, opens steadily towards the neck: its middle gap stays near its end gaps' mean, so it passes
+    return float(gaps.max())
 
 
 def _split_edge(panel: Panel, i: int, frac: float) -> Panel:
@@ -194,6 +215,43 @@ def _hems(pattern: Pattern, sides: list[Side]) -> set[int]:
     return out
 
 
+DART_DEG = 40.0  # [deg] widest angle between a dart's two legs at its point
+
+
+def _inside(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Even-odd test: which of ``points`` (k, 2) lie inside the closed polygon ``poly`` (n, 2)."""
+    a, b = poly, np.roll(poly, -1, axis=0)
+    px, py = points[:, 0][:, None], points[:, 1][:, None]
+    crosses = ((a[:, 1] > py) != (b[:, 1] > py)) & (
+        px < a[:, 0] + (py - a[:, 1]) * (b[:, 0] - a[:, 0]) / np.where(b[:, 1] == a[:, 1], 1e-18, b[:, 1] - a[:, 1]))
+    return crosses.sum(axis=1) % 2 == 1
+
+
+def _darts(pattern: Pattern, sides: list[Side], free: set[int]) -> list[tuple[int, int]]:
+    """Darts: two consecutive sides of one panel, equally long, meeting at a point in a narrow V cut out of the
+    cloth (the V's inside is not cloth). Sewn leg to leg, point to point."""
+    from .curves import outline
+
+    out = []
+    for panel in pattern.panels:
+        idx = [k for k, sd in enumerate(sides) if sd.panel == panel.name]
+        poly = outline(panel, 16).astype(np.float64)
+        for n, i in enumerate(idx):
+            j = idx[(n + 1) % len(idx)]
+            a, b = sides[i], sides[j]
+            if i == j or not {i, j} <= free or max(a.length, b.length) > (1 + LENGTH_TOL) * min(a.length, b.length):
+                continue
+            m1, tip = _run_points(panel, a.edges, (0.0, 1.0))
+            m2 = _run_points(panel, b.edges, (1.0,))[0]
+            u, w = m1 - tip, m2 - tip
+            cos = u @ w / max(np.linalg.norm(u) * np.linalg.norm(w), 1e-12)
+            if np.degrees(np.arccos(np.clip(cos, -1, 1))) > DART_DEG:
+                continue
+            if not _inside((tip + 0.3 * ((m1 + m2) / 2 - tip))[None], poly)[0]:
+                out.append((i, j))
+    return out
+
+
 def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
     """Sleeve caps against two armhole sides that meet each other: (cost, cap, side, side)."""
     out = []
@@ -238,6 +296,10 @@ def infer_seams(pattern: Pattern) -> Pattern:
     runs = [[s.panel, s.edges] for s in sides]
     used = set(_hems(pattern, sides))
     seams: list[tuple[list, list, str]] = []
+    for i, j in _darts(pattern, sides, set(range(len(sides))) - used):
+        if not used & {i, j}:
+            used |= {i, j}
+            seams.append((runs[i], runs[j], "dart"))
     for _, k, i, j in _cap_candidates(pattern, sides, [x for x in range(len(sides)) if x not in used]):
         if not used & {k, i, j}:
             used |= {k, i, j}

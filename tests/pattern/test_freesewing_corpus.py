@@ -79,8 +79,71 @@ def test_no_torso_part_is_sewn_to_itself():
     for svg in ("teagan_cisMaleAdult42.svg", "charlie_cisMaleAdult42.svg", "aaron_cisMaleAdult42.svg"):
         p = load_pattern(CORPUS / svg)
         for s in p.seams:
-            if s.a.panel == s.b.panel:
+            if s.a.panel == s.b.panel and not s.label.endswith("dart"):
                 assert p.panel(s.a.panel).body_part.startswith(("arm", "leg")), s.label
+
+
+def test_trousers_are_worn_from_the_waist_on_the_legs():
+    """FreeSewing tags Charlie 'bottoms, trousers': every part hangs from the waist and the parts cut as a left and
+    a right copy wrap their own leg (they were wrapped round the chest like a top's front and back)."""
+    p = load_pattern(CORPUS / "charlie_cisMaleAdult42.svg")
+    assert p.metadata["freesewing"]["design"] == "charlie"
+    assert set(p.metadata["anchors"].values()) == {"waist"} and {q.name for q in p.panels} <= set(p.metadata["anchors"])
+    parts = {q.name: q.body_part for q in p.panels}
+    assert parts["front_left"] == parts["back_left"] == "leg_left"
+    assert parts["front_right"] == parts["back_right"] == "leg_right"
+
+
+def test_a_skirt_hangs_from_the_waist_round_the_torso_and_a_top_from_the_shoulders():
+    skirt = load_pattern(CORPUS / "penelope_cisFemaleAdult36.svg")
+    assert set(skirt.metadata["anchors"].values()) == {"waist"}
+    assert {q.body_part for q in skirt.panels} == {"torso"}
+    top = load_pattern(CORPUS / "teagan_cisMaleAdult42.svg")
+    assert top.metadata["freesewing"]["design"] == "teagan" and not top.metadata.get("anchors")
+
+
+def test_a_band_drawn_upright_is_turned_to_run_round_the_body():
+    """FreeSewing lays a waistband along the paper (6 cm x 94 cm for Charlie's): placement wraps a panel's rows
+    round the body, so it is turned a quarter turn, lengths and winding kept."""
+    from custom_nodes.pattern.curves import edge_length, polygon_area
+    from custom_nodes.pattern.svg_import import band_across
+
+    p = load_pattern(CORPUS / "lily_cisFemaleAdult36.svg", infer=False)
+    band = p.panel("waistband")
+    w, h = np.ptp(band.vertices, axis=0)
+    assert w > 5 * h
+    upright = band_across(band)
+    assert upright is band  # already across: left alone
+    from custom_nodes.pattern.drafting import rotate_quarter
+
+    tall = rotate_quarter(rotate_quarter(rotate_quarter(band)))  # drawn upright, as in the file
+    assert np.ptp(tall.vertices, axis=0)[1] > 5 * np.ptp(tall.vertices, axis=0)[0]
+    back = band_across(tall)
+    assert np.ptp(back.vertices, axis=0)[0] > 5 * np.ptp(back.vertices, axis=0)[1]
+    assert polygon_area(back.vertices) * polygon_area(band.vertices) > 0  # winding kept
+    assert np.allclose([edge_length(back, i) for i in range(len(back.edges))],
+                       [edge_length(band, i) for i in range(len(band.edges))], rtol=1e-6)
+
+
+def test_darts_are_sewn_leg_to_leg():
+    """Penelope's pencil skirt has two darts in each back half and four in the front: each V cut into the waist
+    is sewn shut on its own panel (the legs were sewn across the centre back to the other half's darts)."""
+    p = load_pattern(CORPUS / "penelope_cisFemaleAdult36.svg")
+    darts = [s for s in p.seams if s.label.endswith("dart")]
+    assert sorted(s.a.panel for s in darts) == ["back_left"] * 2 + ["back_right"] * 2 + ["front"] * 4
+    assert all(s.a.panel == s.b.panel for s in darts)
+
+
+def test_armholes_and_necklines_are_openings_not_seams():
+    """Aaron (a tank top: front and back cut on the fold) has two shoulder and two side seams. Its front and back
+    armholes are as long as each other and touch at both ends, so length and nearness alone sewed them shut;
+    they lie a body's depth apart in the middle, which a seam never does."""
+    from custom_nodes.pattern.curves import edge_length
+
+    p = load_pattern(CORPUS / "aaron_cisMaleAdult42.svg")
+    assert len(p.seams) == 4
+    lengths = sorted(round(sum(edge_length(p.panel(s.a.panel), e) for e in s.a.edges), 2) for s in p.seams)
+    assert lengths[0] == lengths[1] < 0.1 < lengths[2] == lengths[3]  # two shoulders, two side seams
 
 
 def test_outlines_drawn_as_separate_paths_are_joined():
