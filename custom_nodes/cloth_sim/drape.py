@@ -23,6 +23,7 @@ from ..core.fabric import Fabric
 from ..core.garment import Garment
 from ..core.mesh import TriangleMesh
 from ..core.progress import ProgressFn, report
+from .attach import ATTACH_FRAMES, WaistHold, waist_vertices
 from .body import body_collider, lift_out, recover_inside, skip_masks
 from .config import FPS, DrapeSettings
 from .model import build_model
@@ -211,6 +212,8 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
     dt = 1.0 / FPS / settings.substeps
     sewing_mask = has_seams
     rest = np.linalg.norm(garment.rest[model.edges[:, 0]] - garment.rest[model.edges[:, 1]], axis=1)
+    hold = _waist_hold(garment, avatar)
+    hold.start(solver)
     while clock.frame < settings.max_frames:
         if settings.pin_release_frame and clock.frame == settings.pin_release_frame and len(model.pins):
             solver.set_inv_mass((1.0 / model.mass).astype(np.float32))
@@ -226,7 +229,13 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
             x = _lift_deep(solver, state, x, model, collider, settings)
         settled = clock.gravity_from is not None and clock.frame - clock.gravity_from >= settings.min_settle_frames
         if settled and _is_static(x, last, settings):
-            clock.static_at, clock.stop_reason = clock.frame, "static equilibrium"
+            if hold.active:  # at rest while held: let go of the waist, and the drape must come to rest again
+                hold.release(solver, clock.frame)
+                clock.gravity_from = clock.frame
+            else:
+                clock.static_at, clock.stop_reason = clock.frame, "static equilibrium"
+        elif hold.active and clock.frame >= ATTACH_FRAMES:
+            hold.release(solver, clock.frame)
         last = x
         report(on_progress, clock.frame, settings.max_frames)
         if clock.static_at is not None:
@@ -243,9 +252,20 @@ def drape(garment: Garment, avatar: Avatar | None, fabric: Fabric, settings: Dra
     rep = build_report(garment, last, avatar, collider, frames=clock.frame, frames_to_static=clock.static_at,
                        seconds=time.perf_counter() - start, stop_reason=clock.stop_reason,
                        sewn_at_frame=clock.sewn_at, recovered=recovered, fabric_name=fabric.name)
+    if len(hold.ids):
+        rep["waist_held"] = {"vertices": int(len(hold.ids)), "level_m": round(hold.level, 4),
+                             "released_at_frame": hold.released_at}
     if avatar is None:
         avatar = _no_avatar()
     return DrapeResult(garment, avatar, fabric, last, rep)
+
+
+def _waist_hold(garment: Garment, avatar: Avatar | None) -> WaistHold:
+    """GarmentCode's waist attachment (see :mod:`attach`) for a garment worn from the waist on an avatar that
+    knows where its waist is; an inactive hold otherwise."""
+    if avatar is None or "waist" not in avatar.landmarks:
+        return WaistHold(np.zeros(0, np.int64), 0.0)
+    return WaistHold(waist_vertices(garment), float(avatar.landmarks["waist"][1]))
 
 
 def _no_avatar() -> Avatar:

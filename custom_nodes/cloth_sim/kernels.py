@@ -130,7 +130,7 @@ class ClothKernels:
 
     @ti.kernel
     def substeps_serial(self, nsub: ti.i32, x: V3, x_prev: V3, v: V3, inv_mass: F1, ctype: I1, cidx: I2, cw: F2,
-                        scale: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, gravity: vec3,
+                        scale: F1, skip_parts: I1, sdf: F3, sdf_to: F3, parts: I3, far: B4, floor: F1, gravity: vec3,
                         origin: vec3, p: F1):
         """``nsub`` whole substeps in one launch, strictly in order (the CPU path: no launch overhead,
         sequential Gauss-Seidel in colour order).
@@ -153,7 +153,7 @@ class ClothKernels:
                 self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[SEAM_STEP])
             for i in range(x.shape[0]):
                 t = p[BODY_T0] + (p[BODY_T1] - p[BODY_T0]) * (_s + 1) / nsub
-                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, origin, p[VOXEL],
+                self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, floor, origin, p[VOXEL],
                               p[THICKNESS], p[FRICTION], p[DT], ti.cast(p[USE_BODY], ti.i32), p[MAX_SPEED])
 
     @ti.func
@@ -209,14 +209,19 @@ class ClothKernels:
     @ti.func
     def _collide(self, i, x_prev: ti.template(), x: ti.template(), v_out: ti.template(), inv_mass: ti.template(),
                  skip_parts: ti.template(), sdf: ti.template(), sdf_to: ti.template(), blend, parts: ti.template(),
-                 far: ti.template(), origin, voxel, thickness, friction, dt, use_body, max_speed):
+                 far: ti.template(), floor: ti.template(), origin, voxel, thickness, friction, dt, use_body, max_speed):
         """Push a vertex out of the body SDF to ``thickness`` with Coulomb friction; set v = Δx/dt, clamped
         to ``max_speed`` (constraint projection of a badly placed start must not fling the cloth).
 
         ``far[i]`` = (where the SDF was last read, the distance read there). The trilinear SDF changes by at
         most √3 × a move (each axis slope is an average of sample differences ≤ one voxel per voxel), so a
         vertex that moved less than half of (distance − thickness) since is still clear of a still body
-        and skips the lookup: most of a drape's cloth hangs clear of the body most of the time."""
+        and skips the lookup: most of a drape's cloth hangs clear of the body most of the time.
+
+        ``floor[i]``: the lowest height [m] vertex i may take (GarmentCode's waist attachment, see attach.py; a
+        large negative number for a free vertex)."""
+        if inv_mass[i] > 0 and x[i][1] < floor[i]:
+            x[i][1] = floor[i]
         if inv_mass[i] > 0 and use_body:
             seen = far[i]
             moved = (ti.cast(x[i], ti.f32) - ti.Vector([seen[0], seen[1], seen[2]])).norm()
@@ -249,10 +254,10 @@ class ClothKernels:
 
     @ti.kernel
     def collide_update(self, x_prev: V3, x: V3, v_out: V3, inv_mass: F1, skip_parts: I1, sdf: F3, sdf_to: F3,
-                       blend: ti.f32, parts: I3, far: B4, origin: vec3, voxel: ti.f32, thickness: ti.f32,
+                       blend: ti.f32, parts: I3, far: B4, floor: F1, origin: vec3, voxel: ti.f32, thickness: ti.f32,
                        friction: ti.f32, dt: ti.f32, use_body: ti.i32, max_speed: ti.f32):
         for i in x:
-            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, sdf_to, blend, parts, far, origin, voxel,
+            self._collide(i, x_prev, x, v_out, inv_mass, skip_parts, sdf, sdf_to, blend, parts, far, floor, origin, voxel,
                           thickness, friction, dt, use_body, max_speed)
 
     @ti.func

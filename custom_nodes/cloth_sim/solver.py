@@ -15,6 +15,7 @@ from .model import LONG, LONG_SEAM, ClothModel
 from .runtime import ensure_taichi, taichi_arch
 
 GRAVITY = np.array([0.0, -9.81, 0.0])  # [m/s²], Y up
+NO_FLOOR = -1e9  # [m] the floor of a vertex no attachment holds
 
 
 @dataclass
@@ -92,6 +93,7 @@ class XPBDSolver:
                                      np.zeros(3, np.float32), 1.0)
         self.sdf, self.parts = _nd(ti, c.sdf, ti.f32), _nd(ti, c.parts, ti.i32)
         self.sdf_to = self.sdf  # a moving body blends sdf -> sdf_to (see move_body)
+        self.floor = _nd(ti, np.full(n, NO_FLOOR, np.float32), ti.f32)  # lowest height per vertex (attach.py)
         self.far = ti.Vector.ndarray(4, ti.f32, shape=n)  # where each vertex last read the SDF, and the distance
         self._forget_far()
         self.origin, self.voxel = self.k_vec(c.origin), float(c.voxel)
@@ -138,6 +140,14 @@ class XPBDSolver:
         its test and one that skipped it provably stayed clear (see kernels._collide)."""
         return np.flatnonzero(~(self.far.to_numpy()[:, 3] >= 0))
 
+    def set_floor(self, ids: np.ndarray, level: float | None) -> None:
+        """Keep vertices ``ids`` at or above height ``level`` [m] every substep (a one-sided attachment, see
+        attach.py); ``level=None`` lets every vertex go."""
+        floor = np.full(self.model.n_vertices, NO_FLOOR, np.float32)
+        if level is not None:
+            floor[ids] = level
+        self.floor.from_numpy(floor)
+
     def _forget_far(self) -> None:
         """Make every vertex read the SDF at its next collision test (the body changed)."""
         far = np.zeros((self.model.n_vertices, 4), np.float32)
@@ -178,7 +188,7 @@ class XPBDSolver:
                            self.scale, ctl.seam_step)
         self._substep += 1
         k.collide_update(state_in.x, state_out.x, state_out.v, self.inv_mass, self.skip, self.sdf, self.sdf_to,
-                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far,
+                         self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far, self.floor,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
 
@@ -220,7 +230,7 @@ class XPBDSolver:
                 self.x_start.copy_from(state.x)
             self.k.substeps_serial(int(hi - lo), state.x, self.x_prev, state.v, self.inv_mass, self.ctype,
                                    self.cidx, self.cw, self.scale, self.skip, self.sdf, self.sdf_to,
-                                   self.parts, self.far, g, self.origin, self.params)
+                                   self.parts, self.far, self.floor, g, self.origin, self.params)
             self._substep += int(hi - lo)
             if ctl.self_collision:
                 self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
