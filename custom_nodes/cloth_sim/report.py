@@ -102,8 +102,8 @@ def _distance_to_surface(mesh, points: np.ndarray, spacing: float = 0.01) -> np.
 
 def panels_off_body(garment: Garment, positions: np.ndarray, avatar, moving_body: bool = False) -> list[str]:
     """Panels that left the body part they were placed on: their top ended more than ``PANEL_SLID_M``
-    below its placed height (not checked when the body moved: arms coming down lower their sleeves), or
-    their median distance to the body mesh is over ``PANEL_AWAY_M``."""
+    below its placed height (not checked when the body moved: arms coming down lower their sleeves, nor for a
+    hood), or their median distance to the body mesh is over ``PANEL_AWAY_M``."""
     if avatar is None or garment.n_vertices == 0:
         return []
     dist = _distance_to_surface(avatar.mesh, positions)
@@ -117,7 +117,8 @@ def panels_off_body(garment: Garment, positions: np.ndarray, avatar, moving_body
         part = garment.panel_body_parts[p]
         if away > PANEL_AWAY_M:
             out.append(f"panel '{name}' fell away from the body ({away * 100:.0f} cm from it)")
-        elif drop > PANEL_SLID_M and not moving_body:
+        elif drop > PANEL_SLID_M and not moving_body and part != "head":  # a hood placed up over the head
+            # rests down the back when nobody pulls it up: that is how a hood drapes, not a slip
             out.append(f"panel '{name}' slid {drop * 100:.1f} cm down from where it was placed ({part})")
     return out
 

@@ -154,7 +154,9 @@ def _hints(name: str, centre: np.ndarray | None = None) -> dict:
         part = ("leg_left" if lateral == "left" else "leg_right") if lateral != "center" else "torso"
     elif ("sleeve" in n or "cuff" in n or n.startswith("sl_")) and lateral != "center":
         part = "arm_left" if lateral == "left" else "arm_right"
-    elif "hood" in n or "collar" in n:
+    elif "hood" in n:
+        part = "head"
+    elif "collar" in n:
         part = "neck"
     else:
         part = "torso"
