@@ -14,6 +14,7 @@ Usage::
     python tools/drape_sweep.py --out /tmp/sweep                      # the whole corpus, three fabrics
     python tools/drape_sweep.py --out /tmp/sweep --only teagan hoody  # names containing these words
     python tools/drape_sweep.py --out /tmp/sweep --every 3 --jobs 2   # every 3rd pattern, two processes
+    python tools/drape_sweep.py --out /tmp/sweep --one-size           # one size of each FreeSewing design
 
 Fitted bodies are cached in ``$ATELIER_CACHE_DIR/sweep_bodies`` (default ``~/.cache/atelier``); nothing is
 written into the checkout.
@@ -259,6 +260,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", default=[], help="keep patterns whose name contains one of these")
     ap.add_argument("--every", type=int, default=1, help="keep every n-th pattern (a quick subset)")
     ap.add_argument("--jobs", type=int, default=1, help="drapes run at once (processes)")
+    ap.add_argument("--one-size", action="store_true",
+                    help="one size of each FreeSewing design (the first of its three), every GarmentCode pattern")
     ap.add_argument("--report-only", action="store_true",
                     help="only rewrite table.md and the contact sheets from --out's results.json and thumbs")
     args = ap.parse_args(argv)
@@ -268,6 +271,11 @@ def main(argv=None) -> int:
         write_report(rows, fabrics, args.out)
         return 0
     items = [it for it in corpus_items() if not args.only or any(w in it["name"] for w in args.only)]
+    if args.one_size:
+        first: dict[str, dict] = {}
+        for it in items:
+            first.setdefault(it["name"].split("_cis")[0] if it["source"] == "freesewing" else it["name"], it)
+        items = list(first.values())
     items = items[::max(args.every, 1)]
     thumbs = args.out / "thumbs"
     thumbs.mkdir(parents=True, exist_ok=True)
