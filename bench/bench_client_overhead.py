@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.comfy_client import ComfyClient  # noqa: E402
-from studio.testing import TraceServer  # noqa: E402
-from studio.testing.traces import load_trace  # noqa: E402
+from tests.support.comfy_trace import TraceServer  # noqa: E402
+from tests.support.comfy_trace.traces import load_trace  # noqa: E402
 
 TARGET_OVERHEAD_MS = 50.0
 TARGET_FIRST_PROGRESS_MS = 200.0

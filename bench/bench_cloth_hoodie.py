@@ -2,7 +2,7 @@
 
 Prints wall time, frames, vertex count and the quality report figures for the default drape settings and
 for 30 substeps a frame. Target: ≤ 10 s on 2 CPU cores.
-Run: ATELIER_SHARED_DIR=... python bench/bench_cloth_hoodie.py [edge_cm] [max_frames]. Asserts nothing.
+Run: python bench/bench_cloth_hoodie.py [edge_cm] [max_frames]. Asserts nothing.
 """
 
 from __future__ import annotations

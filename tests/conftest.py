@@ -1,33 +1,43 @@
-"""Shared fixtures. The repository sits next to ``shared/`` (recorded ComfyUI answers, real patterns)."""
+"""Fixtures for every test. Everything they read is in the repository: recorded ComfyUI answers in
+``tests/fixtures/comfyui`` and real patterns in ``corpus/``."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ATELIER_SHARED_DIR", REPO.parent / "shared"))
+FIXTURES = REPO / "tests" / "fixtures"
+CORPUS = REPO / "corpus"
 
 
-def shared_path(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
+def fixture_path(*parts: str) -> Path:
+    """A file under ``tests/fixtures``; a missing one fails the test with its name (the checkout is incomplete)."""
+    path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.fail(f"{path} is missing: clone the repository next to shared/ or set ATELIER_SHARED_DIR")
+        pytest.fail(f"{path.relative_to(REPO)} is missing from the checkout")
+    return path
+
+
+def corpus_path(*parts: str) -> Path:
+    """A file of the pattern corpus (``corpus/``, see corpus/README.md for sources and licences)."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(REPO)} is missing from the checkout")
     return path
 
 
 @pytest.fixture(scope="session")
 def core_object_info() -> dict:
     """What a real ComfyUI 0.3.64 serves at /object_info (core nodes)."""
-    return json.loads(shared_path("comfyui", "object_info.json").read_text())
+    return json.loads(fixture_path("comfyui", "object_info.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def third_party_object_info() -> dict:
-    return json.loads(shared_path("comfyui", "object_info_third_party.json").read_text())
+    return json.loads(fixture_path("comfyui", "object_info_third_party.json").read_text())
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@
     python tools/build_workflows.py            writes workflows/<name>.json (UI) and workflows/api/<name>.json
     python tools/build_workflows.py --images   also docs/images/workflows/<name>.png
 
-The schemas come from ComfyUI's recorded /object_info (../shared/comfyui) plus our own nodes, so the UI
+The schemas come from ComfyUI's recorded /object_info (tests/fixtures/comfyui) plus our own nodes, so the UI
 files lay out widgets exactly as the canvas expects. Tests fail when the files are out of date.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -21,12 +20,15 @@ sys.path.insert(0, str(REPO))
 from studio.workflow_defs import WORKFLOWS  # noqa: E402
 
 
-def schemas(shared: Path) -> dict:
+RECORDED = REPO / "tests" / "fixtures" / "comfyui"  # what a real ComfyUI 0.3.64 answered (README there)
+
+
+def schemas(recorded: Path = RECORDED) -> dict:
     """Core + third-party recorded object_info, the local runner's core stand-ins, and our nodes."""
     from studio.runner import LocalRunner
 
-    info = json.loads((shared / "comfyui" / "object_info.json").read_text())
-    info.update(json.loads((shared / "comfyui" / "object_info_third_party.json").read_text()))
+    info = json.loads((recorded / "object_info.json").read_text())
+    info.update(json.loads((recorded / "object_info_third_party.json").read_text()))
     ours = LocalRunner().object_info()
     for name, entry in ours.items():
         info.setdefault(name, entry)  # recorded core schemas win; LoadImage is missing from the recording
@@ -46,9 +48,10 @@ def render_all(object_info: dict) -> dict[str, tuple[str, str]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", action="store_true")
-    ap.add_argument("--shared", type=Path, default=Path(os.environ.get("ATELIER_SHARED_DIR", REPO.parent / "shared")))
+    ap.add_argument("--recorded", type=Path, default=RECORDED,
+                    help="folder with a real ComfyUI's object_info.json and object_info_third_party.json")
     args = ap.parse_args()
-    info = schemas(args.shared)
+    info = schemas(args.recorded)
     (REPO / "workflows" / "api").mkdir(parents=True, exist_ok=True)
     for name, (ui, api) in render_all(info).items():
         (REPO / "workflows" / f"{name}.json").write_text(ui)

@@ -2,7 +2,7 @@
 
 Usage: python tools/integration_pictures.py [tshirt hoodie gc_shirt gc_dress ...] [--fabric=denim ...]
        python tools/integration_pictures.py walk    (the tee following Anny into a walk frame)
-(needs the Anny cache and the shared folder).
+(needs the Anny cache; the GarmentCode patterns come from corpus/).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 os.environ.setdefault("ATELIER_TAICHI_ARCH", "cpu")
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "integration"
+OUT = REPO / "docs" / "images" / "integration"
 FABRICS = ("cotton_jersey", "denim")
 VIEWS = {"front": 0.0, "side": 90.0, "back": 180.0}
 
@@ -29,11 +30,11 @@ def avatar_m():
     return AtelierAvatarFromMeasurements().build(**{k: v[1]["default"] for k, v in widgets(BodySettings).items()})[0]
 
 
-GARMENTCODE = {"gc_shirt": "shirt_mean_specification.json", "gc_dress": "dress_pencil_specification.json"}
+GARMENTCODE = {"gc_shirt": "shirt_mean", "gc_dress": "dress_pencil"}  # folders of corpus/garmentcode (GarmentCode's own)
 
 
 def placed(kind: str, avatar, edge: float = 0.02):
-    """Template ``kind`` (size M female) or a shared GarmentCode pattern ("gc_shirt", "gc_dress"), meshed and
+    """Template ``kind`` (size M female) or a GarmentCode pattern from corpus/ ("gc_shirt", "gc_dress"), meshed and
     placed."""
     from custom_nodes.core.measurements import size_measurements
     from custom_nodes.pattern.params import TemplateSettings
@@ -43,9 +44,8 @@ def placed(kind: str, avatar, edge: float = 0.02):
 
     if kind in GARMENTCODE:
         from custom_nodes.pattern.pattern_io import load_pattern
-        from tests.conftest import shared_path
 
-        pattern = load_pattern(shared_path("patterns", "garmentcode", GARMENTCODE[kind]))
+        pattern = load_pattern(REPO / "corpus" / "garmentcode" / GARMENTCODE[kind] / "specification.json")
     else:
         pattern = draft(size_measurements("M", "female"), TemplateSettings(garment=kind))
     return place_garment(triangulate(pattern, edge), avatar)

@@ -1,4 +1,5 @@
-"""Render the pattern domain's documentation pictures: ``python -m custom_nodes.pattern.pictures OUT_DIR``.
+"""Render the pattern domain's documentation pictures: ``python -m custom_nodes.pattern.pictures OUT_DIR [CORPUS_DIR]``
+(``CORPUS_DIR`` defaults to the repository's ``corpus/``, run from its root).
 
 Previews of the GarmentCode shirt, the FreeSewing Teagan tee (seams inferred) and the hoodie template,
 the hoodie's grading nest, and the hoodie placed on the default mannequin.
@@ -20,11 +21,12 @@ from .templates import draft
 from .triangulate import triangulate
 
 
-def make_pictures(out_dir: str | Path, shared_dir: str | Path) -> list[Path]:
-    out, shared = Path(out_dir), Path(shared_dir)
+def make_pictures(out_dir: str | Path, corpus_dir: str | Path) -> list[Path]:
+    """The pattern pictures of docs/pattern.md; ``corpus_dir`` is the repository's ``corpus/`` folder."""
+    out, corpus = Path(out_dir), Path(corpus_dir)
     out.mkdir(parents=True, exist_ok=True)
-    shirt = load_pattern(shared / "patterns/garmentcode/shirt_mean_specification.json")
-    tee = load_pattern(shared / "patterns/freesewing/teagan_cisMaleAdult42.svg")
+    shirt = load_pattern(corpus / "garmentcode/shirt_mean/specification.json")
+    tee = load_pattern(corpus / "freesewing/teagan_cisMaleAdult42.svg")
     hoodie = draft(size_measurements("M"), TemplateSettings(garment="hoodie"))
     _, nest = grade_with_nest(TemplateSettings(garment="hoodie"), "female", "M")
     pictures = {
@@ -46,5 +48,5 @@ def make_pictures(out_dir: str | Path, shared_dir: str | Path) -> list[Path]:
 
 if __name__ == "__main__":
     for p in make_pictures(sys.argv[1] if len(sys.argv) > 1 else "docs/images/pattern",
-                           sys.argv[2] if len(sys.argv) > 2 else "../shared"):
+                           sys.argv[2] if len(sys.argv) > 2 else "corpus"):
         print(p, p.stat().st_size // 1024, "KB")

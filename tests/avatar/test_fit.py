@@ -13,7 +13,7 @@ from custom_nodes.avatar.fit import fit_measurements
 from custom_nodes.core.errors import InvalidInputError
 from custom_nodes.core.measurements import size_measurements
 
-from ..conftest import shared_path
+from ..conftest import corpus_path
 
 TARGETS = [("female", "XS"), ("female", "M"), ("female", "3XL"), ("male", "XS"), ("male", "L"), ("male", "3XL")]
 
@@ -29,7 +29,7 @@ def test_size_table_bodies_fit_within_1cm(anny_body, body, size):
 
 
 def test_garmentcode_mean_body_fits_within_1cm(anny_body):
-    body = yaml.safe_load(shared_path("patterns", "garmentcode", "mean_all_body.yaml").read_text())["body"]
+    body = yaml.safe_load(corpus_path("garmentcode", "shirt_mean", "body.yaml").read_text())["body"]
     targets = {"height": body["height"], "chest_girth": body["bust"], "underbust_girth": body["underbust"],
                "waist_girth": body["waist"], "hip_girth": body["hips"], "arm_length": body["arm_length"],
                "shoulder_width": body["shoulder_w"]}

@@ -21,7 +21,7 @@ def avatar_m():
 
 
 def _placed(kind: str, avatar, edge: float = 0.02):
-    """Template ``kind`` (size M female) or a shared GarmentCode pattern ("gc_shirt", "gc_dress"), meshed and
+    """Template ``kind`` (size M female) or a GarmentCode pattern from corpus/ ("gc_shirt", "gc_dress"), meshed and
     placed, as the documentation pictures are (tools/integration_pictures.py)."""
     from tools.integration_pictures import placed
 

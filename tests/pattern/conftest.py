@@ -1,38 +1,30 @@
-"""Fixtures for the pattern domain: the shared real-world patterns (same lookup as the root conftest)."""
+"""Fixtures for the pattern domain: real patterns made elsewhere, from the repository's ``corpus/``
+(GarmentCode's shipped shirt and pencil dress, FreeSewing's Teagan at cisMaleAdult42)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("ATELIER_SHARED_DIR", REPO.parent / "shared"))
-
-
-def shared_file(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.fail(f"{path} is missing: clone the repository next to shared/ or set ATELIER_SHARED_DIR")
-    return path
+from tests.conftest import corpus_path
 
 
 @pytest.fixture(scope="session")
 def gc_shirt():
     from custom_nodes.pattern.garmentcode import load_garmentcode
 
-    return load_garmentcode(shared_file("patterns", "garmentcode", "shirt_mean_specification.json"))
+    return load_garmentcode(corpus_path("garmentcode", "shirt_mean", "specification.json"))
 
 
 @pytest.fixture(scope="session")
 def gc_dress():
     from custom_nodes.pattern.garmentcode import load_garmentcode
 
-    return load_garmentcode(shared_file("patterns", "garmentcode", "dress_pencil_specification.json"))
+    return load_garmentcode(corpus_path("garmentcode", "dress_pencil", "specification.json"))
 
 
 @pytest.fixture(scope="session")
 def teagan_svg() -> Path:
-    return shared_file("patterns", "freesewing", "teagan_cisMaleAdult42.svg")
+    return corpus_path("freesewing", "teagan_cisMaleAdult42.svg")
 
 
 def _check_garment(garment, pattern, min_angle=25.0, area_tol=0.005):

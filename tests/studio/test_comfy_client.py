@@ -18,9 +18,9 @@ from studio.comfy_client import (
     download_outputs,
     sanitize_filename,
 )
-from studio.testing import TraceServer
-from studio.testing.trace_http import tiny_png
-from studio.testing.traces import load_trace
+from tests.support.comfy_trace import TraceServer
+from tests.support.comfy_trace.trace_http import tiny_png
+from tests.support.comfy_trace.traces import load_trace
 
 JOB_TIMEOUT_S = 30.0  # only reached when a behaviour is broken
 

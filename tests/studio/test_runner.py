@@ -13,7 +13,7 @@ from custom_nodes.core import examples
 from custom_nodes.core.mesh_io import load_mesh, save_mesh
 from custom_nodes.core.progress import node_progress
 from studio.runner import LocalRunner, PromptRejected
-from tests.conftest import shared_path
+from tests.conftest import fixture_path
 
 TRACE_PROMPT = {
     "1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 16711680}},
@@ -23,7 +23,7 @@ TRACE_PROMPT = {
 
 
 def trace(name: str) -> list[dict]:
-    return [json.loads(line) for line in shared_path("comfyui", f"trace_{name}.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in fixture_path("comfyui", f"trace_{name}.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ import pytest
 
 from studio.comfy_client import ComfyClient, NoHealthyServerError
 from studio.scheduler import pick_server, server_urls, survey
-from studio.testing import TraceServer
-from studio.testing.traces import load_trace
+from tests.support.comfy_trace import TraceServer
+from tests.support.comfy_trace.traces import load_trace
 
 PROMPT = next(iter(load_trace("success").history_reply.values()))["prompt"][2]
 

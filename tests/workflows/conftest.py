@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import SHARED, shared_path
+from tests.conftest import FIXTURES, fixture_path
 from tools.build_workflows import schemas
 
 
 @pytest.fixture(scope="session")
 def all_object_info() -> dict:
-    shared_path("comfyui", "object_info.json")
-    return schemas(SHARED)
+    fixture_path("comfyui", "object_info.json")
+    return schemas(FIXTURES / "comfyui")
 
 
 @pytest.fixture()

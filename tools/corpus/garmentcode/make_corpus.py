@@ -386,7 +386,7 @@ def write_sources(out, gc_path, commit, date, seed, manifest):
         'classification (`stats_utils.garment_type`).',
         '`shirt_mean`, `dress_pencil`, `hoody_mean`, `js_mean_all` are GarmentCode\'s `assets/Patterns`',
         'specs, copied unchanged (`shirt_mean` and `dress_pencil` are byte-identical to',
-        '`/work/shared/patterns/garmentcode/`).',
+        'the `shared/patterns/garmentcode/` copies of the workspace this project started in).',
         '',
         'Spec JSON: units cm (`properties.units_in_meter: 100`), curvature relative to the edge',
         '(`properties.curvature_coords: relative`).',

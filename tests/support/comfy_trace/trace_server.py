@@ -97,13 +97,13 @@ class _HttpServer(ThreadingHTTPServer):
 
 
 class TraceServer:
-    """Replays `shared/comfyui/trace_*.jsonl` over real HTTP and websockets on 127.0.0.1."""
+    """Replays `tests/fixtures/comfyui/trace_*.jsonl` over real HTTP and websockets on 127.0.0.1."""
 
-    def __init__(self, scenario: str = "success", *, shared_dir: str | Path | None = None,
+    def __init__(self, scenario: str = "success", *, trace_dir: str | Path | None = None,
                  frame_delay_s: float = 0.001, history_delay_s: float = 0.0,
                  drop_ws_after_frames: int | None = None, ws_outage_s: float = 0.5,
                  kill_after_frames: int | None = None, preview_frames: bool = False):
-        self.folder = str(Path(shared_dir) if shared_dir else comfyui_dir())
+        self.folder = str(Path(trace_dir) if trace_dir else comfyui_dir())
         load_trace(scenario, self.folder)  # fail now on a bad scenario or a missing folder
         self.scenario = scenario
         self.frame_delay_s = frame_delay_s

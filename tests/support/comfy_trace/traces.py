@@ -1,4 +1,4 @@
-"""Recorded ComfyUI traces (`shared/comfyui/trace_*.jsonl`), loaded and re-addressed to live ids.
+"""Recorded ComfyUI traces (`tests/fixtures/comfyui/trace_*.jsonl`), loaded and re-addressed to live ids.
 
 A trace is one `POST /prompt` reply, the websocket frames that followed it, and the
 `GET /history/{id}` reply. Replaying it for a new prompt means swapping the recorded prompt_id and
@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-SHARED_DIR_ENV = "ATELIER_SHARED_DIR"
 
-#: scenario name -> trace file (in shared/comfyui/)
+#: scenario name -> trace file (in tests/fixtures/comfyui/)
 SCENARIOS: dict[str, str] = {
     "success": "trace_success.jsonl",
     "cached_rerun": "trace_cached_rerun.jsonl",
@@ -31,26 +29,8 @@ SCENARIOS: dict[str, str] = {
 
 
 def comfyui_dir() -> Path:
-    """The folder with ComfyUI's recorded answers.
-
-    `$ATELIER_SHARED_DIR` (the shared folder, or its `comfyui/` sub-folder) wins; otherwise the
-    first ancestor of this repository holding `shared/comfyui` (the repo sits next to `shared/`).
-    """
-    env = os.environ.get(SHARED_DIR_ENV)
-    if env:
-        base = Path(env).expanduser()
-        for candidate in (base / "comfyui", base):
-            if (candidate / "system_stats.json").is_file():
-                return candidate
-        raise FileNotFoundError(f"{SHARED_DIR_ENV}={env} has no comfyui/system_stats.json")
-    repo = Path(__file__).resolve().parents[2]
-    for ancestor in repo.parents:
-        candidate = ancestor / "shared" / "comfyui"
-        if (candidate / "system_stats.json").is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"no shared/comfyui folder found next to {repo} or above it; set {SHARED_DIR_ENV}"
-    )
+    """The folder with ComfyUI's recorded answers, kept in the repository (``tests/fixtures/comfyui``)."""
+    return Path(__file__).resolve().parents[2] / "fixtures" / "comfyui"
 
 
 @dataclass(frozen=True)
