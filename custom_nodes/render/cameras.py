@@ -13,7 +13,7 @@ from ..core.camera import MAX_RESOLUTION, Camera
 from ..core.errors import InvalidInputError
 from ..core.garment import Garment
 from ..core.mesh import TriangleMesh
-from .scenes import RenderScene
+from .scenes import GARMENT, RenderScene
 
 PRESETS = ("full_body", "upper_body", "garment_closeup", "flat_lay")
 
@@ -25,38 +25,80 @@ def check_size(width: int, height: int) -> None:
             raise InvalidInputError(f"must be 1..{MAX_RESOLUTION} px, got {value!r}", field=name)
 
 
-def _region(scene: RenderScene, preset: str) -> np.ndarray:
-    """(2, 3) [m] box to frame for ``preset``."""
-    lo, hi = scene.bounds().astype(np.float64)
+HIP_FRACTION = 0.5  # hip height as a fraction of standing height, when the scene has no hip keypoints
+TURN_STEP_DEG = 15.0  # the fitted distance holds at every yaw on this step, so a turntable never crops
+
+
+def _upper_body_cut(scene: RenderScene, lo: np.ndarray, hi: np.ndarray) -> float:
+    """[m] height where an upper-body shot ends: the hips (OpenPose-18 joints 8 and 11) when the scene knows
+    them, else half the subject's height."""
+    kp, vis = scene.keypoints, scene.keypoint_visible
+    if kp is not None and len(kp) >= 12 and (vis is None or (vis[8] and vis[11])):
+        hips = float(np.mean(np.asarray(kp, np.float64)[[8, 11], 1]))
+        if lo[1] < hips < hi[1]:
+            return hips
+    return float(lo[1] + HIP_FRACTION * (hi[1] - lo[1]))
+
+
+def _region_points(scene: RenderScene, preset: str) -> np.ndarray:
+    """[m] (k, 3) the points ``preset`` must show: all of the subject, the garment only, or what lies above
+    the hips (the arms hanging below them do not widen an upper-body shot)."""
+    faces = scene.faces[scene.face_object == GARMENT] if preset == "garment_closeup" else scene.faces
+    if len(faces) == 0:
+        faces = scene.faces
+    if len(faces) == 0:
+        raise InvalidInputError("the scene has no triangles to frame", field="scene")
+    used = scene.vertices[np.unique(faces)].astype(np.float64)
     if preset == "upper_body":
-        return np.stack([[lo[0], lo[1] + 0.5 * (hi[1] - lo[1]), lo[2]], hi])
-    if preset == "garment_closeup":
-        return scene.garment_bounds().astype(np.float64)
-    return np.stack([lo, hi])
+        lo, hi = used.min(0), used.max(0)
+        cut = _upper_body_cut(scene, lo, hi)
+        used = used[used[:, 1] >= cut]
+        used = np.concatenate([used, [[used[:, 0].mean(), cut, used[:, 2].mean()]]])  # the frame reaches the cut
+    step = max(1, len(used) // 4000)
+    return used[::step]
+
+
+def _fit_distance(points: np.ndarray, target: np.ndarray, yaws, pitch: float, tan_h: float, tan_w: float,
+                  margin: float) -> float:
+    """[m] the smallest orbit distance from ``target`` at which every point lies inside the view, shrunk by
+    ``margin``, at each of ``yaws`` [deg] (pitch in degrees)."""
+    q = points - target
+    p = np.radians(pitch)
+    best = 0.0
+    for yaw in np.radians(np.asarray(yaws, np.float64)):
+        back = np.array([np.sin(yaw) * np.cos(p), np.sin(p), np.cos(yaw) * np.cos(p)])  # target -> eye
+        right = np.cross(-back, [0.0, 1.0, 0.0])
+        right /= max(np.linalg.norm(right), 1e-12)
+        up = np.cross(right, -back)
+        toward = q @ back  # how much nearer the camera than the target each point is
+        need = toward + margin * np.maximum(np.abs(q @ right) / tan_w, np.abs(q @ up) / tan_h)
+        best = max(best, float(need.max()))
+    return best
 
 
 def frame(scene: RenderScene, preset: str = "full_body", yaw: float = 0.0, pitch: float = 5.0,
           fov_y: float = 30.0, width: int = 768, height: int = 1024, margin: float = 1.1,
-          distance: float = 0.0) -> Camera:
+          distance: float = 0.0, every_yaw: bool = False) -> Camera:
     """A perspective orbit camera that fits the preset's region, or a top-down flat-lay camera.
 
     ``yaw``/``pitch``/``fov_y`` in degrees (yaw 0 = the avatar's front, from +Z), ``margin`` ≥ 1 is
     the free space around the region; ``distance`` [m] > 0 replaces the fitted distance (the camera
-    still aims at the region's centre).
+    still aims at the region's centre). ``every_yaw`` fits a distance that holds all the way round (a
+    turntable keeps it for every view), otherwise the region fills the frame at this ``yaw``.
     """
     check_size(width, height)
     if preset not in PRESETS:
         raise InvalidInputError(f"must be one of {PRESETS}, got {preset!r}", field="preset")
     if preset == "flat_lay":
         return flat_lay_camera(scene, width, height, margin)
-    lo, hi = _region(scene, preset)
+    points = _region_points(scene, preset)
+    lo, hi = points.min(0), points.max(0)
     center = (lo + hi) / 2
-    half_y = 0.5 * (hi[1] - lo[1])
-    radius_xz = 0.5 * np.hypot(hi[0] - lo[0], hi[2] - lo[2])  # fits the width from every yaw
     half_h = np.radians(fov_y) / 2
-    half_w = np.arctan(np.tan(half_h) * width / height)
-    if distance <= 0:
-        distance = radius_xz + margin * max(half_y / np.tan(half_h), radius_xz / np.tan(half_w))
+    tan_h, tan_w = np.tan(half_h), np.tan(half_h) * width / height
+    if distance <= 0:  # the closest distance that fits at this yaw (and at every turntable step)
+        yaws = [*np.arange(0.0, 360.0, TURN_STEP_DEG), yaw] if every_yaw else [yaw]
+        distance = max(_fit_distance(points, center, yaws, pitch, tan_h, tan_w, margin), 0.05)
     radius = float(np.linalg.norm(hi - lo)) / 2
     near = max(0.01, min(0.05, 0.5 * (distance - radius)))
     return Camera.orbit(yaw, pitch, float(distance), target=tuple(center), fov_y=fov_y, width=width,

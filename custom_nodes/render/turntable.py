@@ -32,7 +32,7 @@ def turntable_frames(scene: RenderScene, views: int = 36, preset: str = "full_bo
     if preset == "flat_lay":
         raise InvalidInputError("a flat lay does not turn; pick full_body, upper_body or garment_closeup",
                                 field="preset")
-    base = frame(scene, preset, 0.0, pitch, fov_y, width, height)
+    base = frame(scene, preset, 0.0, pitch, fov_y, width, height, every_yaw=True)
     distance = float(np.linalg.norm(base.eye.astype(np.float64) - base.target))
     frames = np.empty((views, height, width, 3), np.float32)
     for i in range(views):
