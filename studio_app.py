@@ -2,7 +2,8 @@
 
     python studio_app.py      serves http://127.0.0.1:7860 — the local runner, or ComfyUI when configured
 
-Environment: ATELIER_HOST / ATELIER_PORT (default 127.0.0.1:7860), ATELIER_WORK_DIR (job folders),
+Environment: ATELIER_HOST / ATELIER_PORT (default 127.0.0.1:7860), ATELIER_WORK_DIR (job folders and
+saved fabrics; default $XDG_DATA_HOME/atelier or ~/.local/share/atelier, never the checkout),
 ATELIER_COMFYUI_URLS (comma-separated ComfyUI servers), ATELIER_STUDIO_USER / _PASSWORD (optional login).
 """
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custom_nodes.core.paths import user_data_dir
+
 from . import workflows
 from .backends import Backend, Outcome, choose_backend
 from .jobs import Job
@@ -35,7 +37,7 @@ class StudioContext:
 
     @classmethod
     def from_env(cls) -> StudioContext:
-        work = Path(os.environ.get("ATELIER_WORK_DIR", Path(__file__).resolve().parents[1] / ".studio"))
+        work = user_data_dir()  # $ATELIER_WORK_DIR, else the user's data folder; never the checkout
         runner = LocalRunner(work / "output", work / "input", work / "temp")
         servers = [u.strip() for u in os.environ.get("ATELIER_COMFYUI_URLS", "").split(",") if u.strip()]
         return cls(work, runner, servers)

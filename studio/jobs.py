@@ -2,12 +2,14 @@
 
 Both backends report ComfyUI's websocket events (``execution_cached``, ``executing``, ``progress``,
 ``executed``…); :class:`Job` folds them into one overall fraction and a line of text, so the studio shows
-real progress whichever backend runs, and can cancel.
+real progress whichever backend runs, and can cancel. A node's own words (``progress_text`` from the
+local runner, ComfyUI's binary text frame), such as the one-time body-model build, become that line.
 """
 
 from __future__ import annotations
 
 import queue
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,18 @@ class Update:
     fraction: float  # 0..1 over the whole job
     text: str  # what is happening, in words
     outcome: Outcome | None = None  # set on the last update
+
+
+def progress_text(kind: str, data: dict) -> tuple[str | None, str] | None:
+    """(node id, text) of a node's progress text: the local runner's ``progress_text`` event, or
+    ComfyUI's binary TEXT frame (event 3: 4-byte node-id length, node id, UTF-8 text); else None."""
+    if kind == "progress_text":
+        return data.get("node"), str(data.get("text", ""))
+    raw = data.get("bytes", b"") if kind == "preview" and data.get("event") == 3 else b""
+    if len(raw) < 4:
+        return None
+    size = struct.unpack(">I", raw[:4])[0]
+    return raw[4:4 + size].decode("utf-8", "replace"), raw[4 + size:].decode("utf-8", "replace")
 
 
 class Job:
@@ -56,6 +70,10 @@ class Job:
         self.events.put(("__done__", outcome))
 
     def _fold(self, kind: str, data: dict) -> str | None:
+        said = progress_text(kind, data)
+        if said is not None:
+            node, text = said
+            return f"{self.titles.get(node, node or 'ComfyUI')}: {text}" if text else None
         if kind == "execution_cached":
             self.finished_nodes |= set(data.get("nodes", []))
             return None

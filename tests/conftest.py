@@ -40,6 +40,15 @@ def third_party_object_info() -> dict:
     return json.loads(fixture_path("comfyui", "object_info_third_party.json").read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _user_data_in_a_temporary_folder(tmp_path_factory):
+    """Outputs, studio jobs and scanned fabrics of the whole run go to a temporary folder, never into the
+    tester's own ``~/.local/share/atelier`` (nor the checkout). Caches (the Anny model) stay shared."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ATELIER_WORK_DIR", str(tmp_path_factory.mktemp("atelier_work")))
+        yield
+
+
 @pytest.fixture()
 def runner_dirs(tmp_path) -> dict[str, Path]:
     dirs = {k: tmp_path / k for k in ("output", "input", "temp")}

@@ -4,17 +4,23 @@ Anny is Z up, forward −Y, left +X, in metres. Atelier is Y up, forward +Z, lef
 ``(x, y, z) -> (x, z, -y)`` happens here and nowhere else. Bodies are then translated to stand on
 y = 0 with the pelvis over x = z = 0.
 
-**The cache.** Anny builds its blendshape data the first time it is instantiated (about a minute, ~1.2
-GB while building, ~280 MB kept: the intermediate files are deleted once the compact data exists) and
-reloads it afterwards in well under a second. Atelier keeps that cache in
-``$ATELIER_CACHE_DIR/anny`` when the variable is set, else in ``<repo>/.cache/anny`` (git-ignored).
-Anny's own default (``~/.cache/anny``) is never used: we call ``anny.paths.set_anny_cache_path``
-before building. Tests share one model through a session-scoped fixture (``tests/avatar/conftest.py``).
+**The cache.** Anny builds its blendshape data the first time it is instantiated (about 90 s, ~1.2 GB
+while building, ~280 MB kept: the intermediate files are deleted once the compact data exists) and
+reloads it afterwards in well under a second. The cache lives in the user's cache folder, never in
+the pack: ``$ANNY_CACHE_DIR`` (Anny's own variable) when set, else ``user_cache_dir()/anny``
+(``$ATELIER_CACHE_DIR/anny``, ``$XDG_CACHE_HOME/atelier/anny`` or ``~/.cache/atelier/anny``); we call
+``anny.paths.set_anny_cache_path`` with it before building. A cache left in ``<repo>/.cache/anny`` by
+older versions is moved there once instead of being rebuilt.
+
+The build is announced ("building the body model (first run, about 90 s)") on the console, to the
+studio and under the ComfyUI node, and ``python install.py anny`` runs it at set-up time instead.
+Tests share one model through a session-scoped fixture (``tests/avatar/conftest.py``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import DependencyMissingError
-from ..core.paths import REPO_ROOT
-from ..core.progress import ProgressFn, report
+from ..core.paths import REPO_ROOT, user_cache_dir
+from ..core.progress import ProgressFn, announce, node_progress, report
 
 #: Anny phenotype and local-change presets this wrapper builds (part of the cache key).
 LOCAL_CHANGES = "default"
 PHENOTYPES = "all"
+#: What the user is told while the one-time build runs.
+FIRST_RUN_MESSAGE = "building the body model (first run, about 90 s)"
 #: Anny frame → Atelier frame: ours = C @ anny.
 ANNY_TO_OURS = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 
@@ -40,9 +48,36 @@ _MODEL: AnnyBody | None = None
 
 
 def cache_dir() -> Path:
-    """Folder of Anny's built model data: ``$ATELIER_CACHE_DIR/anny`` or ``<repo>/.cache/anny``."""
-    root = os.environ.get("ATELIER_CACHE_DIR")
-    return (Path(root) if root else REPO_ROOT / ".cache") / "anny"
+    """Folder of Anny's built model data: ``$ANNY_CACHE_DIR``, else ``user_cache_dir()/anny``."""
+    own = os.environ.get("ANNY_CACHE_DIR", "").strip()
+    return Path(own).expanduser() if own else user_cache_dir() / "anny"
+
+
+def cache_ready(folder: Path | None = None) -> bool:
+    """Whether ``folder`` (default :func:`cache_dir`) already holds Anny's compact model data."""
+    folder = cache_dir() if folder is None else folder
+    try:
+        from anny.models.model_data import CURRENT_DATA_VERSION
+
+        versions = [folder / f"v{CURRENT_DATA_VERSION}"]
+    except ImportError:
+        versions = list(folder.glob("v*"))
+    return any(any(v.glob("build_compact_model_data_*.safetensors")) for v in versions)
+
+
+def _adopt_old_cache(folder: Path) -> None:
+    """Move the cache older versions kept in ``<repo>/.cache/anny`` to ``folder`` (no rebuild, and the
+    pack is left clean). Does nothing when ``folder`` already holds data or has other files."""
+    old = REPO_ROOT / ".cache" / "anny"
+    if not old.is_dir() or old.resolve() == folder.resolve() or not cache_ready(old) or cache_ready(folder):
+        return
+    try:
+        if folder.exists():
+            folder.rmdir()  # only an empty folder; anything else stays and is built afresh
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(old), str(folder))
+    except OSError:  # another process moved it first, or the folder is in use: build as usual
+        pass
 
 
 def _bone_part(name: str) -> str:
@@ -108,6 +143,13 @@ class AnnyBody:
         return verts + shift, heads + shift
 
 
+def _new_anny():
+    """Instantiate Anny: reads the cache, or builds it (the slow first run)."""
+    import anny
+
+    return anny.Anny(local_changes=LOCAL_CHANGES, phenotypes=PHENOTYPES)
+
+
 def _build(on_progress: ProgressFn | None) -> AnnyBody:
     try:
         import anny
@@ -116,10 +158,14 @@ def _build(on_progress: ProgressFn | None) -> AnnyBody:
     except ImportError as exc:
         raise DependencyMissingError("anny", "Parametric avatars (Anny body model)", extra="avatar") from exc
     folder = cache_dir()
+    _adopt_old_cache(folder)
     folder.mkdir(parents=True, exist_ok=True)
     set_anny_cache_path(folder)
+    on_progress = on_progress or node_progress(3)  # the running node's bar (ComfyUI, studio) if any
     report(on_progress, 0, 3)
-    model = anny.Anny(local_changes=LOCAL_CHANGES, phenotypes=PHENOTYPES)
+    if not cache_ready(folder):
+        announce(FIRST_RUN_MESSAGE)
+    model = _new_anny()
     model.extrapolate_phenotypes = True  # linear beyond the anchors; the fit bounds each phenotype itself
     _drop_intermediate_cache(folder)
     report(on_progress, 1, 3)
@@ -163,13 +209,23 @@ def _drop_intermediate_cache(folder: Path) -> None:
 
 
 def load_anny(on_progress: ProgressFn | None = None) -> AnnyBody:
-    """The process-wide Anny model; built (or read from the cache) on first use, thread-safe."""
+    """The process-wide Anny model; built (or read from the cache) on first use, thread-safe.
+
+    Without ``on_progress`` the build reports to the running node's progress bar, if there is one.
+    """
     global _MODEL
     with _lock:
         if _MODEL is None:
             _MODEL = _build(on_progress)
         report(on_progress, 3, 3)
         return _MODEL
+
+
+def prepare_cache(on_progress: ProgressFn | None = None) -> Path:
+    """Build the body-model cache now (set-up: ``python install.py anny``); returns its folder."""
+    if not cache_ready():
+        load_anny(on_progress)
+    return cache_dir()
 
 
 def anny_data_file(relative: str) -> Path:

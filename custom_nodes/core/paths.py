@@ -1,14 +1,43 @@
-"""Where nodes read inputs and write outputs: ComfyUI's folders inside ComfyUI, our own elsewhere."""
+"""Where nodes read inputs and write outputs: ComfyUI's folders inside ComfyUI, our own elsewhere.
+
+Nothing is ever written into the pack's own folder. Outside ComfyUI, outputs go to the user's data
+folder (:func:`user_data_dir`); built caches (the Anny body model) go to :func:`user_cache_dir`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"
+
+
+def _env_dir(variable: str, xdg_variable: str, xdg_default: str) -> Path:
+    """``$variable``, else ``$xdg_variable/atelier``, else ``~/<xdg_default>/atelier``."""
+    chosen = os.environ.get(variable, "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    xdg = Path(os.environ.get(xdg_variable, "").strip()).expanduser()
+    if not xdg.is_absolute():  # unset, empty or relative: the XDG spec says use the default
+        xdg = Path.home() / xdg_default
+    return xdg / "atelier"
+
+
+def user_cache_dir() -> Path:
+    """Rebuildable data (the built body model): ``$ATELIER_CACHE_DIR``, else ``$XDG_CACHE_HOME/atelier``,
+    else ``~/.cache/atelier``."""
+    return _env_dir("ATELIER_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+
+
+def user_data_dir() -> Path:
+    """The user's work (outputs outside ComfyUI, studio jobs, scanned fabrics): ``$ATELIER_WORK_DIR``,
+    else ``$XDG_DATA_HOME/atelier``, else ``~/.local/share/atelier``."""
+    return _env_dir("ATELIER_WORK_DIR", "XDG_DATA_HOME", ".local/share")
+
 
 _dirs: contextvars.ContextVar[dict[str, Path] | None] = contextvars.ContextVar("atelier_dirs", default=None)
 
@@ -26,6 +55,8 @@ def using_directories(**dirs: str | Path) -> Iterator[None]:
 
 
 def _folder(kind: str) -> Path:
+    """The ``output``/``input``/``temp`` folder: the active :func:`using_directories`, else ComfyUI's,
+    else ``user_data_dir()/<kind>``."""
     chosen = (_dirs.get() or {}).get(kind)
     if chosen is not None:
         return chosen
@@ -34,7 +65,7 @@ def _folder(kind: str) -> Path:
 
         return Path(getattr(folder_paths, f"get_{kind}_directory")())
     except ImportError:
-        return REPO_ROOT / kind
+        return user_data_dir() / kind
 
 
 def output_directory() -> Path:

@@ -1,6 +1,7 @@
 """A file-backed fabric catalog: one folder per fabric, holding PNG maps and ``fabric.json``.
 
-Layout (``fabrics/`` at the repository root is the bundled catalog)::
+Layout (``fabrics/`` at the repository root is the bundled catalog; the user's own fabrics, scans
+included, live in the same layout under ``user_data_dir()/fabrics``)::
 
     fabrics/denim/fabric.json    name, composition, weight_gsm, tags, colourways, physical, tile_size_m…
     fabrics/denim/albedo.png     sRGB, one tile
@@ -8,9 +9,12 @@ Layout (``fabrics/`` at the repository root is the bundled catalog)::
     fabrics/denim/height.png     16-bit grey, 0..1
     fabrics/denim/roughness.png  grey 0..1 (metallic is 0 for every textile and is not stored)
 
-An entry is written into a temporary folder and renamed into place, so a reader never sees half a
-fabric. Colourways are recoloured on load: the albedo is shifted in CIELAB so its mean becomes the
-colourway's colour while every pixel keeps its offset from the mean (the weave, the shading).
+``Catalog()`` lists the bundled fabrics and the user's together but writes only the user's folder:
+the bundled ones are read-only, and a new fabric whose name matches a bundled id is stored under a
+distinct id (``denim_2``), so nothing ever writes into the pack. An entry is written into a temporary
+folder and renamed into place, so a reader never sees half a fabric. Colourways are recoloured on
+load: the albedo is shifted in CIELAB so its mean becomes the colourway's colour while every pixel
+keeps its offset from the mean (the weave, the shading).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 
 from ..core.errors import FileFormatError, InvalidInputError
 from ..core.fabric import Fabric
-from ..core.paths import REPO_ROOT
+from ..core.paths import REPO_ROOT, user_data_dir
 from ..core.progress import ProgressFn, report
 from .color import delta_e00, lab_to_srgb, mean_colour, srgb_to_lab
 from .image_io import read_image, write_png
@@ -40,8 +44,13 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 
 
 def default_catalog_dir() -> Path:
-    """The catalog bundled with the repository (``<repo>/fabrics``)."""
+    """The catalog bundled with the repository (``<repo>/fabrics``); ``Catalog()`` only reads it."""
     return REPO_ROOT / "fabrics"
+
+
+def user_catalog_dir() -> Path:
+    """Where ``Catalog()`` saves new fabrics and scans: ``user_data_dir()/fabrics``, outside the pack."""
+    return user_data_dir() / "fabrics"
 
 
 def slugify(name: str) -> str:
@@ -126,22 +135,51 @@ def _entry_from_json(doc: dict, folder: Path) -> CatalogEntry:
 
 
 class Catalog:
-    """The fabrics under ``root`` (one sub-folder each). Reads are lazy; writes are atomic."""
+    """The fabrics under ``root`` (one sub-folder each). Reads are lazy; writes are atomic.
+
+    ``Catalog()``: the user's catalog (:func:`user_catalog_dir`, where writes go) listed together with
+    the read-only bundled one (:func:`default_catalog_dir`, which wins when both hold an id).
+    ``Catalog(folder)``: that one folder, read and written.
+    """
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root else default_catalog_dir()
+        self.root = Path(root) if root else user_catalog_dir()
+        self.bundled = None if root else default_catalog_dir()
+
+    def _roots(self) -> list[Path]:
+        return [r for r in (self.bundled, self.root) if r is not None]
+
+    def _ids_in(self, root: Path) -> set[str]:
+        if not root.is_dir():
+            return set()
+        return {p.name for p in root.iterdir() if (p / "fabric.json").is_file() and _ID.match(p.name)}
 
     def ids(self) -> list[str]:
-        """Ids of every complete entry (a folder with a ``fabric.json``), sorted."""
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if (p / "fabric.json").is_file() and _ID.match(p.name))
+        """Ids of every complete entry (a folder with a ``fabric.json``), bundled and the user's, sorted."""
+        return sorted(set().union(*(self._ids_in(r) for r in self._roots())))
+
+    def is_bundled(self, fabric_id: str) -> bool:
+        """Whether ``fabric_id`` is one of the read-only bundled fabrics of this catalog."""
+        return self.bundled is not None and (self.bundled / fabric_id / "fabric.json").is_file()
+
+    def free_id(self, name: str) -> str:
+        """The id a new entry called ``name`` is saved under: its slug, or ``<slug>_2``, ``_3``… when
+        a bundled fabric already has that id (a bundled fabric is never replaced)."""
+        slug = candidate = slugify(name)
+        n = 1
+        while self.is_bundled(candidate):
+            n += 1
+            candidate = f"{slug[:60]}_{n}"
+        return candidate
 
     def get(self, fabric_id: str) -> CatalogEntry:
-        folder = self.root / fabric_id
-        if not _ID.match(fabric_id or "") or not (folder / "fabric.json").is_file():
-            raise InvalidInputError(f"no fabric '{fabric_id}' in catalog {self.root}; known: {self.ids()}",
+        valid = bool(_ID.match(fabric_id or ""))
+        found = [r / fabric_id for r in self._roots() if valid and (r / fabric_id / "fabric.json").is_file()]
+        if not found:
+            where = " and ".join(str(r) for r in self._roots())
+            raise InvalidInputError(f"no fabric '{fabric_id}' in the catalog ({where}); known: {self.ids()}",
                                     field="fabric_id")
+        folder = found[0]
         try:
             doc = json.loads((folder / "fabric.json").read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -193,6 +231,9 @@ class Catalog:
             raise InvalidInputError(f"id {entry.id!r} must be lower-case letters, digits and '_'", field="id")
         if maps.green != "opengl":
             raise InvalidInputError("catalog normal maps are stored OpenGL green-up", field="green")
+        if self.is_bundled(entry.id):
+            raise InvalidInputError(f"'{entry.id}' is a bundled fabric and is never replaced; save yours under "
+                                    f"another name (e.g. '{self.free_id(entry.id)}')", field="name")
         target = self.root / entry.id
         if target.exists() and not overwrite:
             raise InvalidInputError(f"fabric '{entry.id}' already exists in {self.root}", field="name")
@@ -215,7 +256,8 @@ class Catalog:
                     tags: tuple[str, ...] = (), tile_size: float = 0.1, weight_gsm: float | None = None,
                     overwrite: bool = False, on_progress: ProgressFn | None = None) -> CatalogEntry:
         """Add a scanned tile: physical values from the bundled preset ``preset`` (weight overridable),
-        colourway = the scan's mean colour. ``tile_size`` [m] is the scan's physical side."""
+        colourway = the scan's mean colour. ``tile_size`` [m] is the scan's physical side. The id is
+        :meth:`free_id` of ``name``: a scan named like a bundled fabric gets its own id."""
         from .presets import PRESETS
 
         if preset not in PRESETS:
@@ -229,10 +271,11 @@ class Catalog:
                 raise InvalidInputError(f"must lie in [5, 3000] g/m², got {weight_gsm}", field="weight_gsm")
             phys.update(weight_gsm=float(weight_gsm), area_density=float(weight_gsm) / 1000.0)
         rgb = tuple(round(float(v), 4) for v in mean_colour(maps.albedo))
-        entry = CatalogEntry(slugify(name), name.strip(), composition, phys["weight_gsm"],
+        fabric_id = self.free_id(name)
+        entry = CatalogEntry(fabric_id, name.strip(), composition, phys["weight_gsm"],
                              tuple(dict.fromkeys(["scan", *tags])), (("scanned", rgb),), phys,
                              (float(tile_size), float(tile_size)), float(np.mean(maps.roughness)),
-                             self.root / slugify(name), f"scan, physical preset '{preset}'")
+                             self.root / fabric_id, f"scan, physical preset '{preset}'")
         stored = self.save(entry, maps, overwrite=overwrite)
         report(on_progress, 1, 1)
         return stored

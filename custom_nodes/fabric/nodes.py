@@ -15,7 +15,7 @@ import numpy as np
 from ..core.bridge import image_to_numpy, numpy_to_image
 from ..core.params import from_widgets, param, widgets
 from ..core.progress import node_progress
-from .catalog import Catalog, import_image, parse_colour, recolour_fabric
+from .catalog import Catalog, import_image, parse_colour, recolour_fabric, slugify
 from .maps import GREEN_CONVENTIONS, make_pbr_maps
 from .presets import PRESET_IDS
 from .preview import fabric_swatch, swatch_preview
@@ -154,7 +154,8 @@ class AtelierFabricFromCatalog:
         return {"required": {
             "fabric_id": (ids, {"default": ids[0], "tooltip": "Catalog entry (folder name)."}),
             "colourway": ("STRING", {"default": "", "tooltip": "Colourway name; empty = the entry's first."}),
-            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = the bundled fabrics/."}),
+            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = the bundled fabrics "
+                                                                 "plus the ones you saved."}),
         }}
 
     def load(self, fabric_id: str, colourway: str, catalog_dir: str):
@@ -187,8 +188,10 @@ class AtelierSaveToCatalog:
                                                   "tile_size_cm); 0 = unknown, 10 cm is assumed."}),
             "strength": ("FLOAT", {"default": 4.0, "min": 0.0, "max": 50.0, "step": 0.1,
                                    "tooltip": "Normal-map relief (see Fabric Maps)."}),
-            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = the bundled fabrics/."}),
-            "overwrite": ("BOOLEAN", {"default": False, "tooltip": "Replace an entry of the same name."}),
+            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = your Atelier data "
+                                       "folder (fabrics/ there), listed with the bundled fabrics, which are "
+                                       "never changed: a name they use gets its own id (denim → denim_2)."}),
+            "overwrite": ("BOOLEAN", {"default": False, "tooltip": "Replace your entry of the same name."}),
         }}
 
     def save(self, image, name: str, preset: str, composition: str, tags: str, weight_gsm: float,
@@ -198,7 +201,8 @@ class AtelierSaveToCatalog:
                              composition=composition, tags=tag_list, tile_size=(tile_size_cm or 10.0) / 100.0,
                              weight_gsm=weight_gsm or None, overwrite=overwrite, on_progress=node_progress(1))
         fabric = _catalog(catalog_dir).fabric(entry.id)
-        return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}"]}, "result": (entry.id, fabric)}
+        kept = "" if entry.id == slugify(name) else f" (the bundled '{slugify(name)}' is left as it is)"
+        return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}{kept}"]}, "result": (entry.id, fabric)}
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:

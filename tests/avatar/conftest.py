@@ -1,6 +1,7 @@
 """Avatar fixtures. The Anny model is loaded once per test session; its built data lives in the
-project cache (``$ATELIER_CACHE_DIR/anny`` or ``<repo>/.cache/anny``): the first run builds it
-(about a minute), later runs read it in under a second."""
+user's cache folder, never in the repository (``$ANNY_CACHE_DIR``, else ``$ATELIER_CACHE_DIR/anny``,
+``$XDG_CACHE_HOME/atelier/anny`` or ``~/.cache/atelier/anny``): the first run builds it (about 90 s;
+``python install.py anny`` does it ahead of time), later runs read it in under a second."""
 
 from __future__ import annotations
 

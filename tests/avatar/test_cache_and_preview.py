@@ -13,12 +13,19 @@ from custom_nodes.avatar.preview import render_measurements, render_preview
 from custom_nodes.core.paths import REPO_ROOT
 
 
-def test_cache_dir_follows_atelier_cache_dir(monkeypatch, tmp_path):
+def test_cache_dir_follows_anny_then_atelier_cache_dir_and_never_the_repo(monkeypatch, tmp_path):
+    monkeypatch.delenv("ANNY_CACHE_DIR", raising=False)
     monkeypatch.setenv("ATELIER_CACHE_DIR", str(tmp_path))
     assert cache_dir() == tmp_path / "anny"
+    monkeypatch.setenv("ANNY_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_dir() == tmp_path / "own"
+    monkeypatch.delenv("ANNY_CACHE_DIR")
     monkeypatch.delenv("ATELIER_CACHE_DIR")
-    assert cache_dir() == REPO_ROOT / ".cache" / "anny"
-    assert ".cache/" in (Path(REPO_ROOT) / ".gitignore").read_text()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert cache_dir() == tmp_path / "home" / ".cache" / "atelier" / "anny"
+    assert REPO_ROOT.resolve() not in cache_dir().resolve().parents
+    assert ".cache/" in (Path(REPO_ROOT) / ".gitignore").read_text()  # what older versions left there
 
 
 def test_front_and_side_preview_show_the_body_without_anny():

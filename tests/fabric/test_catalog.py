@@ -170,7 +170,7 @@ def test_catalog_fabrics_behave_exactly_like_the_solver_presets():
     from custom_nodes.fabric.catalog import Catalog
     from custom_nodes.fabric.presets import SOLVER_PRESET
 
-    catalog = Catalog()
+    catalog = Catalog(default_catalog_dir())  # the bundled fabrics, not the user's own scans
     for fabric_id in catalog.ids():
         ours, solver = catalog.fabric(fabric_id), fabric_preset(SOLVER_PRESET.get(fabric_id, fabric_id))
         for field in ("area_density", "thickness", "stretch_warp", "stretch_weft", "stretch_bias", "bend_warp",
