@@ -6,9 +6,27 @@ a real ComfyUI would report for this pack.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-PYTHON_MODULE = "custom_nodes.atelier"
+
+def pack_module_name(file: str = __file__) -> str:
+    """``custom_nodes.<folder>``: the ``python_module`` ComfyUI reports for this pack's nodes.
+
+    ComfyUI names a pack after its entry in ``custom_nodes/``: ``module_path`` is that folder joined with
+    the entry's name (nodes.py:2225), ``get_module_name`` keeps its basename (nodes.py:2105-2108) and
+    ``load_custom_node`` sets ``RELATIVE_PYTHON_MODULE = "custom_nodes.<name>"`` (nodes.py:2164), which
+    ``/object_info`` serves (server.py:605; Comfy-Org/ComfyUI a125cd8, v0.3.64). The entry is never
+    resolved, so a symlinked pack goes by the link's name, and the package is loaded from that
+    unresolved path (nodes.py:2126), so this file's own path ends in ``<name>/custom_nodes/object_info.py``.
+    Outside ComfyUI the name is the repository folder's, as if it were cloned into ``custom_nodes/``.
+    """
+    return f"custom_nodes.{Path(os.path.abspath(file)).parents[1].name}"
+
+
+#: What ComfyUI would report for a class it has not stamped with ``RELATIVE_PYTHON_MODULE`` itself.
+PYTHON_MODULE = pack_module_name()
 
 
 def _jsonable(value: Any) -> Any:
