@@ -3,9 +3,10 @@
 It validates with ComfyUI's error shapes (``studio.validation``), runs nodes in dependency order,
 caches outputs across runs keyed by their inputs, reports the same events ComfyUI sends over its
 websocket (``execution_start``, ``execution_cached``, ``executing``, ``progress``, ``executed``,
-``execution_success``, ``execution_error``, ``execution_interrupted``) and returns a ``/history``-shaped
-entry. It knows every Atelier node plus the core I/O nodes in ``studio.core_nodes``; a prompt that
-needs anything else (KSampler, ControlNet…) is rejected up front, saying that ComfyUI is required.
+``execution_success``, ``execution_error``, ``execution_interrupted``; and ``progress_text``, which
+ComfyUI sends as a binary frame) and returns a ``/history``-shaped entry. It knows every Atelier
+node plus the core I/O nodes in ``studio.core_nodes``; a prompt that needs anything else (KSampler,
+ControlNet…) is rejected up front, saying that ComfyUI is required.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from custom_nodes.core.errors import Cancelled
-from custom_nodes.core.paths import REPO_ROOT, using_directories
+from custom_nodes.core.paths import user_data_dir, using_directories
 from custom_nodes.core.progress import reporting_to
+from custom_nodes.core.samples import install_samples
 from custom_nodes.object_info import object_info as build_object_info
 
 from . import core_nodes
@@ -56,9 +58,12 @@ class LocalRunner:
 
     def __init__(self, output_dir: str | Path | None = None, input_dir: str | Path | None = None,
                  temp_dir: str | Path | None = None, cache_size: int = 32):
-        self.dirs = {"output": Path(output_dir or REPO_ROOT / "output"),
-                     "input": Path(input_dir or REPO_ROOT / "input"),
-                     "temp": Path(temp_dir or REPO_ROOT / "temp")}
+        home = user_data_dir()  # the defaults live in the user's data folder, never in the checkout
+        self.dirs = {"output": Path(output_dir or home / "output"),
+                     "input": Path(input_dir or home / "input"),
+                     "temp": Path(temp_dir or home / "temp")}
+        if input_dir is None:  # the templates' sample inputs, as ComfyUI's start-up copies them (never overwrites)
+            install_samples(self.dirs["input"])
         self.classes, self.names = _node_mappings()
         self._cache: OrderedDict[str, tuple[tuple, dict | None]] = OrderedDict()
         self._cache_size = cache_size
@@ -227,7 +232,10 @@ class _Job:
                 raise Cancelled(f"cancelled in node {nid}")
             self.emit("progress", {"value": int(done), "max": int(total), "node": nid})
 
-        with reporting_to(progress):
+        def progress_text(text: str) -> None:
+            self.emit("progress_text", {"node": nid, "text": str(text)})
+
+        with reporting_to(progress, progress_text):
             out = getattr(cls(), cls.FUNCTION)(**kwargs)
         if isinstance(out, dict):
             ui, result = out.get("ui"), tuple(out.get("result", ()))

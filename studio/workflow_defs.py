@@ -14,6 +14,17 @@ SDXL_CHECKPOINT = "sd_xl_base_1.0.safetensors"
 CONTROLNET_UNION = "controlnet-union-sdxl-1.0-promax.safetensors"
 NEGATIVE = "blurry, deformed hands, extra fingers, watermark, text, logo, lowres, jpeg artifacts"
 
+#: The templates' default inputs: sample files shipped in ``workflows/samples/`` (made by
+#: ``tools/build_workflows.py``) that ComfyUI's start-up copies into its input folder
+#: (``prestartup_script.py`` → ``custom_nodes/core/samples.py``), so every template runs as loaded.
+SAMPLES = {
+    "person": "atelier_sample_person.png",  # synthetic person, 384×512
+    "person_labels": "atelier_sample_person_labels.png",  # its ATR-18 label map (pixel value = label)
+    "person_pose": "atelier_sample_person_pose.json",  # its OpenPose-18 pose (POSE_KEYPOINT JSON)
+    "garment": "atelier_sample_garment.png",  # striped tee, flat on white
+    "fabric": "atelier_sample_fabric.jpg",  # procedurally woven twill, photographed head-on
+}
+
 
 def _sdxl(g: Graph, prompt_text: str | list, group: str = "SDXL") -> tuple[Ref, Ref, Ref, Ref]:
     """Checkpoint + positive/negative prompts: (checkpoint, positive, negative, checkpoint for VAE)."""
@@ -45,11 +56,12 @@ def tryon_classic() -> Graph:
     g.note("Classic try-on, no diffusion: runs without a GPU, on ComfyUI or the studio's local runner. Load the "
            "person photo, a garment photo on a plain background, the person's label map (ATR-18, pixel value = "
            "label) and pose JSON (OpenPose-18). With the SegFormer clothes-parsing weights installed, set Parse → "
-           "source to 'segformer' and drop the label map.")
-    person = g.add("LoadImage", "Person photo", "Inputs", image="person.png")
-    garment = g.add("LoadImage", "Garment photo", "Inputs", image="garment.png")
-    labels = g.add("LoadImage", "Person labels", "Inputs", image="person_labels.png")
-    pose = g.add("AtelierLoadPose", "Pose", "Inputs", path="person_pose.json")
+           "source to 'segformer' and drop the label map. The defaults are the pack's sample inputs "
+           "(atelier_sample_*, copied into ComfyUI's input folder at start-up): Queue to see it work first.")
+    person = g.add("LoadImage", "Person photo", "Inputs", image=SAMPLES["person"])
+    garment = g.add("LoadImage", "Garment photo", "Inputs", image=SAMPLES["garment"])
+    labels = g.add("LoadImage", "Person labels", "Inputs", image=SAMPLES["person_labels"])
+    pose = g.add("AtelierLoadPose", "Pose", "Inputs", path=SAMPLES["person_pose"])
     parse = g.add("AtelierPersonParse", "Parse", "Try-on", image=person[0], source="label_map", label_map=labels[0])
     result = g.add("AtelierClassicTryOn", "Classic try-on", "Try-on", image=person[0], parse=parse[0], pose=pose[0],
                    garment_image=garment[0])
@@ -63,9 +75,9 @@ def tryon_sdxl() -> Graph:
     g.note("Try-on with SDXL inpainting: parsing + DWPose + agnostic mask + warped garment, repainted by SDXL "
            "with ControlNet OpenPose and IP-Adapter fed the garment photo, then blended back with the face and "
            "hands of the original. Needs ComfyUI, ComfyUI_IPAdapter_plus, comfyui_controlnet_aux and the models "
-           "in models/manifest.json (python install.py models).")
-    person = g.add("LoadImage", "Person photo", "Inputs", image="person.png")
-    garment = g.add("LoadImage", "Garment photo", "Inputs", image="garment.png")
+           "in models/manifest.json (python install.py models). The photos default to the pack's sample inputs.")
+    person = g.add("LoadImage", "Person photo", "Inputs", image=SAMPLES["person"])
+    garment = g.add("LoadImage", "Garment photo", "Inputs", image=SAMPLES["garment"])
     dw = g.add("DWPreprocessor", "DWPose", "Person", image=person[0], detect_body="enable", detect_hand="enable",
                detect_face="enable", resolution=768)
     parse = g.add("AtelierPersonParse", "Parse", "Person", image=person[0], source="segformer")
@@ -162,8 +174,9 @@ def fabric_scan() -> Graph:
     g.note("Fabric scan: a photo of a swatch becomes a tileable PBR material (albedo, normal, height, roughness), "
            "is saved to the fabric catalog with the physical preset it behaves like, and a T-shirt is draped and "
            "rendered in it. Give the swatch's corners (x,y;… in pixels) or tick detect_corners when the photo "
-           "shows the swatch on a contrasting background; px_per_cm sets its real size.")
-    photo = g.add("LoadImage", "Fabric photo", "Scan", image="fabric.png")
+           "shows the swatch on a contrasting background; px_per_cm sets its real size. The default photo is the "
+           "pack's sample (a woven twill filling the frame, so no corners are needed).")
+    photo = g.add("LoadImage", "Fabric photo", "Scan", image=SAMPLES["fabric"])
     scan = g.add("AtelierFabricScan", "Scan", "Scan", photo=photo[0])
     tile = g.add("AtelierMakeTileable", "Make tileable", "Scan", image=scan[0], method="quilt")
     maps = g.add("AtelierFabricMaps", "Maps", "Material", image=tile[0])

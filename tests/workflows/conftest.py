@@ -1,14 +1,18 @@
-"""Fixtures for the saved workflows: the merged schemas and the synthetic try-on inputs."""
+"""Fixtures for the saved workflows: the merged schemas and the pack's sample inputs."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import FIXTURES, fixture_path
+from tests.conftest import FIXTURES, REPO, fixture_path
 from tools.build_workflows import schemas
 
 
@@ -20,14 +24,32 @@ def all_object_info() -> dict:
 
 @pytest.fixture()
 def tryon_inputs(runner_dirs):
-    """person.png, garment.png, person_labels.png and person_pose.json in the runner's input folder."""
-    from custom_nodes.tryon.pose import to_pose_keypoint
-    from custom_nodes.tryon.synthetic import synthetic_garment, synthetic_person
+    """The pack's sample inputs in the runner's input folder, put there as ComfyUI's start-up does
+    (``prestartup_script.py``); returns the sample person (image and exact label map)."""
+    from custom_nodes.core.samples import SAMPLES_DIR
+    from custom_nodes.tryon.synthetic import SyntheticPerson
+    from studio.workflow_defs import SAMPLES
 
-    person = synthetic_person(256, 192)
-    folder = runner_dirs["input"]
-    Image.fromarray((person.image * 255).astype(np.uint8)).save(folder / "person.png")
-    Image.fromarray((synthetic_garment("top", 256, 256) * 255).astype(np.uint8)).save(folder / "garment.png")
-    Image.fromarray(person.labels.astype(np.uint8)).convert("RGB").save(folder / "person_labels.png")
-    (folder / "person_pose.json").write_text(json.dumps(to_pose_keypoint([person.pose], 192, 256)))
-    return person
+    run_prestartup_script(runner_dirs["input"])
+    image = np.asarray(Image.open(SAMPLES_DIR / SAMPLES["person"]).convert("RGB"), np.float32) / 255
+    labels = np.asarray(Image.open(SAMPLES_DIR / SAMPLES["person_labels"]))
+    pose = json.loads((SAMPLES_DIR / SAMPLES["person_pose"]).read_text())["people"][0]["pose_keypoints_2d"]
+    return SyntheticPerson(image, labels, np.asarray(pose, np.float32).reshape(18, 3))
+
+
+def run_prestartup_script(input_dir: Path) -> None:
+    """Run the pack's ``prestartup_script.py`` as ComfyUI's main.py does, against a stand-in
+    ``folder_paths`` whose input folder is ``input_dir``."""
+    fake = types.ModuleType("folder_paths")
+    fake.get_input_directory = lambda: str(input_dir)
+    saved = sys.modules.get("folder_paths")
+    sys.modules["folder_paths"] = fake
+    try:
+        script = REPO / "prestartup_script.py"
+        spec = importlib.util.spec_from_file_location(str(script.with_suffix("")), script)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    finally:
+        if saved is None:
+            sys.modules.pop("folder_paths", None)
+        else:
+            sys.modules["folder_paths"] = saved
