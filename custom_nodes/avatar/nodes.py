@@ -93,7 +93,8 @@ class AtelierLoadAvatar:
     def INPUT_TYPES(cls):
         return {"required": {
             "path": ("STRING", {"default": "", "multiline": False,
-                                "tooltip": "Mesh file: absolute path, or a name relative to ComfyUI's input folder."}),
+                                "tooltip": "Mesh file: a name inside ComfyUI's input folder, or a full path "
+                                           "inside its input, output or models folder."}),
             "max_vertices": ("INT", {"default": 60000, "min": 2000, "max": 500000, "step": 1000,
                                      "tooltip": "Vertex budget; denser meshes are decimated to it."}),
         }}
@@ -115,8 +116,9 @@ class AtelierLoadAvatar:
 
         m = mannequin()
         zup_cm = np.c_[m.vertices[:, 0], -m.vertices[:, 2], m.vertices[:, 1]] * 100
-        path = save_mesh(TriangleMesh(zup_cm, m.faces), tmp_path / "mannequin.obj")
-        return {"path": str(path), "max_vertices": 60000}
+        (tmp_path / "in").mkdir(exist_ok=True)  # the contract test's input folder
+        path = save_mesh(TriangleMesh(zup_cm, m.faces), tmp_path / "in" / "mannequin.obj")
+        return {"path": path.name, "max_vertices": 60000}
 
 
 class AtelierPoseAvatar:

@@ -2,7 +2,8 @@
 
 Every error a user can cause or meet is an ``AtelierError``; its message names the problem and, where
 there is one, the field or file. Subclasses also derive from the matching built-in (``ValueError``,
-``FileNotFoundError``…) so generic callers keep working.
+``FileNotFoundError``…) so generic callers keep working. :func:`user_message` is the one place that
+turns any exception into the text a user sees.
 """
 
 from __future__ import annotations
@@ -69,3 +70,25 @@ class SimulationDivergedError(AtelierError, RuntimeError):
 
 class Cancelled(AtelierError):
     """The user interrupted a long operation (ComfyUI's interrupt, the studio's cancel button)."""
+
+
+def user_message(exc: BaseException) -> str:
+    """The one place an exception becomes text for a user (node error, studio status line).
+
+    Atelier's own errors are already worded for users. Anything else is a bug or a resource problem:
+    it is named in plain words without its internal text (NumPy, JSON or paths of the server), which
+    belongs in the log with the traceback.
+    """
+    if isinstance(exc, AtelierError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this input; try a smaller image, mesh or resolution"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read"
+    if isinstance(exc, PermissionError):
+        return "a file or folder could not be opened: permission denied"
+    if isinstance(exc, OSError):
+        reason = exc.strerror or "input/output error"
+        return f"a file could not be read or written ({reason[:1].lower()}{reason[1:]})"
+    return (f"Atelier stopped on an internal error ({type(exc).__name__}); this is a bug, the server log "
+            f"has the details")

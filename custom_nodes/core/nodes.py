@@ -26,7 +26,8 @@ class AtelierLoadMesh:
     def INPUT_TYPES(cls):
         return {"required": {"path": ("STRING", {
             "default": "", "multiline": False,
-            "tooltip": "Mesh file: absolute path, or a name relative to ComfyUI's input folder."})}}
+            "tooltip": "Mesh file: a name inside ComfyUI's input folder, or a full path inside its input, "
+                       "output or models folder."})}}
 
     def load(self, path: str):
         return (load_mesh(resolve_input(path)),)
@@ -36,7 +37,8 @@ class AtelierLoadMesh:
         from .mesh_io import save_mesh as _save
 
         tet = TriangleMesh(np.eye(4, 3, dtype=np.float32), [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
-        return {"path": str(_save(tet, tmp_path / "tet.glb"))}
+        (tmp_path / "in").mkdir(exist_ok=True)  # the contract test's input folder
+        return {"path": _save(tet, tmp_path / "in" / "tet.glb").name}
 
 
 class AtelierSaveGLB:

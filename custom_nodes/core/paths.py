@@ -1,7 +1,9 @@
 """Where nodes read inputs and write outputs: ComfyUI's folders inside ComfyUI, our own elsewhere.
 
-Nothing is ever written into the pack's own folder. Outside ComfyUI, outputs go to the user's data
-folder (:func:`user_data_dir`); built caches (the Anny body model) go to :func:`user_cache_dir`.
+Node path inputs go through :func:`resolve_input`: they stay inside the input, output and models
+folders, whatever ``..``, absolute paths or links say. Nothing is ever written into the pack's own
+folder. Outside ComfyUI, outputs go to the user's data folder (:func:`user_data_dir`); built caches
+(the Anny body model) go to :func:`user_cache_dir`.
 """
 
 from __future__ import annotations
@@ -80,10 +82,104 @@ def temp_directory() -> Path:
     return _folder("temp")
 
 
-def resolve_input(path: str | Path) -> Path:
-    """A node's file input: absolute paths as they are, relative ones inside the input folder."""
-    p = Path(str(path).strip()).expanduser()
-    return p if p.is_absolute() else input_directory() / p
+def in_comfyui() -> bool:
+    """Whether ComfyUI's ``folder_paths`` module is importable (we run inside ComfyUI)."""
+    try:
+        import folder_paths  # noqa: F401
+
+        return True
+    except ImportError:
+        return False
+
+
+def models_directories() -> list[Path]:
+    """Folders model files may be read from: ComfyUI's models folder and its extra model folders, and
+    the pack's own ``models/`` (read only)."""
+    found: list[Path] = []
+    try:
+        import folder_paths
+
+        found.append(Path(folder_paths.models_dir))
+        for kind, (paths, *_) in getattr(folder_paths, "folder_names_and_paths", {}).items():
+            if kind != "custom_nodes":  # registered there too, but it is code, not models
+                found += [Path(p) for p in paths]
+    except ImportError:
+        pass
+    found.append(MODELS_DIR)
+    return list(dict.fromkeys(found))
+
+
+def readable_roots() -> dict[str, list[Path]]:
+    """Folder kind → folders a node may read a file named by the user from: input, output and models,
+    plus the user's Atelier data folder (the studio's work folder) outside ComfyUI."""
+    roots = {"input": [input_directory()], "output": [output_directory()], "models": models_directories()}
+    if not in_comfyui():
+        roots["data"] = [user_data_dir()]
+    return roots
+
+
+def owner() -> str:
+    """Whose folders these are, in a user message: ``ComfyUI's`` or ``Atelier's``."""
+    return "ComfyUI's" if in_comfyui() else "Atelier's"
+
+
+def _kinds(names: list[str]) -> str:
+    """``['input', 'output', 'models']`` → ``'input, output or models'``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _expand(raw: str) -> Path:
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:  # no home folder to expand '~' to: the name stays as written
+        return Path(raw)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def resolve_within(text: str | Path, base: Path, roots: list[Path], where: str, *, field: str,
+                   what: str = "file") -> Path:
+    """``text`` as a real path inside one of ``roots``; a relative ``text`` is taken in ``base``.
+
+    Links are followed before the check, so one that points outside is refused like ``..``. ``where``
+    names the allowed folders in user words (``ComfyUI's input folder``); messages never show a server path.
+    """
+    from .errors import InvalidInputError
+
+    raw = str(text).strip()
+    if not raw:
+        raise InvalidInputError(f"no {what} given: name one inside {where}", field=field)
+    if "\0" in raw or len(raw) > 4096:
+        raise InvalidInputError(f"that is not a valid {what} name", field=field)
+    given = _expand(raw)
+    lexical = Path(os.path.normpath(given if given.is_absolute() else base / given))
+    real = lexical.resolve()
+    if any(_inside(real, r.resolve()) for r in roots):
+        return real
+    it = "it" if len(roots) == 1 else "them"
+    if any(_inside(lexical, Path(os.path.normpath(r.absolute()))) for r in roots):
+        why = f"is a link that leads outside {it}"
+    elif given.is_absolute():
+        why = "is not (put it there and give its name)"
+    else:
+        why = "leaves it" if it == "it" else "leads outside them"
+    raise InvalidInputError(f"the {what} must be inside {where}; {raw!r} {why}", field=field)
+
+
+def resolve_input(path: str | Path, *, field: str = "path", relative_to: str = "input", what: str = "file") -> Path:
+    """A node's file input as a real path. A name is taken inside the ``relative_to`` folder (``input``
+    or ``models``) and must stay there; an absolute path must lie in the input, output or models folders
+    (outside ComfyUI also the Atelier data folder). ``..``, links leading out and other folders are an
+    :class:`InvalidInputError` naming the allowed folders.
+    """
+    roots = readable_roots()
+    if _expand(str(path).strip()).is_absolute():
+        allowed, where = [r for folders in roots.values() for r in folders], f"{owner()} {_kinds(list(roots))} folder"
+    else:
+        allowed, where = roots[relative_to][:1], f"{owner()} {relative_to} folder"
+    return resolve_within(path, roots[relative_to][0], allowed, where, field=field, what=what)
 
 
 def model_search_paths(folder_name: str) -> list[Path]:

@@ -12,7 +12,10 @@ included, live in the same layout under ``user_data_dir()/fabrics``)::
 ``Catalog()`` lists the bundled fabrics and the user's together but writes only the user's folder:
 the bundled ones are read-only, and a new fabric whose name matches a bundled id is stored under a
 distinct id (``denim_2``), so nothing ever writes into the pack. An entry is written into a temporary
-folder and renamed into place, so a reader never sees half a fabric. Colourways are recoloured on
+sibling folder and swapped into place only when complete: a reader never sees half a fabric, and a
+replaced entry survives any failure before the swap. Names are cleaned and at most :data:`NAME_MAX`
+characters (:func:`clean_text`). Nodes reach a catalog folder only through :func:`catalog_folder`,
+which keeps it inside the user's catalog, output or models folders. Colourways are recoloured on
 load: the albedo is shifted in CIELAB so its mean becomes the colourway's colour while every pixel
 keeps its offset from the mean (the weave, the shading).
 """
@@ -24,6 +27,8 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +36,7 @@ import numpy as np
 
 from ..core.errors import FileFormatError, InvalidInputError
 from ..core.fabric import Fabric
-from ..core.paths import REPO_ROOT, user_data_dir
+from ..core.paths import REPO_ROOT, in_comfyui, output_directory, resolve_within, user_data_dir
 from ..core.progress import ProgressFn, report
 from .color import delta_e00, lab_to_srgb, mean_colour, srgb_to_lab
 from .image_io import read_image, write_png
@@ -41,6 +46,9 @@ PHYSICAL_FIELDS = ("area_density", "thickness", "stretch_warp", "stretch_weft", 
                    "bend_weft", "friction", "damping")
 MAP_FILES = {"albedo": "albedo.png", "normal": "normal.png", "height": "height.png", "roughness": "roughness.png"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+NAME_MAX = 60  # characters of a fabric's display name
+COMPOSITION_MAX = 120
+TAG_MAX, TAGS_MAX = 40, 20  # characters of one tag, number of tags
 
 
 def default_catalog_dir() -> Path:
@@ -53,11 +61,62 @@ def user_catalog_dir() -> Path:
     return user_data_dir() / "fabrics"
 
 
+def catalog_folder(text: str) -> Path | None:
+    """A node's ``catalog_dir`` as a real folder, or None for the default catalog (empty text).
+
+    A name is a folder inside the user's catalog (:func:`user_catalog_dir`); an absolute path must lie
+    inside it, in the output folder or (in ComfyUI) the models folder, and never in the pack. Anything
+    else is refused, so a shared workflow cannot point a save at any writable folder.
+    """
+    if not (text or "").strip():
+        return None
+    roots = [user_catalog_dir(), output_directory()]
+    where = "your fabric catalog folder or Atelier's output folder"
+    if in_comfyui():
+        import folder_paths
+
+        roots.append(Path(folder_paths.models_dir))
+        where = "your Atelier fabric catalog folder, or ComfyUI's output or models folder"
+    folder = resolve_within(text, user_catalog_dir(), roots, where, field="catalog_dir", what="catalog folder")
+    if folder == REPO_ROOT.resolve() or REPO_ROOT.resolve() in folder.parents:
+        raise InvalidInputError("the catalog folder cannot be inside the Atelier pack, which is never written to",
+                                field="catalog_dir")
+    return None if folder == user_catalog_dir().resolve() else folder
+
+
+def clean_text(text: str, *, limit: int = NAME_MAX, field: str = "name", what: str = "fabric name",
+               required: bool = True) -> str:
+    """``text`` as stored: line breaks and tabs become spaces, control and invisible characters are
+    dropped, path separators become '-', runs of spaces one space. Longer than ``limit`` characters
+    (or empty, when ``required``) is an :class:`InvalidInputError`."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"the {what} must be text", field=field)
+    out = " ".join(text.split())
+    out = "".join(ch for ch in out if not unicodedata.category(ch).startswith("C"))
+    out = " ".join(re.sub(r"[/\\]+", "-", out).split())
+    if required and not out:
+        raise InvalidInputError(f"the {what} is empty; give it a few letters or digits", field=field)
+    if len(out) > limit:
+        raise InvalidInputError(f"the {what} is {len(out)} characters long; keep it to {limit} or fewer",
+                                field=field)
+    return out
+
+
+def clean_tags(tags) -> tuple[str, ...]:
+    """Tags cleaned like names (at most :data:`TAGS_MAX`, each at most :data:`TAG_MAX` characters)."""
+    cleaned = [clean_text(t, limit=TAG_MAX, field="tags", what="tag", required=False) for t in tags]
+    cleaned = list(dict.fromkeys(t for t in cleaned if t))
+    if len(cleaned) > TAGS_MAX:
+        raise InvalidInputError(f"{len(cleaned)} tags; keep it to {TAGS_MAX} or fewer", field="tags")
+    return tuple(cleaned)
+
+
 def slugify(name: str) -> str:
     """``"Silk Charmeuse #2"`` → ``"silk_charmeuse_2"`` (a safe folder name)."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")[:64]
     if not slug:
-        raise InvalidInputError(f"cannot make a catalog id from {name!r}", field="name")
+        raise InvalidInputError(f"the name {name[:NAME_MAX]!r} has no letters a-z or digits to make the catalog "
+                                f"id (its folder name) from; add some", field="name")
     return slug
 
 
@@ -176,14 +235,14 @@ class Catalog:
         valid = bool(_ID.match(fabric_id or ""))
         found = [r / fabric_id for r in self._roots() if valid and (r / fabric_id / "fabric.json").is_file()]
         if not found:
-            where = " and ".join(str(r) for r in self._roots())
-            raise InvalidInputError(f"no fabric '{fabric_id}' in the catalog ({where}); known: {self.ids()}",
-                                    field="fabric_id")
+            shown = fabric_id if len(str(fabric_id)) <= 64 else f"{str(fabric_id)[:64]}…"
+            raise InvalidInputError(f"no fabric '{shown}' in the catalog; known: {self.ids()}", field="fabric_id")
         folder = found[0]
         try:
             doc = json.loads((folder / "fabric.json").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FileFormatError(f"not valid JSON: {exc}", path=folder / "fabric.json") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise FileFormatError(f"not valid JSON: {why}", path=folder / "fabric.json") from None
         return _entry_from_json(doc, folder)
 
     def entries(self) -> list[CatalogEntry]:
@@ -226,7 +285,11 @@ class Catalog:
                       tile_size=np.asarray(entry.tile_size, np.float32), metadata=meta)
 
     def save(self, entry: CatalogEntry, maps: PBRMaps, *, overwrite: bool = False) -> CatalogEntry:
-        """Write ``entry`` and its maps as ``root/<entry.id>/`` atomically; returns the stored entry."""
+        """Write ``entry`` and its maps as ``root/<entry.id>/`` atomically; returns the stored entry.
+
+        An existing entry is replaced only with ``overwrite``, and only once the new one is complete:
+        on any failure the old one is left as it was.
+        """
         if not _ID.match(entry.id):
             raise InvalidInputError(f"id {entry.id!r} must be lower-case letters, digits and '_'", field="id")
         if maps.green != "opengl":
@@ -234,9 +297,15 @@ class Catalog:
         if self.is_bundled(entry.id):
             raise InvalidInputError(f"'{entry.id}' is a bundled fabric and is never replaced; save yours under "
                                     f"another name (e.g. '{self.free_id(entry.id)}')", field="name")
+        name = clean_text(entry.name)
         target = self.root / entry.id
-        if target.exists() and not overwrite:
-            raise InvalidInputError(f"fabric '{entry.id}' already exists in {self.root}", field="name")
+        if target.exists() or target.is_symlink():
+            if not overwrite:
+                raise InvalidInputError(f"fabric '{entry.id}' already exists in the catalog; tick overwrite to "
+                                        f"replace it, or choose another name", field="name")
+            if target.is_symlink() or not (target / "fabric.json").is_file():
+                raise InvalidInputError(f"'{entry.id}' in the catalog folder is not a fabric entry, so it is "
+                                        f"never replaced; choose another name", field="name")
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{entry.id}.", dir=self.root))
         try:
@@ -244,7 +313,7 @@ class Catalog:
             write_png(maps.normal, tmp / MAP_FILES["normal"])
             write_png(maps.height, tmp / MAP_FILES["height"], bits=16)
             write_png(maps.roughness, tmp / MAP_FILES["roughness"])
-            stored = CatalogEntry(**{**entry.__dict__, "folder": target})
+            stored = CatalogEntry(**{**entry.__dict__, "name": name, "folder": target})
             (tmp / "fabric.json").write_text(json.dumps(stored.to_json(), indent=1, allow_nan=False) + "\n")
             _swap_in(tmp, target)
         except BaseException:
@@ -260,6 +329,10 @@ class Catalog:
         :meth:`free_id` of ``name``: a scan named like a bundled fabric gets its own id."""
         from .presets import PRESETS
 
+        name = clean_text(name)
+        composition = clean_text(composition, limit=COMPOSITION_MAX, field="composition", what="composition",
+                                 required=False)
+        tags = clean_tags(tags)
         if preset not in PRESETS:
             raise InvalidInputError(f"unknown preset {preset!r}; one of {list(PRESETS)}", field="preset")
         if not (np.isfinite(tile_size) and 1e-3 <= tile_size <= 10.0):
@@ -272,7 +345,7 @@ class Catalog:
             phys.update(weight_gsm=float(weight_gsm), area_density=float(weight_gsm) / 1000.0)
         rgb = tuple(round(float(v), 4) for v in mean_colour(maps.albedo))
         fabric_id = self.free_id(name)
-        entry = CatalogEntry(fabric_id, name.strip(), composition, phys["weight_gsm"],
+        entry = CatalogEntry(fabric_id, name, composition, phys["weight_gsm"],
                              tuple(dict.fromkeys(["scan", *tags])), (("scanned", rgb),), phys,
                              (float(tile_size), float(tile_size)), float(np.mean(maps.roughness)),
                              self.root / fabric_id, f"scan, physical preset '{preset}'")
@@ -282,16 +355,19 @@ class Catalog:
 
 
 def _swap_in(tmp: Path, target: Path) -> None:
-    """Rename the finished temporary folder to ``target``, replacing an old one without a gap in
-    which a half-written entry could be seen."""
+    """Move the finished folder ``tmp`` to ``target``. An old ``target`` is first renamed to a backup
+    beside it, restored if the new one cannot be moved in, and deleted only after the swap."""
     if not target.exists():
         os.replace(tmp, target)
         return
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
+    backup = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    os.replace(target, backup)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(backup, target)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
 
 
 def colour_error(albedo: np.ndarray, rgb) -> float:

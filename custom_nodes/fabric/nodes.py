@@ -15,7 +15,7 @@ import numpy as np
 from ..core.bridge import image_to_numpy, numpy_to_image
 from ..core.params import from_widgets, param, widgets
 from ..core.progress import node_progress
-from .catalog import Catalog, import_image, parse_colour, recolour_fabric, slugify
+from .catalog import Catalog, catalog_folder, import_image, parse_colour, recolour_fabric, slugify
 from .maps import GREEN_CONVENTIONS, make_pbr_maps
 from .presets import PRESET_IDS
 from .preview import fabric_swatch, swatch_preview
@@ -31,8 +31,14 @@ def _first(image) -> np.ndarray:
     return image_to_numpy(image)[0]
 
 
+CATALOG_DIR_TIP = ("Catalog folder. Empty = your catalog (fabrics/ in your Atelier data folder) listed with "
+                   "the bundled fabrics, which are never changed. A name = a sub-folder of your catalog. A "
+                   "full path must lie in your catalog or in ComfyUI's output or models folder.")
+
+
 def _catalog(catalog_dir: str) -> Catalog:
-    return Catalog(Path(catalog_dir.strip()).expanduser() if catalog_dir and catalog_dir.strip() else None)
+    """The catalog a node's ``catalog_dir`` names; folders outside the allowed ones are refused."""
+    return Catalog(catalog_folder(catalog_dir))
 
 
 @dataclass(frozen=True)
@@ -154,8 +160,7 @@ class AtelierFabricFromCatalog:
         return {"required": {
             "fabric_id": (ids, {"default": ids[0], "tooltip": "Catalog entry (folder name)."}),
             "colourway": ("STRING", {"default": "", "tooltip": "Colourway name; empty = the entry's first."}),
-            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = the bundled fabrics "
-                                                                 "plus the ones you saved."}),
+            "catalog_dir": ("STRING", {"default": "", "tooltip": CATALOG_DIR_TIP}),
         }}
 
     def load(self, fabric_id: str, colourway: str, catalog_dir: str):
@@ -176,7 +181,8 @@ class AtelierSaveToCatalog:
     def INPUT_TYPES(cls):
         return {"required": {
             "image": ("IMAGE", {"tooltip": "The tileable swatch (first image of the batch)."}),
-            "name": ("STRING", {"default": "my fabric", "tooltip": "Display name; the id is made from it."}),
+            "name": ("STRING", {"default": "my fabric", "tooltip": "Display name (at most 60 characters); the id "
+                                "is made from it. A bundled fabric's name gets its own id (denim → denim_2)."}),
             "preset": (list(PRESET_IDS), {"default": "cotton_jersey",
                                           "tooltip": "Physical preset the cloth solver uses for this fabric."}),
             "composition": ("STRING", {"default": "", "tooltip": "Fibre content, e.g. '100% cotton'."}),
@@ -188,28 +194,29 @@ class AtelierSaveToCatalog:
                                                   "tile_size_cm); 0 = unknown, 10 cm is assumed."}),
             "strength": ("FLOAT", {"default": 4.0, "min": 0.0, "max": 50.0, "step": 0.1,
                                    "tooltip": "Normal-map relief (see Fabric Maps)."}),
-            "catalog_dir": ("STRING", {"default": "", "tooltip": "Catalog folder; empty = your Atelier data "
-                                       "folder (fabrics/ there), listed with the bundled fabrics, which are "
-                                       "never changed: a name they use gets its own id (denim → denim_2)."}),
-            "overwrite": ("BOOLEAN", {"default": False, "tooltip": "Replace your entry of the same name."}),
+            "catalog_dir": ("STRING", {"default": "", "tooltip": CATALOG_DIR_TIP}),
+            "overwrite": ("BOOLEAN", {"default": False, "tooltip": "Replace your entry of the same name (kept "
+                                      "until the new one is fully written). Off: a taken name is an error."}),
         }}
 
     def save(self, image, name: str, preset: str, composition: str, tags: str, weight_gsm: float,
              tile_size_cm: float, strength: float, catalog_dir: str, overwrite: bool):
         tag_list = tuple(t.strip().lower() for t in tags.split(",") if t.strip())
-        entry = import_image(_catalog(catalog_dir), _first(image), name, preset=preset, strength=strength,
+        catalog = _catalog(catalog_dir)
+        entry = import_image(catalog, _first(image), name, preset=preset, strength=strength,
                              composition=composition, tags=tag_list, tile_size=(tile_size_cm or 10.0) / 100.0,
                              weight_gsm=weight_gsm or None, overwrite=overwrite, on_progress=node_progress(1))
-        fabric = _catalog(catalog_dir).fabric(entry.id)
-        kept = "" if entry.id == slugify(name) else f" (the bundled '{slugify(name)}' is left as it is)"
-        return {"ui": {"text": [f"saved '{entry.id}' to {entry.folder}{kept}"]}, "result": (entry.id, fabric)}
+        fabric = catalog.fabric(entry.id)
+        kept = "" if entry.id == slugify(entry.name) else f" (the bundled '{slugify(entry.name)}' is left as it is)"
+        where = "your catalog" if catalog.bundled is not None else f"catalog folder '{entry.folder.parent.name}'"
+        return {"ui": {"text": [f"saved '{entry.id}' to {where}{kept}"]}, "result": (entry.id, fabric)}
 
     @classmethod
     def contract_inputs(cls, tmp_path: Path) -> dict:
         rng = np.random.default_rng(0)
         return {"image": numpy_to_image(rng.random((32, 32, 3), dtype=np.float32)), "name": "contract test",
                 "preset": "denim", "composition": "", "tags": "test", "weight_gsm": 0.0, "tile_size_cm": 5.0,
-                "strength": 4.0, "catalog_dir": str(tmp_path / "catalog"), "overwrite": False}
+                "strength": 4.0, "catalog_dir": f"contract_{tmp_path.name}", "overwrite": False}
 
 
 class AtelierRecolourFabric:

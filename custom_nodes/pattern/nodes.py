@@ -77,17 +77,18 @@ class AtelierPatternLoad:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {
-            "path": ("STRING", {"default": "", "tooltip": "Pattern file (.json, .svg, .dxf): absolute, or "
-                                                           "relative to ComfyUI's input folder."}),
-            "sidecar": ("STRING", {"default": "", "tooltip": "Optional seam sidecar JSON; empty: use "
-                                                              "<name>.seams.json if present, else infer."}),
+            "path": ("STRING", {"default": "", "tooltip": "Pattern file (.json, .svg, .dxf): a name inside "
+                                                           "ComfyUI's input folder, or a full path inside its "
+                                                           "input, output or models folder."}),
+            "sidecar": ("STRING", {"default": "", "tooltip": "Optional seam sidecar JSON (same folders); empty: "
+                                                              "use <name>.seams.json if present, else infer."}),
             "infer_seams": ("BOOLEAN", {"default": True, "tooltip": "Infer seams for SVG/DXF without a sidecar."}),
         }}
 
     def load(self, path: str, sidecar: str = "", infer_seams: bool = True):
         from .pattern_io import load_pattern
 
-        side = resolve_input(sidecar) if sidecar.strip() else None
+        side = resolve_input(sidecar, field="sidecar") if sidecar.strip() else None
         return (load_pattern(resolve_input(path), side, infer_seams),)
 
     @classmethod
@@ -95,7 +96,8 @@ class AtelierPatternLoad:
         from ..core.examples import tube_pattern
         from .pattern_io import save_pattern
 
-        return {"path": str(save_pattern(tube_pattern(), tmp_path / "tube.json")), "sidecar": "",
+        (tmp_path / "in").mkdir(exist_ok=True)  # the contract test's input folder
+        return {"path": save_pattern(tube_pattern(), tmp_path / "in" / "tube.json").name, "sidecar": "",
                 "infer_seams": True}
 
 

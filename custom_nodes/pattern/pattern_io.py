@@ -11,12 +11,13 @@ given) or are inferred (:func:`seam_infer.infer_seams`).
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from ..core.checks import readable_file
-from ..core.errors import FileFormatError
+from ..core.errors import AtelierError, FileFormatError
 from ..core.pattern import Pattern
 from ..core.serial import atomic_write_bytes, from_json, to_json
 from .curves import dense_edge
@@ -26,8 +27,24 @@ PATTERN_SUFFIXES = (".json", ".svg", ".dxf")
 
 
 def load_pattern(path: str | Path, sidecar: str | Path | None = None, infer: bool = True) -> Pattern:
-    """Read a pattern file; for SVG/DXF, seams come from ``sidecar`` (or ``<stem>.seams.json``) or inference."""
-    p = Path(path)
+    """Read a pattern file; for SVG/DXF, seams come from ``sidecar`` (or ``<stem>.seams.json``) or inference.
+
+    A file the readers cannot make sense of is a :class:`FileFormatError`, whatever broke inside them.
+    """
+    try:
+        return _load_pattern(Path(path), sidecar, infer)
+    except AtelierError:
+        raise
+    except RecursionError:  # e.g. JSON or SVG nested thousands of levels deep
+        raise FileFormatError("cannot read it: its content is nested far too deeply", path=path) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIteration, SyntaxError):
+        logging.getLogger(__name__).warning("pattern file %s could not be read", path, exc_info=True)  # for bugs
+        kind = Path(path).suffix[1:].upper() or "pattern"
+        raise FileFormatError(f"cannot read it as a {kind} pattern: the content is malformed or cut short",
+                              path=path) from None
+
+
+def _load_pattern(p: Path, sidecar: str | Path | None, infer: bool) -> Pattern:
     suffix = p.suffix.lower()
     if suffix not in PATTERN_SUFFIXES:
         raise FileFormatError(f"unknown pattern file type {suffix!r}; expected one of {list(PATTERN_SUFFIXES)}",

@@ -14,6 +14,7 @@ import numpy as np
 from ..core.bridge import image_to_numpy, mask_to_numpy, numpy_to_image, numpy_to_mask
 from ..core.errors import InvalidInputError
 from ..core.params import from_widgets, widgets
+from ..core.paths import resolve_input
 from ..core.progress import node_progress
 from .agnostic import MaskSettings, agnostic_image, agnostic_mask, hands_mask
 from .blend import blend_region
@@ -46,6 +47,14 @@ def _one(image, field: str) -> np.ndarray:
     if arr.shape[0] != 1:
         raise InvalidInputError(f"this node takes one photo at a time, got a batch of {arr.shape[0]}", field=field)
     return arr[0]
+
+
+def _same_size(labels: np.ndarray, shape, field: str) -> None:
+    """Refuse a label map or mask whose size differs from the photo's, in the user's terms."""
+    if tuple(labels.shape[:2]) != tuple(shape[:2]):
+        (h, w), (ph, pw) = labels.shape[:2], shape[:2]
+        raise InvalidInputError(f"it is {w}×{h} but the photo is {pw}×{ph}; use the same photo for both",
+                                field=field)
 
 
 def _pose(pose_keypoint, shape, person_index: int) -> tuple[np.ndarray, str, list[np.ndarray]]:
@@ -83,7 +92,8 @@ class AtelierPersonParse:
                                  "default": "segformer",
                                  "tooltip": "segformer: run the local model; label_map / garment_mask: use the optional input."})},
                 "optional": {
-                    "model_path": ("STRING", {"default": "", "tooltip": "SegFormer folder; empty = models/atelier/segformer_b2_clothes."}),
+                    "model_path": ("STRING", {"default": "", "tooltip": "SegFormer folder inside the models folder "
+                                              "(e.g. atelier/segformer_b2_clothes); empty = the usual places."}),
                     "label_map": ("IMAGE", {"tooltip": "Label map made elsewhere: channel 0 holds label/255 (ATR-18)."}),
                     "garment_mask": ("MASK", {"tooltip": "Garment mask made elsewhere (1 = garment); becomes that garment's label."}),
                     "garment": (["upper", "lower", "dress"], {"default": "upper", "tooltip": "Which garment garment_mask shows."})}}
@@ -101,7 +111,9 @@ class AtelierPersonParse:
                 raise InvalidInputError("source is garment_mask but no garment_mask is connected", field="garment_mask")
             labels = labels_from_mask(mask_to_numpy(garment_mask)[0], garment)
         else:
-            labels = load_segformer(model_path.strip() or None)(photo)
+            folder = model_path.strip() and resolve_input(model_path, field="model_path", relative_to="models",
+                                                          what="model")
+            labels = load_segformer(folder or None)(photo)
         parse = PersonParse(labels, source)
         if parse.labels.shape != photo.shape[:2]:
             raise InvalidInputError(f"label map {parse.labels.shape} and photo {photo.shape[:2]} differ in size",
@@ -153,6 +165,7 @@ class AtelierAgnosticMask:
 
     def mask(self, image, parse, pose, person_index=-1, **settings):
         photo = _one(image, "image")
+        _same_size(parse.labels, photo.shape, "parse")
         body, note, hands = _pose(pose, photo.shape[:2], person_index)
         res = agnostic_mask(parse.labels, body, from_widgets(MaskSettings, settings), hands)
         return (numpy_to_mask(res.mask), numpy_to_image(agnostic_image(photo, res.mask)),
@@ -180,13 +193,19 @@ class AtelierGarmentPrep:
                              "kind": (["top", "bottom", "dress"], {"default": "top", "tooltip": "What the photo shows."}),
                              "method": (["auto", "threshold", "grabcut", "matting"], {
                                  "default": "auto", "tooltip": "auto: threshold on plain backgrounds, GrabCut otherwise."})},
-                "optional": {"matting_model": ("STRING", {"default": "", "tooltip": "U2-Net .onnx path for 'matting'; empty = $U2NET_HOME / models/rembg."})}}
+                "optional": {"matting_model": ("STRING", {"default": "", "tooltip": "U2-Net .onnx for 'matting', "
+                                                   "inside the models folder (e.g. rembg/u2net.onnx); empty = "
+                                                   "$U2NET_HOME / models/rembg."})}}
 
     def prepare(self, garment_image, kind="top", method="auto", matting_model=""):
         from .matting import load_matting
 
         photo = _one(garment_image, "garment_image")
-        matting = load_matting(matting_model.strip() or None) if method == "matting" else None
+        matting = None
+        if method == "matting":
+            model = matting_model.strip() and resolve_input(matting_model, field="matting_model", relative_to="models",
+                                                         what="model")
+            matting = load_matting(model or None)
         cut = cut_garment(photo, method, matting)
         landmarks = garment_landmarks(cut.mask, kind)
         preview = np.where(cut.mask[..., None], cut.image, 1.0).astype(np.float32)
@@ -227,6 +246,8 @@ class AtelierTryOnWarp:
         photo = _one(image, "image")
         body, _, _ = _pose(pose, photo.shape[:2], person_index)
         ref = mask_to_numpy(agnostic_mask)[0] > 0.5 if agnostic_mask is not None else None
+        if ref is not None:
+            _same_size(ref, photo.shape, "agnostic_mask")
         res = warp_garment(garment.cut.image, garment.cut.mask, garment.landmarks,
                            person_targets(garment.kind, garment.landmarks, body), photo.shape[:2], rigidity, ref,
                            on_progress=node_progress(1))
@@ -324,11 +345,10 @@ class AtelierLoadPose:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"path": ("STRING", {"default": "pose.json", "multiline": False, "tooltip":
-                                                 "JSON file: absolute, or relative to the input folder."})}}
+                                                 "JSON file: a name inside the input folder, or a full path "
+                                                 "inside the input, output or models folder."})}}
 
     def load(self, path: str):
-        from ..core.paths import resolve_input
-
         return (load_pose_json(resolve_input(path)),)
 
     @classmethod
@@ -339,8 +359,9 @@ class AtelierLoadPose:
 
         pose = person_pose(256, 192)
         frame = to_pose_keypoint([pose], 192, 256)
-        (tmp_path / "pose.json").write_text(json.dumps(frame))
-        return {"path": str(tmp_path / "pose.json")}
+        (tmp_path / "in").mkdir(exist_ok=True)  # the contract test's input folder
+        (tmp_path / "in" / "pose.json").write_text(json.dumps(frame))
+        return {"path": "pose.json"}
 
 
 NODE_CLASS_MAPPINGS = {

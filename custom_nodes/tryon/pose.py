@@ -18,6 +18,8 @@ Poses on a canvas of another size than the photo are rescaled to the photo.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..core.avatar import OPENPOSE18
@@ -25,6 +27,7 @@ from ..core.errors import InvalidInputError
 
 K = {name: i for i, name in enumerate(OPENPOSE18)}
 CONFIDENCE_MIN = 0.1
+MAX_POSE_BYTES = 16 << 20  # a pose JSON of many frames is a few MB at most
 
 
 def visible(pose: np.ndarray, *names: str) -> bool:
@@ -37,11 +40,31 @@ def point(pose: np.ndarray, name: str) -> np.ndarray:
     return pose[K[name], :2].astype(np.float64)
 
 
+def _numbers(value) -> np.ndarray | None:
+    """A flat float64 array of a JSON list of numbers; None when it is anything else."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return None
+    try:
+        arr = np.asarray(value, np.float64)
+    except (TypeError, ValueError):  # strings, nested or ragged lists, dicts
+        return None
+    return arr.reshape(-1)
+
+
+def _canvas(frame: dict, key: str, default: float, field: str) -> float:
+    value = frame.get(key) or default
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise InvalidInputError(f"'{key}' must be a positive number of pixels, got {str(value)[:40]!r}", field=field)
+    return float(value)
+
+
 def _person_array(person: dict, field: str) -> np.ndarray:
     flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
     if flat is None:
         raise InvalidInputError("a person has no 'pose_keypoints_2d'", field=field)
-    arr = np.asarray(flat, np.float64).reshape(-1)
+    arr = _numbers(flat)
+    if arr is None:
+        raise InvalidInputError("'pose_keypoints_2d' must be a flat list of numbers", field=field)
     if arr.size < 54 or arr.size % 3:
         raise InvalidInputError(f"'pose_keypoints_2d' must hold 18 × (x, y, c), got {arr.size} numbers", field=field)
     pts = arr[:54].reshape(18, 3)
@@ -52,8 +75,8 @@ def _person_array(person: dict, field: str) -> np.ndarray:
 
 
 def _hand_points(person: dict, key: str, scale: np.ndarray) -> np.ndarray | None:
-    flat = np.asarray(person.get(key) or [], np.float64).reshape(-1)
-    if flat.size < 3 or flat.size % 3 or not np.isfinite(flat).all():
+    flat = _numbers(person.get(key) or [])
+    if flat is None or flat.size < 3 or flat.size % 3 or not np.isfinite(flat).all():
         return None
     pts = flat.reshape(-1, 3)
     pts = pts[pts[:, 2] > 0, :2] * scale
@@ -67,8 +90,10 @@ def parse_frame(frame: dict, width: int, height: int, field: str = "pose") -> li
     """
     if not isinstance(frame, dict) or "people" not in frame:
         raise InvalidInputError("expected a POSE_KEYPOINT frame: a dict with 'people'", field=field)
-    cw = float(frame.get("canvas_width") or width)
-    ch = float(frame.get("canvas_height") or height)
+    cw = _canvas(frame, "canvas_width", width, field)
+    ch = _canvas(frame, "canvas_height", height, field)
+    if not isinstance(frame["people"] or [], list):
+        raise InvalidInputError("'people' must be a list", field=field)
     people = []
     for i, person in enumerate(frame["people"] or []):
         pts = _person_array(person, f"{field}.people[{i}]")
@@ -154,15 +179,18 @@ def load_pose_json(path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError("no such pose file", path=path)
+    if path.stat().st_size > MAX_POSE_BYTES:
+        raise FileFormatError(f"is over {MAX_POSE_BYTES >> 20} MB; a pose file takes a few kB", path=path)
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"not a JSON pose file ({exc})", path=path) from None
+    except RecursionError:  # e.g. 100 000 nested '[': Python's decoder gives up
+        raise FileFormatError("not a pose file: its JSON is nested far too deeply", path=path) from None
     frames = data if isinstance(data, list) else [data]
     for i, frame in enumerate(frames):
         try:
-            parse_frame(frame, int(frame.get("canvas_width", 1) or 1) if isinstance(frame, dict) else 1,
-                        int(frame.get("canvas_height", 1) or 1) if isinstance(frame, dict) else 1, f"frame {i}")
+            parse_frame(frame, 1, 1, f"frame {i}")
         except InvalidInputError as exc:
             raise FileFormatError(str(exc), path=path) from None
     return frames

@@ -9,6 +9,7 @@ import pytest
 
 from custom_nodes.core.bridge import image_to_numpy, numpy_to_image
 from custom_nodes.core.fabric import Fabric
+from custom_nodes.core.paths import using_directories
 from custom_nodes.fabric.nodes import (
     AtelierFabricFromCatalog,
     AtelierFabricMaps,
@@ -36,12 +37,16 @@ def test_photo_to_catalog_and_back(tmp_path, load_texture):
     assert image_to_numpy(preview).shape == (1, 512, 512, 3)
     assert image_to_numpy(metallic).max() == 0.0
 
-    out = AtelierSaveToCatalog().save(tile, "Gravel Tweed", "wool_suiting", "wool", "tweed, grey", 0.0,
-                                      size_cm, 4.0, str(tmp_path), False)
-    assert out["result"][0] == "gravel_tweed" and isinstance(out["result"][1], Fabric)
-    assert out["result"][1].name == "Gravel Tweed"
+    catalog = str(tmp_path / "catalog")  # a catalog in the output folder: allowed
+    with using_directories(output=tmp_path):
+        out = AtelierSaveToCatalog().save(tile, "Gravel Tweed", "wool_suiting", "wool", "tweed, grey", 0.0,
+                                          size_cm, 4.0, catalog, False)
+        assert out["result"][0] == "gravel_tweed" and isinstance(out["result"][1], Fabric)
+        assert out["result"][1].name == "Gravel Tweed"
+        assert (tmp_path / "catalog" / "gravel_tweed" / "fabric.json").is_file()
+        assert str(tmp_path) not in out["ui"]["text"][0]  # no server path in the node's message
 
-    fabric, swatch_img = AtelierFabricFromCatalog().load("gravel_tweed", "", str(tmp_path))
+        fabric, swatch_img = AtelierFabricFromCatalog().load("gravel_tweed", "", catalog)
     assert isinstance(fabric, Fabric) and fabric.metadata["preset"] == "gravel_tweed"
     assert fabric.tile_size[0] * 100 == pytest.approx(size_cm, rel=1e-5)
 
@@ -60,7 +65,8 @@ def test_bundled_fabric_from_catalog_node_defaults():
 
 def test_unknown_scan_size_saves_with_the_assumed_ten_centimetres(tmp_path):
     tile = numpy_to_image(np.random.default_rng(0).random((32, 32, 3), dtype=np.float32))
-    AtelierSaveToCatalog().save(tile, "no scale", "poplin", "", "", 0.0, 0.0, 4.0, str(tmp_path), False)
-    fabric, _ = AtelierFabricFromCatalog().load("no_scale", "", str(tmp_path))
+    sub = f"no_scale_{tmp_path.name}"  # a name: a sub-folder of the user's catalog
+    AtelierSaveToCatalog().save(tile, "no scale", "poplin", "", "", 0.0, 0.0, 4.0, sub, False)
+    fabric, _ = AtelierFabricFromCatalog().load("no_scale", "", sub)
     np.testing.assert_allclose(fabric.tile_size, [0.1, 0.1])
     assert fabric.area_density == 0.115  # the preset's weight when none is given

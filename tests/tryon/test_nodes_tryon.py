@@ -62,7 +62,7 @@ def test_classic_node_labels_its_result(inputs):
 def test_parse_node_without_model_or_inputs_explains(tmp_path, inputs):
     _, image, _ = inputs
     with pytest.raises(ModelMissingError, match="segformer_b2_clothes"):
-        AtelierPersonParse().parse(image, "segformer", model_path=str(tmp_path))
+        AtelierPersonParse().parse(image, "segformer", model_path="atelier/nowhere")
     with pytest.raises(InvalidInputError, match="no label_map"):
         AtelierPersonParse().parse(image, "label_map")
 

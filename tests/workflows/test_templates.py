@@ -215,7 +215,7 @@ def test_fabric_scan_runs_as_saved_on_the_local_runner(runner_dirs, tmp_path):
     assert file_inputs(prompt) == [SAMPLES["fabric"]]
     # the scan is saved to a scratch catalog, not the bundled one
     save = next(n for n, e in prompt.items() if e["class_type"] == "AtelierSaveToCatalog")
-    prompt[save]["inputs"]["catalog_dir"] = str(tmp_path / "catalog")
+    prompt[save]["inputs"]["catalog_dir"] = str(runner_dirs["output"] / "catalog")
     runner = LocalRunner(runner_dirs["output"], runner_dirs["input"], runner_dirs["temp"])
     # everything up to the catalog entry; the drape and render after it are drape_preview's, tested there
     keep = {n for n, e in prompt.items() if e["class_type"] in
@@ -223,7 +223,7 @@ def test_fabric_scan_runs_as_saved_on_the_local_runner(runner_dirs, tmp_path):
              "AtelierSaveToCatalog") and not e["_meta"]["title"] == "Save preview"}
     entry = runner.run({n: e for n, e in prompt.items() if n in keep})
     assert entry["status"]["status_str"] == "success", entry["status"]
-    assert (tmp_path / "catalog" / "scanned_fabric" / "fabric.json").is_file()
+    assert (runner_dirs["output"] / "catalog" / "scanned_fabric" / "fabric.json").is_file()
     maps = next(o["images"][0] for o in entry["outputs"].values() if "images" in o)
     with Image.open(runner_dirs["output"] / maps["subfolder"] / maps["filename"]) as im:
         assert np.asarray(im, np.float32).std() > 10  # the woven sample's maps, not a flat image
@@ -234,7 +234,7 @@ def test_fabric_scan_runs_end_to_end_as_saved(runner_dirs, tmp_path):
     run_prestartup_script(runner_dirs["input"])
     prompt = api("fabric_scan")
     save = next(n for n, e in prompt.items() if e["class_type"] == "AtelierSaveToCatalog")
-    prompt[save]["inputs"]["catalog_dir"] = str(tmp_path / "catalog")
+    prompt[save]["inputs"]["catalog_dir"] = str(runner_dirs["output"] / "catalog")
     entry = LocalRunner(runner_dirs["output"], runner_dirs["input"], runner_dirs["temp"]).run(prompt)
     assert entry["status"]["status_str"] == "success", entry["status"]
     saved = [i for o in entry["outputs"].values() for i in o.get("images", [])]
