@@ -1,12 +1,19 @@
 """Where a job runs: a ComfyUI server (queue API) or the in-process local runner — one interface.
 
-``choose_backend`` picks a configured ComfyUI that answers (the shortest queue when there are several)
-and falls back to the local runner when none does and the workflow allows it; ``Backend.describe()``
-says which, so the UI can show it.
+``choose_backend`` picks a configured ComfyUI that answers (the shortest queue when there are several).
+With no server configured it uses the local runner when the workflow allows it; with servers
+configured it never falls back to the local runner: when none answers it raises
+:class:`NoServerError` naming each server and why. ``Backend.describe()`` says which backend runs.
+
+``Backend.run(prompt, out_dir)`` copies the job's output files into ``out_dir`` and returns an
+:class:`Outcome` whose ``outputs`` name those copies (file names only, no server folders). A ComfyUI
+that dies or cannot be reached ends the job as an ``error`` outcome of type ``server_unreachable``
+with the reason in words; it never raises.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -14,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import preflight
+from .comfy_types import output_files
 from .runner import EventFn, LocalRunner, PromptRejected
 
 
@@ -29,6 +37,10 @@ class Outcome:
     values: dict[str, Any] = field(default_factory=dict)  # in-process node outputs (local runner only)
 
 
+class NoServerError(RuntimeError):
+    """ComfyUI servers are configured but none of them answers; the message says which and why."""
+
+
 class Backend(Protocol):
     name: str
 
@@ -42,21 +54,34 @@ class Backend(Protocol):
     def stage(self, path: Path) -> str: ...
 
 
-def _copy_outputs(outputs: dict, roots: dict[str, Path], out_dir: Path) -> list[Path]:
-    """Copy every file named in ``outputs`` (images, 3d, videos…) from its folder into ``out_dir``."""
-    files = []
+def _unique(name: str, used: set[str]) -> str:
+    """``name``, or ``stem_2.ext``, ``stem_3.ext``… when it is taken (then marked as taken)."""
+    candidate, stem, suffix, counter = name, Path(name).stem, Path(name).suffix, 2
+    while candidate in used:
+        candidate = f"{stem}_{counter}{suffix}"
+        counter += 1
+    used.add(candidate)
+    return candidate
+
+
+def _copy_outputs(outputs: dict, roots: dict[str, Path], out_dir: Path) -> tuple[dict, list[Path]]:
+    """Copy every file named in ``outputs`` (images, 3d, videos…) from its folder into ``out_dir``.
+
+    Returns a copy of ``outputs`` naming the copies (file name only), and the copies' paths.
+    """
+    from .safety import safe_name
+
+    outputs = copy.deepcopy(outputs)
+    files, used = [], set()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for ui in outputs.values():
-        for items in ui.values():
-            for item in items if isinstance(items, list) else []:
-                if not isinstance(item, dict) or "filename" not in item:
-                    continue
-                src = roots.get(item.get("type", "output"), roots["output"]) / item.get("subfolder", "") / item["filename"]
-                if src.is_file():
-                    dst = out_dir / Path(item["filename"]).name
-                    shutil.copyfile(src, dst)
-                    files.append(dst)
-    return files
+    for item in output_files(outputs):
+        src = roots.get(item.get("type", "output"), roots["output"]) / item.get("subfolder", "") / item["filename"]
+        if src.is_file():
+            dst = out_dir / _unique(safe_name(item["filename"], default="output"), used)
+            shutil.copyfile(src, dst)
+            item.update(filename=dst.name, subfolder="")
+            files.append(dst)
+    return outputs, files
 
 
 class LocalBackend:
@@ -90,8 +115,8 @@ class LocalBackend:
         messages = dict((m[0], m[1]) for m in entry["status"]["messages"])
         if "execution_interrupted" in messages:
             status = "interrupted"
-        files = _copy_outputs(entry["outputs"], self.runner.dirs, Path(out_dir))
-        return Outcome(status, entry["outputs"], files, messages.get("execution_error"), self.name, entry["values"])
+        outputs, files = _copy_outputs(entry["outputs"], self.runner.dirs, Path(out_dir))
+        return Outcome(status, outputs, files, messages.get("execution_error"), self.name, entry["values"])
 
 
 class ComfyBackend:
@@ -112,38 +137,82 @@ class ComfyBackend:
     def object_info(self) -> dict:
         return self.client.object_info()
 
+    def problem(self) -> str | None:
+        """Why this server cannot take a job now, in words; None when it answers."""
+        from .comfy_client import ComfyError, explain
+
+        try:
+            self.client.system_stats()
+        except ComfyError as exc:
+            return explain(exc, "queue")
+        return None
+
     def run(self, prompt, out_dir, on_event=None, cancel=None) -> Outcome:
-        from .comfy_client import PromptValidationError, download_outputs
+        from .comfy_client import ComfyError, PromptValidationError, download_outputs
 
         try:
             result = self.client.run(prompt, on_event=on_event, cancel_event=cancel)
         except PromptValidationError as exc:
             return Outcome("error", {}, error={"error": exc.error, "node_errors": exc.node_errors}, backend=self.name)
-        files = download_outputs(result, Path(out_dir), self.client) if result.status == "success" else []
+        except ComfyError as exc:
+            return self._lost(exc)
         error = result.error.to_dict() if result.error is not None else None
-        return Outcome(result.status, result.outputs, [Path(f) for f in files], error, self.name)
+        if result.status != "success":
+            return Outcome(result.status, {}, [], error, self.name)
+        outputs = copy.deepcopy(result.outputs)
+        try:
+            files = [Path(f) for f in download_outputs(result, Path(out_dir), self.client)]
+        except ComfyError as exc:
+            return self._lost(exc, "download")
+        for item, path in zip(output_files(outputs), files):  # download_outputs keeps this order
+            item.update(filename=path.name, subfolder="")
+        return Outcome(result.status, outputs, files, error, self.name)
+
+    def _lost(self, exc, stage: str | None = None) -> Outcome:
+        """A failed job for a server that died, cannot be reached, or ran past the time limit."""
+        from .comfy_client import ComfyTimeoutError, explain
+
+        kind = "timeout" if isinstance(exc, ComfyTimeoutError) else "server_unreachable"
+        error = {"type": kind, "message": explain(exc, stage), "server": self.client.base_url}
+        return Outcome("error", {}, error=error, backend=self.name)
+
+
+def comfy_backends(servers: list[str]) -> tuple[list[ComfyBackend], dict[str, str]]:
+    """A backend for each server that answers (shortest queue first), and why each other one does not
+    (URL → reason in words)."""
+    from .comfy_client import ComfyClient
+    from .scheduler import survey
+
+    loads = survey([ComfyClient(url) for url in servers])
+    problems = {}
+    for entry in loads:
+        if not entry.healthy:
+            problems[entry.client.base_url] = entry.error or f"ComfyUI at {entry.client.base_url} does not answer"
+            entry.client.close()
+    healthy = sorted((entry for entry in loads if entry.healthy), key=lambda entry: entry.load)
+    return [ComfyBackend(entry.client) for entry in healthy], problems
+
+
+def no_server_message(problems: dict[str, str]) -> str:
+    return "No ComfyUI server answered, so nothing was run: " + "; ".join(problems.values())
 
 
 def choose_backend(prompt: dict, servers: list[str] | None = None, runner: LocalRunner | None = None) -> Backend:
-    """A ComfyUI server that answers (shortest queue), else the local runner if it can run ``prompt``."""
-    if servers:
-        from .comfy_client import ComfyClient
-        from .scheduler import pick_server
+    """A ComfyUI server that answers (shortest queue) when servers are given, else the local runner.
 
-        clients = [ComfyClient(url) for url in servers]
-        try:
-            chosen = pick_server(clients)
-        except Exception as exc:  # no server answered: fall back below, naming why if we cannot
-            chosen, reason = None, str(exc)
-        for client in clients:
-            if client is not chosen:
-                client.close()
-        if chosen is not None:
-            return ComfyBackend(chosen)
-    else:
-        reason = "no ComfyUI server is configured"
+    Raises NoServerError when servers are given and none answers (never falls back to the local
+    runner), and RuntimeError when no server is given and the local runner cannot run ``prompt``.
+    """
+    if servers:
+        backends, problems = comfy_backends(servers)
+        if not backends:
+            raise NoServerError(no_server_message(problems))
+        for spare in backends[1:]:
+            spare.client.close()
+        return backends[0]
     local = LocalBackend(runner)
     check = preflight.check(prompt, local.object_info())
     if not check.ok:
-        raise RuntimeError(f"{reason}; and the local runner cannot run this workflow: " + " ".join(check.messages()))
+        raise RuntimeError("No ComfyUI server is configured, and the local runner cannot run this workflow: "
+                           + " ".join(check.messages()))
     return local

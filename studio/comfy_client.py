@@ -6,8 +6,10 @@
 
 `run()` never hangs: every HTTP call has a timeout, the job has an overall limit, a dropped socket
 is reconnected a bounded number of times while /history is polled, and a server that stops
-answering raises ComfyServerError naming its URL. One ComfyClient may run several jobs at once
-(from several threads): each run listens on its own websocket client id.
+answering raises ComfyServerError naming its URL. `explain()` turns those errors into one line in
+the user's words ("ComfyUI at … stopped answering during the job (connection refused)"). One
+ComfyClient may run several jobs at once (from several threads): each run listens on its own
+websocket client id.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .comfy_types import (
 __all__ = [
     "ComfyClient", "ComfyError", "ComfyExecutionError", "ComfyServerError", "ComfyTimeoutError",
     "EventFn", "JobResult", "JobTimings", "NodeError", "NoHealthyServerError", "PromptValidationError",
-    "download_outputs", "output_files", "sanitize_filename",
+    "download_outputs", "explain", "output_files", "sanitize_filename",
 ]
 
 EventFn = Callable[[str, dict], None]  # on_event(type, data): ComfyUI message type names, plus "preview"
@@ -105,9 +107,11 @@ class ComfyClient:
     def _checked(self, method: str, path: str, **kwargs) -> httpx.Response:
         response = self._request(method, path, **kwargs)
         if response.status_code >= 400:
-            raise ComfyServerError(
+            error = ComfyServerError(
                 self.base_url, f"{method} {path} answered HTTP {response.status_code}: {response.text[:300]}"
             )
+            error.http_status = response.status_code
+            raise error
         return response
 
     def _json(self, method: str, path: str, **kwargs):
@@ -178,7 +182,9 @@ class ComfyClient:
             error, node_errors = reply.get("error", reply), reply.get("node_errors", {})
             raise PromptValidationError(self.base_url, error, node_errors)
         if response.status_code >= 400:
-            raise ComfyServerError(self.base_url, f"POST /prompt answered HTTP {response.status_code}")
+            error = ComfyServerError(self.base_url, f"POST /prompt answered HTTP {response.status_code}")
+            error.http_status = response.status_code
+            raise error
         try:
             return str(response.json().get("prompt_id", body["prompt_id"]))
         except (ValueError, AttributeError) as exc:
@@ -244,18 +250,25 @@ class ComfyClient:
         `preview` for binary preview frames ({"event", "format", "image": bytes}).
         on_event runs in the calling thread; an exception from it ends run() (the job keeps running).
         Setting cancel_event interrupts (or unqueues) the job: the result then has status "interrupted".
-        Raises PromptValidationError (HTTP 400), ComfyServerError (server unreachable or died) or
-        ComfyTimeoutError (not finished within `timeout` seconds, default job_timeout_s).
+        Raises PromptValidationError (HTTP 400), ComfyServerError (server unreachable or died; its
+        `stage` says "queue" when the prompt was never queued, "job" when the server went while it ran)
+        or ComfyTimeoutError (not finished within `timeout` seconds, default job_timeout_s). explain()
+        words any of them for users.
         """
         _check_api_format(prompt)
         limit_s = self.job_timeout_s if timeout is None else timeout
         watch = JobWatch(self, self._run_client_id(), on_event, cancel_event, limit_s)
         watch.connect()  # listen before queueing, so that no frame is missed
+        stage = "queue"
         try:
             started = time.perf_counter()
             prompt_id = self.queue_prompt(prompt, client_id=watch.ws_client_id, extra_data=extra_data)
             watch.queued_at = time.perf_counter()
+            stage = "job"
             entry = watch.follow(prompt_id)
+        except ComfyServerError as exc:
+            exc.stage = stage  # for explain(): "does not answer" (never queued) or "stopped answering"
+            raise
         finally:
             watch.close()
         timings = JobTimings(watch.first_progress_s(), time.perf_counter() - started)
@@ -266,6 +279,54 @@ class ComfyClient:
     def download_outputs(self, result: JobResult, out_dir: str | Path) -> list[Path]:
         """See the module function download_outputs()."""
         return download_outputs(result, out_dir, client=self)
+
+
+def _cause(exc: BaseException) -> str:
+    """What went wrong underneath a ComfyServerError, in a few words ("connection refused")."""
+    status = getattr(exc, "http_status", None)
+    if status is not None:
+        return f"it answered with an error, HTTP {status}"
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (httpx.TimeoutException, TimeoutError)):
+            return "no answer in time"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError,
+                                httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return "connection lost"
+        if isinstance(current, httpx.ConnectError):
+            text = str(current).lower()
+            if "refused" in text:
+                return "connection refused"
+            if "name" in text or "address" in text:
+                return "unknown host name"
+            return "could not connect"
+        status = getattr(current, "http_status", None)
+        if status is not None:
+            return f"it answered with an error, HTTP {status}"
+        current = current.__cause__ or current.__context__
+    return "no answer"
+
+
+def explain(exc: ComfyError, stage: str | None = None) -> str:
+    """One line in the user's words for a ComfyUI error: which server, when, and why.
+
+    stage: "queue" (before the job was queued), "job" (while it ran) or "download" (fetching its
+    outputs); by default the stage run() recorded on the error, else "job".
+    """
+    url = getattr(exc, "url", "?")
+    if isinstance(exc, ComfyTimeoutError):
+        return f"ComfyUI at {url} did not finish the job in time"
+    stage = stage or getattr(exc, "stage", "job")
+    cause = _cause(exc)
+    if stage == "queue":
+        return f"ComfyUI at {url} does not answer ({cause})"
+    if stage == "download":
+        return f"ComfyUI at {url} stopped answering while the outputs were downloaded ({cause})"
+    return f"ComfyUI at {url} stopped answering during the job ({cause})"
 
 
 def _check_api_format(prompt: object) -> None:

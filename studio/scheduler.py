@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .comfy_client import ComfyClient, ComfyError, NoHealthyServerError
+from .comfy_client import ComfyClient, ComfyError, NoHealthyServerError, explain
 
 URLS_ENV = "ATELIER_COMFYUI_URLS"
 
@@ -28,7 +28,8 @@ def clients_from_env(**client_kwargs) -> list[ComfyClient]:
 
 @dataclass(frozen=True)
 class ServerLoad:
-    """What one server said: `load` = running + pending prompts, or None with `error` when unreachable."""
+    """What one server said: `load` = running + pending prompts, or None with `error` (in the user's
+    words, naming the server) when unreachable."""
 
     client: ComfyClient
     load: int | None
@@ -43,9 +44,9 @@ def _load_of(client: ComfyClient) -> ServerLoad:
     try:
         return ServerLoad(client, client.queue_load())
     except ComfyError as exc:
-        return ServerLoad(client, None, str(exc))
-    except (KeyError, TypeError, ValueError) as exc:  # answered, but not like ComfyUI's /queue
-        return ServerLoad(client, None, f"ComfyUI at {client.base_url}: odd /queue reply ({exc})")
+        return ServerLoad(client, None, explain(exc, "queue"))
+    except (KeyError, TypeError, ValueError, AttributeError):  # answered, but not like ComfyUI's /queue
+        return ServerLoad(client, None, f"{client.base_url} answered, but not like ComfyUI does")
 
 
 def survey(clients: list[ComfyClient]) -> list[ServerLoad]:

@@ -1,4 +1,5 @@
-"""Scripted runs on the local runner: settings by node title, records, resumable batches, the CLI."""
+"""Scripted runs on the local runner: settings by node title, job.json records, outputs named after the job,
+resumable batches, the CLI."""
 
 from __future__ import annotations
 
@@ -45,25 +46,40 @@ def test_settings_by_title_id_and_class():
 
 def test_job_writes_outputs_and_record(wf, tmp_path, runner):
     record = run_job(wf, {"Canvas.width": 20}, tmp_path / "job", runner=runner)
-    assert record["status"] == "success" and record["backend"].startswith("local runner")
+    assert record["status"] == "done" and record["backend"].startswith("local runner")
     saved = json.loads((tmp_path / "job" / "job.json").read_text())
-    assert saved["files"] == ["t_00001_.png"] and saved["settings"] == {"Canvas.width": 20}
-    assert Image.open(tmp_path / "job" / "t_00001_.png").size == (20, 8)
+    assert saved["files"] == ["job_t.png"] and saved["settings"] == {"Canvas.width": 20}  # named after the job
+    assert saved["reason"] is None and saved["job"] == "job"
+    assert saved["outputs"]["2"]["images"][0]["filename"] == "job_t.png"  # the outputs name the job's own files
+    assert Image.open(tmp_path / "job" / "job_t.png").size == (20, 8)
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == ["job.json", "job_t.png"]  # no staging left
+
+
+def test_two_jobs_do_not_share_a_counter(wf, tmp_path, runner):
+    for name in ("a", "b"):
+        assert run_job(wf, {}, tmp_path / name, runner=runner)["files"] == [f"{name}_t.png"]
+    again = run_job(wf, {}, tmp_path / "a", runner=runner)  # the same folder again: same name, replaced
+    assert again["files"] == ["a_t.png"] and sorted(p.name for p in (tmp_path / "a").iterdir()) == ["a_t.png", "job.json"]
 
 
 def test_job_with_bad_value_records_the_validation_error(wf, tmp_path, runner):
     record = run_job(wf, {"Canvas.width": 0}, tmp_path / "bad", runner=runner)
-    assert record["status"] == "error"
+    assert record["status"] == "failed"
+    assert record["reason"] == "Canvas: Value 0 smaller than min of 1 (width)"
     assert record["error"]["node_errors"]["1"]["errors"][0]["type"] == "value_smaller_than_min"
+    assert sorted(p.name for p in (tmp_path / "bad").iterdir()) == ["job.json"]
 
 
 def test_batch_is_resumable(wf, tmp_path, runner):
     rows = [{"Canvas.width": w} for w in (8, 12, 0)]
     first = run_batch(wf, rows, tmp_path / "b", runner=runner)
-    assert [r["status"] for r in first] == ["success", "success", "error"]
+    assert [r["status"] for r in first] == ["done", "done", "failed"]
     again = run_batch(wf, rows, tmp_path / "b", runner=runner)
     assert [r.get("resumed", False) for r in again] == [True, True, False]
-    assert json.loads((tmp_path / "b" / "batch.json").read_text())["succeeded"] == 2
+    summary = json.loads((tmp_path / "b" / "batch.json").read_text())
+    assert (summary["done"], summary["failed"], summary["not_run"], summary["remaining"]) == (2, 1, 0, 1)
+    assert summary["rows"][2]["reason"] == "Canvas: Value 0 smaller than min of 1 (width)"
+    assert (tmp_path / "b" / "job_0002" / "job_0002_t.png").is_file()
 
 
 def test_rows_from_csv_and_yaml(tmp_path):
@@ -80,10 +96,15 @@ def test_rows_from_csv_and_yaml(tmp_path):
 def test_cli_run_and_errors(wf, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ATELIER_COMFYUI_URLS", raising=False)
     assert cli(["run", wf, "--set", "Canvas.width=24", "--out", str(tmp_path / "o")]) == 0
-    assert json.loads(capsys.readouterr().out)["status"] == "success"
-    assert cli(["run", "no_such_workflow", "--out", str(tmp_path / "o2")]) == 1
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
+    assert cli(["run", "no_such_workflow", "--out", str(tmp_path / "o2")]) == 2  # a mistake in the command
+    assert not (tmp_path / "o2").exists()
     assert cli(["run", wf, "--set", "oops", "--out", str(tmp_path / "o3")]) == 2
     assert "NODE.INPUT=VALUE" in capsys.readouterr().err
+    assert cli(["run", wf, "--set", "Canvas.width=0", "--out", str(tmp_path / "o4")]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["reason"] == "Canvas: Value 0 smaller than min of 1 (width)"
+    assert "error: Canvas: Value 0 smaller than min of 1 (width)" in captured.err
 
 
 def test_workflow_needing_comfyui_without_server_says_so(tmp_path, runner):
@@ -91,4 +112,5 @@ def test_workflow_needing_comfyui_without_server_says_so(tmp_path, runner):
     path = tmp_path / "sdxl.json"
     path.write_text(json.dumps(prompt))
     record = run_job(str(path), {}, tmp_path / "j", runner=runner)
-    assert record["status"] == "error" and "needs a running ComfyUI" in record["error"]["message"]
+    assert record["status"] == "failed" and "needs a running ComfyUI" in record["reason"]
+    assert json.loads((tmp_path / "j" / "job.json").read_text())["status"] == "failed"

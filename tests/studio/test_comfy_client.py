@@ -16,6 +16,7 @@ from studio.comfy_client import (
     ComfyServerError,
     PromptValidationError,
     download_outputs,
+    explain,
     sanitize_filename,
 )
 from tests.support.comfy_trace import TraceServer
@@ -183,15 +184,27 @@ def test_server_dying_mid_job_raises_naming_the_server(start_server):
     with pytest.raises(ComfyServerError) as caught:  # not ComfyTimeoutError: noticed before the job limit
         client_for(server).run(PROMPT)
     assert caught.value.url == server.url and server.url in str(caught.value)
+    words = explain(caught.value)
+    assert words in (f"ComfyUI at {server.url} stopped answering during the job (connection refused)",
+                     f"ComfyUI at {server.url} stopped answering during the job (connection lost)")
 
 
 def test_unreachable_server_raises_clear_error(start_server):
     server = start_server("success")
     url = server.url
     server.stop()
-    with pytest.raises(ComfyServerError, match=url):
+    with pytest.raises(ComfyServerError, match=url) as caught:
         ComfyClient(url, timeout=2.0).run(PROMPT)
     assert not ComfyClient(url, timeout=2.0).is_healthy()
+    assert explain(caught.value) == f"ComfyUI at {url} does not answer (connection refused)"  # never queued
+
+
+def test_server_errors_in_words(start_server):
+    client = client_for(start_server("success"))
+    with pytest.raises(ComfyServerError) as caught:
+        client.view("no_such_file.png")
+    assert explain(caught.value, "download") == (f"ComfyUI at {client.base_url} stopped answering while the "
+                                                 "outputs were downloaded (it answered with an error, HTTP 404)")
 
 
 def test_upload_uses_the_name_the_server_returns(start_server, tmp_path):
