@@ -92,6 +92,16 @@ def in_comfyui() -> bool:
         return False
 
 
+def comfy_models_directory() -> Path | None:
+    """ComfyUI's own ``models/`` folder, or None outside ComfyUI."""
+    try:
+        import folder_paths
+
+        return Path(folder_paths.models_dir)
+    except ImportError:
+        return None
+
+
 def models_directories() -> list[Path]:
     """Folders model files may be read from: ComfyUI's models folder and its extra model folders, and
     the pack's own ``models/`` (read only)."""

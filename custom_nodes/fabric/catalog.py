@@ -36,7 +36,7 @@ import numpy as np
 
 from ..core.errors import FileFormatError, InvalidInputError
 from ..core.fabric import Fabric
-from ..core.paths import REPO_ROOT, in_comfyui, output_directory, resolve_within, user_data_dir
+from ..core.paths import REPO_ROOT, comfy_models_directory, output_directory, resolve_within, user_data_dir
 from ..core.progress import ProgressFn, report
 from .color import delta_e00, lab_to_srgb, mean_colour, srgb_to_lab
 from .image_io import read_image, write_png
@@ -72,10 +72,9 @@ def catalog_folder(text: str) -> Path | None:
         return None
     roots = [user_catalog_dir(), output_directory()]
     where = "your fabric catalog folder or Atelier's output folder"
-    if in_comfyui():
-        import folder_paths
-
-        roots.append(Path(folder_paths.models_dir))
+    comfy_models = comfy_models_directory()
+    if comfy_models is not None:
+        roots.append(comfy_models)
         where = "your Atelier fabric catalog folder, or ComfyUI's output or models folder"
     folder = resolve_within(text, user_catalog_dir(), roots, where, field="catalog_dir", what="catalog folder")
     if folder == REPO_ROOT.resolve() or REPO_ROOT.resolve() in folder.parents:
