@@ -25,4 +25,29 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 command -v chromium >/dev/null 2>&1 && echo "chromium: $(chromium --version 2>/dev/null | head -1)"
+
+# Valentina (Debian) writes the flat, AAMA and ASTM DXF files the pattern import is tested against
+# (tests/pattern/test_dxf_valentina.py exports its shipped samples headless; with CI set, missing it fails).
+if ! command -v valentina >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valentina; } >/dev/null \
+      || echo "valentina: apt-get install failed (the Valentina DXF tests will skip, or fail on CI)"
+  else
+    echo "valentina: skipped (not installed and no root apt-get here)"
+  fi
+fi
+command -v valentina >/dev/null 2>&1 && echo "valentina: $(dpkg-query -W -f='${Version}' valentina 2>/dev/null)"
+
+# PostgreSQL (Debian) for the designs database tests: they start a throw-away server with initdb/pg_ctl
+# (as 'nobody' when run as root) on a free port of 127.0.0.1. SQLite is tested everywhere regardless.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >/dev/null \
+      || echo "postgresql: apt-get install failed (the PostgreSQL tests will skip)"
+  else
+    echo "postgresql: skipped (not installed and no root apt-get here; the PostgreSQL tests will skip)"
+  fi
+fi
+initdb_bin=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
+[ -n "$initdb_bin" ] && echo "postgresql: $("$initdb_bin" --version)"
 exit 0
