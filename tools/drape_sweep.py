@@ -15,6 +15,7 @@ Usage::
     python tools/drape_sweep.py --out /tmp/sweep --only teagan hoody  # names containing these words
     python tools/drape_sweep.py --out /tmp/sweep --every 3 --jobs 2   # every 3rd pattern, two processes
     python tools/drape_sweep.py --out /tmp/sweep --one-size           # one size of each FreeSewing design
+    python tools/drape_sweep.py --out /tmp/sweep --dxf /tmp/valentina  # CAD exports (.dxf, with .vit bodies)
 
 Fitted bodies are cached in ``$ATELIER_CACHE_DIR/sweep_bodies`` (default ``~/.cache/atelier``); nothing is
 written into the checkout.
@@ -67,6 +68,37 @@ def corpus_items(corpus: Path = CORPUS) -> list[dict]:
         items.append({"name": f"gc_{name}", "source": "garmentcode", "family": _gc_family(name),
                       "path": str(spec), "body": f"gc_{body_name}_{_body_key(body)}", "sex": sex,
                       "measurements": garmentcode_measurements(body)})
+    return items
+
+
+#: Valentina measurement names (.vit) → ISO names
+VIT_NAMES = {"height": "height", "bust_circ": "chest_girth", "lowbust_circ": "underbust_girth",
+             "waist_circ": "waist_girth", "hip_circ": "hip_girth", "neck_circ": "neck_girth",
+             "arm_shoulder_tip_to_wrist": "arm_length", "shoulder_tip_to_shoulder_b": "shoulder_width",
+             "leg_crotch_to_floor": "inside_leg_length"}
+VIT_UNITS = {"mm": 0.001, "cm": 0.01, "inch": 0.0254}
+
+
+def dxf_items(folder: Path) -> list[dict]:
+    """Every ``*.dxf`` in ``folder`` (CAD exports), each on a body fitted to the Valentina measurements file
+    ``<stem>.vit`` beside it (or the only .vit there), else to the default body."""
+    import xml.etree.ElementTree as ET
+
+    items = []
+    for dxf in sorted(folder.glob("*.dxf")):
+        vits = [dxf.with_suffix(".vit")] if dxf.with_suffix(".vit").is_file() else sorted(folder.glob("*.vit"))
+        measurements, sex, body = {}, "female", "default"
+        if len(vits) == 1:
+            root = ET.parse(vits[0]).getroot()
+            scale = VIT_UNITS.get((root.findtext("unit") or "cm").strip(), 0.01)
+            for m in root.iter("m"):
+                value = float((m.get("value") or "0").strip() or 0)
+                if m.get("name") in VIT_NAMES and value > 0:
+                    measurements[VIT_NAMES[m.get("name")]] = value * scale
+            sex = "male" if (root.findtext("personal/gender") or "").strip() == "male" else "female"
+            body = vits[0].stem
+        items.append({"name": dxf.stem, "source": "dxf", "family": "dxf", "path": str(dxf),
+                      "body": f"vit_{body}", "sex": sex, "measurements": measurements})
     return items
 
 
@@ -262,6 +294,9 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="drapes run at once (processes)")
     ap.add_argument("--one-size", action="store_true",
                     help="one size of each FreeSewing design (the first of its three), every GarmentCode pattern")
+    ap.add_argument("--dxf", type=Path, default=None,
+                    help="drape the DXF files in this folder (CAD exports) instead of the corpus, each on a body "
+                         "fitted to the Valentina measurements (.vit) beside it")
     ap.add_argument("--report-only", action="store_true",
                     help="only rewrite table.md and the contact sheets from --out's results.json and thumbs")
     args = ap.parse_args(argv)
@@ -270,7 +305,8 @@ def main(argv=None) -> int:
         rows = json.loads((args.out / "results.json").read_text())
         write_report(rows, fabrics, args.out)
         return 0
-    items = [it for it in corpus_items() if not args.only or any(w in it["name"] for w in args.only)]
+    source = dxf_items(args.dxf) if args.dxf else corpus_items()
+    items = [it for it in source if not args.only or any(w in it["name"] for w in args.only)]
     if args.one_size:
         first: dict[str, dict] = {}
         for it in items:

@@ -17,6 +17,7 @@ from scipy.spatial import Delaunay, cKDTree
 from ..core.errors import InvalidInputError
 
 MIN_ANGLE = 25.0  # [deg] quality target
+CORNER_TURN = 20.0  # [deg] an internal line turning more than this at a vertex keeps a sample there
 
 
 def triangle_angles(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -97,11 +98,19 @@ def _smooth(points: np.ndarray, e: np.ndarray, n_fixed: int, poly, tree: cKDTree
     return new
 
 
+def _bad(points: np.ndarray, tris: np.ndarray, min_angle: float, protected: np.ndarray) -> np.ndarray:
+    """(m,) bool: triangles below ``min_angle`` that do not touch a sharp corner (which no refinement helps)."""
+    bad = triangle_angles(points, tris).min(1) < min_angle
+    if len(protected):
+        bad &= ~np.isin(tris, protected).any(1)
+    return bad
+
+
 def _refine(points: np.ndarray, tris: np.ndarray, segs: _Segments, poly, tree: cKDTree, h: float,
-            min_angle: float) -> np.ndarray:
+            min_angle: float, protected: np.ndarray) -> np.ndarray:
     """Insert an off-centre for each bad triangle: the apex of a near-equilateral triangle on its
     shortest edge, on the side of the opposite vertex (Üngör). Returns the grown point array."""
-    bad = triangle_angles(points, tris).min(1) < min_angle
+    bad = _bad(points, tris, min_angle, protected)
     if not bad.any():
         return points
     p = points[tris[bad]]
@@ -121,6 +130,8 @@ def _refine(points: np.ndarray, tris: np.ndarray, segs: _Segments, poly, tree: c
     ok = shapely.contains_xy(poly, cand[:, 0], cand[:, 1]) & (tree.query(cand)[0] > 0.3 * length)
     ok &= cKDTree(points).query(cand)[0] > 0.5 * length
     ok &= ~segs.encroached(cand)
+    if len(protected):  # nothing new right at a sharp corner: it would only add thin triangles there
+        ok &= cKDTree(points[protected]).query(cand)[0] > 0.5 * h
     cand = cand[ok]
     if not len(cand):
         return points
@@ -144,9 +155,10 @@ def _star_min_angle(points: np.ndarray, star: np.ndarray, v: int, cand: np.ndarr
     return worst
 
 
-def _optimise_bad(points: np.ndarray, tris: np.ndarray, n_fixed: int, min_angle: float) -> np.ndarray:
+def _optimise_bad(points: np.ndarray, tris: np.ndarray, n_fixed: int, min_angle: float,
+                  protected: np.ndarray) -> np.ndarray:
     """Move interior vertices of still-bad triangles to the nearby spot that best opens their star."""
-    bad = np.where(triangle_angles(points, tris).min(1) < min_angle)[0]
+    bad = np.where(_bad(points, tris, min_angle, protected))[0]
     verts = np.unique(tris[bad])
     verts = verts[verts >= n_fixed][:500]
     if not len(verts):
@@ -163,38 +175,87 @@ def _optimise_bad(points: np.ndarray, tris: np.ndarray, n_fixed: int, min_angle:
     return points
 
 
-def _internal_samples(lines, h: float, poly) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Sample internal lines (each (k, 2)) at about ``h``; keep samples inside the panel."""
+def _internal_samples(lines, h: float, poly, boundary: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sample internal lines (each (k, 2)) at about ``h`` (their corners kept); keep samples inside the panel
+    and away from the outline and from samples already taken (CAD lines end on the outline and cross).
+    Returns the samples and, per line, its kept samples in order (a closed line repeats its first at the end)."""
     pts, segs = [], []
+    taken = _boundary_tree(boundary)
     for line in lines:
         line = np.asarray(line, np.float64)
         seg_len = np.linalg.norm(np.diff(line, axis=0), axis=1)
+        line, seg_len = np.concatenate([line[:1], line[1:][seg_len > 1e-9]]), seg_len[seg_len > 1e-9]
+        if not len(seg_len):
+            continue
+        closed = len(line) > 3 and np.linalg.norm(line[-1] - line[0]) < 1e-9
         cum = np.concatenate([[0], np.cumsum(seg_len)])
-        n = max(1, int(round(cum[-1] / h)))
-        s = np.linspace(0, cum[-1], n + 1)
+        ring = np.concatenate([line[-2:-1], line, line[1:2]]) if closed else line
+        u, w = ring[1:-1] - ring[:-2], ring[2:] - ring[1:-1]
+        turn = np.degrees(np.arctan2(np.abs(u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0]), (u * w).sum(1)))
+        corners = 1 + np.flatnonzero(turn > CORNER_TURN) - (1 if closed else 0)
+        ends = cum[np.unique(np.concatenate([[0], corners, [len(line) - 1]]).clip(0, len(line) - 1))]
+        s = [0.0]
+        for a, b in zip(ends[:-1], ends[1:], strict=True):  # even steps between corners: corners stay samples
+            s += list(np.linspace(a, b, max(1, int(round((b - a) / h))) + 1)[1:])
+        s = np.array(s[:-1] if closed else s)
         q = np.stack([np.interp(s, cum, line[:, 0]), np.interp(s, cum, line[:, 1])], 1)
-        q = q[shapely.contains_xy(poly, q[:, 0], q[:, 1])]
+        keep = shapely.contains_xy(poly, q[:, 0], q[:, 1]) & (taken.query(q)[0] > 0.4 * h)
+        if pts:
+            keep &= cKDTree(np.concatenate(pts)).query(q)[0] > 0.4 * h
+        whole = bool(keep.all())
+        q = q[keep]
         if len(q) >= 2:
             pts.append(q)
-            segs.append(q)
+            segs.append(np.concatenate([q, q[:1]]) if closed and whole else q)
     return (np.concatenate(pts) if pts else np.zeros((0, 2))), segs
 
 
+def sharp_corners(boundary: np.ndarray, min_angle: float = 25.0) -> list[tuple[int, float]]:
+    """(index, interior angle [deg]) of the outline corners of a counter-clockwise polygon sharper than
+    ``min_angle``: no triangle there can be better than the corner itself."""
+    d1 = boundary - np.roll(boundary, 1, axis=0)
+    d2 = np.roll(boundary, -1, axis=0) - boundary
+    turn = np.degrees(np.arctan2(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0], (d1 * d2).sum(1)))
+    inner = 180.0 - turn
+    return [(int(i), float(inner[i])) for i in np.flatnonzero(inner < min_angle)]
+
+
+def _sharp_internal(lines: list[np.ndarray], offset: int, min_angle: float) -> list[tuple[int, float]]:
+    """(point index, angle [deg]) where an internal line folds back sharper than ``min_angle``; ``lines`` as
+    :func:`_internal_samples` returns them, their points numbered from ``offset``."""
+    out, k = [], offset
+    for q in lines:
+        closed = len(q) > 3 and np.array_equal(q[0], q[-1])
+        ring = np.concatenate([q[-2:-1], q]) if closed else q
+        u, w = ring[:-2] - ring[1:-1], ring[2:] - ring[1:-1]
+        cos = (u * w).sum(1) / np.maximum(np.linalg.norm(u, axis=1) * np.linalg.norm(w, axis=1), 1e-300)
+        ang = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        first = 0 if closed else 1
+        out += [(k + first + int(i), float(ang[i])) for i in np.flatnonzero(ang < min_angle)]
+        k += len(q) - 1 if closed else len(q)
+    return out
+
+
 def mesh_polygon(boundary: np.ndarray, h: float, *, internal=(), smooth_rounds: int = 3,
-                 min_angle: float = MIN_ANGLE, name: str = "panel") -> tuple[np.ndarray, np.ndarray]:
+                 min_angle: float = MIN_ANGLE, name: str = "panel",
+                 report: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Triangulate the simple polygon ``boundary`` (n, 2) [m] with target edge length ``h`` [m].
 
     ``internal``: polylines (each (k, 2)) sampled at ~h whose samples become fixed vertices, so the
     mesh follows them (darts, internal seams). Returns ``points`` (m, 2) float64 whose first n rows are
     ``boundary`` unchanged (then the internal samples), and ``tris`` (k, 3) int64, counter-clockwise.
+    Corners sharper than ``min_angle`` (outline or internal line) are left alone, with as few triangles as
+    Delaunay gives them; ``report`` (a dict) receives the worst angle and those corners (see :func:`quality`).
     """
     boundary = np.asarray(boundary, np.float64)
     poly = shapely.Polygon(boundary)
     if not poly.is_valid or poly.area <= 0:
         raise InvalidInputError("outline is self-intersecting or empty; cannot mesh it", field=f"Panel '{name}'")
     shapely.prepare(poly)
-    inner, inner_lines = _internal_samples(internal, h, poly)
+    inner, inner_lines = _internal_samples(internal, h, poly, boundary)
     fixed = np.concatenate([boundary, inner])
+    sharp = sharp_corners(boundary, min_angle) + _sharp_internal(inner_lines, len(boundary), min_angle)
+    protected = np.array([i for i, _ in sharp], np.int64)
     a = [boundary] + [q[:-1] for q in inner_lines]
     b = [np.roll(boundary, -1, axis=0)] + [q[1:] for q in inner_lines]
     segs = _Segments(np.concatenate(a), np.concatenate(b))
@@ -211,14 +272,34 @@ def mesh_polygon(boundary: np.ndarray, h: float, *, internal=(), smooth_rounds: 
         points = _smooth(points, pairs, n_fixed, poly, tree, h, inner_segs)
     tris = _delaunay_inside(points, poly)
     for _ in range(6):  # refine what is still bad, relax once more, re-flip; bounded
-        grown = _refine(points, tris, segs, poly, tree, h, min_angle + 1.0)
+        grown = _refine(points, tris, segs, poly, tree, h, min_angle + 1.0, protected)
         if len(grown) == len(points):
             break
         points = _smooth(grown, _tri_edges(_delaunay_inside(grown, poly)), n_fixed, poly, tree, h, inner_segs)
         tris = _delaunay_inside(points, poly)
     for _ in range(4):
-        if triangle_angles(points, tris).min() >= min_angle + 0.5:
+        if not _bad(points, tris, min_angle + 0.5, protected).any():
             break
-        points = _optimise_bad(points, tris, n_fixed, min_angle + 1.0)
+        points = _optimise_bad(points, tris, n_fixed, min_angle + 1.0, protected)
         tris = _delaunay_inside(points, poly)
+    if report is not None:
+        report.update(quality(points, tris, sharp, h))
     return points, tris
+
+
+def quality(points: np.ndarray, tris: np.ndarray, sharp: list[tuple[int, float]], h: float) -> dict:
+    """Worst angle [deg] of a mesh, overall and away from its sharp corners, and per sharp corner its angle and
+    the triangles below MIN_ANGLE near it (where the corner is narrower than ``h``, at most 3 h from its tip)."""
+    worst = triangle_angles(points, tris).min(1) if len(tris) else np.zeros(0)
+    centre = points[tris].mean(1) if len(tris) else np.zeros((0, 2))
+    near = np.zeros(len(tris), bool)
+    corners = []
+    for i, a in sharp:
+        reach = min(3 * h, h / (2 * np.sin(np.radians(a) / 2)))
+        zone = np.linalg.norm(centre - points[i], axis=1) <= reach
+        near |= zone
+        corners.append({"vertex": i, "angle": round(a, 1), "at": [round(float(x), 4) for x in points[i]],
+                        "thin_triangles": int((zone & (worst < MIN_ANGLE)).sum())})
+    return {"min_angle": round(float(worst.min()), 2) if len(worst) else None,
+            "min_angle_away_from_sharp_corners": round(float(worst[~near].min()), 2) if (~near).any() else None,
+            "sharp_corners": corners}

@@ -291,10 +291,14 @@ def _split_cap(pattern: Pattern, sides: list[Side], runs: list[list], k: int, i:
 
 def infer_seams(pattern: Pattern) -> Pattern:
     """Pattern with seams inferred from side lengths and positions on the default mannequin."""
+    from .svg_import import is_detail
+
     body = body_from(None)
     sides = _sides(pattern, body)
     runs = [[s.panel, s.edges] for s in sides]
     used = set(_hems(pattern, sides))
+    loose = {q.name for q in pattern.panels if is_detail(q.name)} if len(pattern.panels) > 1 else set()
+    used |= {k for k, s in enumerate(sides) if s.panel in loose}  # a pocket is never sewn by side length alone
     seams: list[tuple[list, list, str]] = []
     for i, j in _darts(pattern, sides, set(range(len(sides))) - used):
         if not used & {i, j}:
@@ -309,8 +313,29 @@ def infer_seams(pattern: Pattern) -> Pattern:
         seams.append((runs[i], runs[j], "equal length"))
     out = tuple(Seam(SeamSide(a[0], tuple(a[1])), SeamSide(b[0], tuple(b[1]), reverse=True),
                      f"{a[0]}:{b[0]} {why}") for a, b, why in seams)
+    out, dropped = _equal_sides(pattern, out)
     meta = {**pattern.metadata, "inferred_seams": [s.label for s in out]}
+    if dropped:
+        meta["import_notes"] = list(meta.get("import_notes", [])) + dropped
+    if loose:
+        meta["import_notes"] = list(meta.get("import_notes", [])) + [
+            f"part '{n}' not sewn by inference: a pocket, facing or other detail part is placed, not matched by "
+            f"side length" for n in sorted(loose)]
     return replace(pattern, seams=out, metadata=meta)
+
+
+def _equal_sides(pattern: Pattern, seams: tuple[Seam, ...]) -> tuple[tuple[Seam, ...], list[str]]:
+    """Seams whose two sides still agree in length after the sleeve caps were split (a cap split on an outline of
+    many short CAD edges can land far from where the lengths said); the others are named and left out."""
+    keep, notes = [], []
+    for seam in seams:
+        la, lb = (sum(edge_length(pattern.panel(x.panel), e) for e in x.edges) for x in (seam.a, seam.b))
+        if max(la, lb) > (1 + 2 * LENGTH_TOL) * min(la, lb):
+            notes.append(f"inferred seam '{seam.label}' left out: its sides are {la * 100:.1f} cm and "
+                         f"{lb * 100:.1f} cm long")
+        else:
+            keep.append(seam)
+    return tuple(keep), notes
 
 
 def apply_sidecar(pattern: Pattern, path: str | Path) -> Pattern:

@@ -9,14 +9,16 @@ to sample k of side b. Panels are meshed by :func:`mesher.mesh_polygon`; positio
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.garment import Garment
-from ..core.pattern import Panel, Pattern, Seam
+from ..core.pattern import Edge, Panel, Pattern, Seam, SeamSide
 from ..core.progress import report
 from .curves import edge_length, outline, polygon_area, sample_edge
-from .mesher import mesh_polygon
+from .mesher import MIN_ANGLE, mesh_polygon
 
 GROWTH = 1.3  # ratio between neighbouring boundary segments where spacing is graded
 MAX_VERTICES = 2_000_000  # refuse meshes that would not fit a simulation anyway
@@ -71,10 +73,17 @@ def _seam_fractions(pattern: Pattern, seam: Seam, info: dict, h: float, ratio: f
         return
     n_total = max(max(len(s.edges) for s in sides), int(round(max(totals) / h)))
     for side, ls in zip(sides, lens, strict=False):
-        counts = np.maximum(1, np.round(np.array(ls) / sum(ls) * n_total)).astype(int)
-        counts[int(np.argmax(ls))] += n_total - counts.sum()
-        for e, c in zip(side.edges, counts, strict=False):
-            info[(side.panel, e)]["fractions"] = np.linspace(0.0, 1.0, max(1, int(c)) + 1)
+        for e, c in zip(side.edges, split_count(ls, n_total), strict=True):
+            info[(side.panel, e)]["fractions"] = np.linspace(0.0, 1.0, int(c) + 1)
+
+
+def split_count(lengths, total: int) -> np.ndarray:
+    """Segments per edge, at least one each, ``total`` in all, shared by length (largest remainders first)."""
+    lengths = np.asarray(lengths, np.float64)
+    share = lengths / lengths.sum() * (total - len(lengths))
+    counts = np.floor(share).astype(int)
+    counts[np.argsort(counts - share)[: total - len(lengths) - counts.sum()]] += 1
+    return counts + 1
 
 
 def plan_samples(pattern: Pattern, h: float, max_seam_ratio: float = 3.0) -> dict:
@@ -131,14 +140,21 @@ def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: 
         raise InvalidInputError(f"{edge_length * 100:g} cm triangles would need ~{estimate / 1e6:.1f} M vertices "
                                 f"for {area:.2f} m² of panels (limit {MAX_VERTICES / 1e6:g} M); use longer edges",
                                 field="edge_length")
+    pattern = clean_outlines(pattern, edge_length)
     info = plan_samples(pattern, edge_length, max_seam_ratio)
     rest, faces, vpanel, positions, edge_vertices = [], [], [], [], {}
+    quality, notes = {}, []
     offset, x_shift = 0, 0.0
     for p_i, panel in enumerate(pattern.panels):
         boundary, idx = _panel_boundary(panel, info)
         ccw = polygon_area(boundary) > 0
         mesh_b = boundary if ccw else boundary[::-1]
-        pts, tris = mesh_polygon(mesh_b, edge_length, internal=panel.internal_lines, name=panel.name)
+        rep: dict = {}
+        pts, tris = mesh_polygon(mesh_b, edge_length, internal=panel.internal_lines, name=panel.name, report=rep)
+        quality[panel.name] = rep
+        notes += [f"'{panel.name}': a corner of {c['angle']:.0f}° at ({c['at'][0] * 1000:.0f}, "
+                  f"{c['at'][1] * 1000:.0f}) mm is sharper than {MIN_ANGLE:g}°: {c['thin_triangles']} triangle(s) "
+                  f"there stay thinner" for c in rep["sharp_corners"]]
         if not ccw:  # map mesher order back so boundary samples keep their indices
             n = len(boundary)
             perm = np.concatenate([np.arange(n)[::-1], np.arange(n, len(pts))])
@@ -156,6 +172,7 @@ def triangulate(pattern: Pattern, edge_length: float = 0.01, *, max_seam_ratio: 
         offset += len(pts)
         report(on_progress, p_i + 1, len(pattern.panels))
     pairs, of_pair = _seam_pairs(pattern, edge_vertices)
+    pattern = replace(pattern, metadata={**pattern.metadata, "mesh_quality": quality, "mesh_notes": notes})
     return Garment(pattern.name, np.concatenate(rest), np.concatenate(positions), np.concatenate(faces),
                    np.concatenate(vpanel), tuple(p.name for p in pattern.panels),
                    tuple(p.body_part for p in pattern.panels), np.stack([p.grain for p in pattern.panels]),
@@ -181,3 +198,86 @@ def _seam_pairs(pattern: Pattern, edge_vertices: dict) -> tuple[np.ndarray, np.n
     if not pairs:
         return np.zeros((0, 2), np.int32), np.zeros(0, np.int32)
     return np.concatenate(pairs), np.concatenate(of_pair)
+
+
+SOFT_TURN = 20.0  # [deg] an outline vertex turning less than this lies on a curve that CAD drew as short lines
+
+
+def clean_outlines(pattern: Pattern, h: float) -> Pattern:
+    """Outlines made meshable at edge length ``h``: CAD flattens curves into short straight edges, some tiny and
+    some nearly doubled. Between two straight edges of one label, a vertex that is not a real corner (turning
+    less than SOFT_TURN) and has an edge shorter than h/2 beside it goes, when the outline moves by at most
+    h/20; a vertex closer than h/50 to the next goes whatever its turn. Seam ends, the fold and curved edges
+    stay; seams and notches are carried over. Returns ``pattern`` itself when nothing changes."""
+    hard: dict[str, set[int]] = {q.name: set() for q in pattern.panels}
+    for seam in pattern.seams:
+        for side in (seam.a, seam.b):
+            n = len(pattern.panel(side.panel).edges)
+            hard[side.panel] |= {side.edges[0], (side.edges[-1] + 1) % n}
+    panels, maps = [], {}
+    for panel in pattern.panels:
+        if panel.fold_edge >= 0:
+            hard[panel.name] |= {panel.fold_edge, (panel.fold_edge + 1) % len(panel.edges)}
+        cleaned, maps[panel.name] = _clean_panel(panel, h, hard[panel.name])
+        panels.append(cleaned)
+    if all(a is b for a, b in zip(panels, pattern.panels, strict=True)):
+        return pattern
+
+    def side(s: SeamSide) -> SeamSide:
+        run = [maps[s.panel][e] for e in s.edges]
+        return replace(s, edges=tuple(e for k, e in enumerate(run) if k == 0 or e != run[k - 1]))
+
+    seams = tuple(replace(s, a=side(s.a), b=side(s.b)) for s in pattern.seams)
+    return replace(pattern, panels=tuple(panels), seams=seams)
+
+
+def _clean_panel(panel: Panel, h: float, hard: set[int]) -> tuple[Panel, list[int]]:
+    """(panel, new edge index of each old edge); see :func:`clean_outlines`."""
+    n = len(panel.edges)
+    loop = panel.vertices.astype(np.float64)[[e.start for e in panel.edges]]
+    alive = list(range(n))
+
+    def removable(k: int) -> bool:
+        e0, e1 = panel.edges[k - 1], panel.edges[k]
+        return k not in hard and e0.kind == e1.kind == "line" and e0.label == e1.label
+
+    while len(alive) > 3:
+        best, best_len = None, np.inf
+        for j, k in enumerate(alive):
+            if not removable(k):
+                continue
+            a, b, c = loop[alive[j - 1]], loop[k], loop[alive[(j + 1) % len(alive)]]
+            short = min(np.linalg.norm(b - a), np.linalg.norm(c - b))
+            u, w = b - a, c - b
+            turn = np.degrees(np.arctan2(abs(u[0] * w[1] - u[1] * w[0]), u @ w))
+            chord = c - a
+            off = abs(chord[0] * (b - a)[1] - chord[1] * (b - a)[0]) / max(np.linalg.norm(chord), 1e-12)
+            if (short < h / 50 or (short < h / 2 and turn < SOFT_TURN and off <= h / 20)) and short < best_len:
+                best, best_len = j, short
+        if best is None:
+            break
+        alive.pop(best)
+    if len(alive) == n:
+        return panel, list(range(n))
+    owner = np.searchsorted(alive, np.arange(n), side="right") - 1  # old edge i lies on the new edge from alive[k]
+    owner[owner < 0] = len(alive) - 1
+    m = len(alive)
+    verts = loop[alive]
+    notches: dict[int, list[float]] = {k: [] for k in range(m)}
+    for i, e in enumerate(panel.edges):
+        k = int(owner[i])
+        if not e.notches:
+            continue
+        if e.kind != "line" or len(notches) and alive[k] == i and alive[(k + 1) % m] == (i + 1) % n:
+            notches[k] += list(e.notches)
+            continue
+        a, b = verts[k], verts[(k + 1) % m]
+        for t in e.notches:
+            q = loop[i] + t * (loop[(i + 1) % n] - loop[i])
+            notches[k].append(float(np.clip((q - a) @ (b - a) / max((b - a) @ (b - a), 1e-18), 0, 1)))
+    edges = []
+    for k in range(m):
+        e = panel.edges[alive[k]]
+        edges.append(Edge(k, (k + 1) % m, e.kind, e.controls, e.label, tuple(sorted(notches[k]))))
+    fold = int(owner[panel.fold_edge]) if panel.fold_edge >= 0 else -1
+    return replace(panel, vertices=verts, edges=tuple(edges), fold_edge=fold), [int(x) for x in owner]
