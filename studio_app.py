@@ -4,12 +4,23 @@
 
 Environment: ATELIER_HOST / ATELIER_PORT (default 127.0.0.1:7860), ATELIER_WORK_DIR (job folders and
 saved fabrics; default $XDG_DATA_HOME/atelier or ~/.local/share/atelier, never the checkout),
-ATELIER_COMFYUI_URLS (comma-separated ComfyUI servers), ATELIER_STUDIO_USER / _PASSWORD (optional login).
+ATELIER_COMFYUI_URLS (comma-separated ComfyUI servers: the only servers the studio ever contacts),
+ATELIER_STUDIO_USER / _PASSWORD (optional login).
+
+Files reach the browser only as copies in Gradio's cache, handed to the session that produced or asked
+for them under a keyed hash of their content (a URL nobody else can guess); the work folder itself is
+never served (``blocked_paths``). Without a login, each browser is told apart by a random token kept in
+its local storage, and sees only its own jobs in "My jobs".
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -17,98 +28,169 @@ import gradio as gr
 from custom_nodes.core.measurements import MEASUREMENTS, SIZES
 from custom_nodes.render.prompt import ENVIRONMENTS
 from studio import app_logic as logic
-from studio import workflows
-from studio.safety import UploadRejected, auth_from_env
+from studio import safety
+from studio.safety import LIMITS, MAX_BATCH_JOBS, MAX_NAME_CHARS, MAX_TEXT_CHARS, UserError, auth_from_env
 
 TEMPLATES = ["tshirt", "hoodie", "trousers", "skirt_aline", "skirt_pencil", "shift_dress"]
+IMAGE_TYPES = list(safety.IMAGE_SUFFIXES)
+HISTORY_COLUMNS = ["started (UTC)", "kind", "what", "status", "why"]
 
 
-def _catalog():
-    from custom_nodes.fabric.catalog import Catalog
-
-    return Catalog()
+# --- serving files -------------------------------------------------------------------------------
 
 
-def _servers(text: str, ctx: logic.StudioContext) -> list[str]:
-    return [u.strip() for u in (text or "").split(",") if u.strip()] or ctx.servers
-
-
-def _run(ctx, prompt, servers_text, state, collect):
-    """Run ``prompt`` as a job, yielding (status, result-or-None) as it goes; the job is cancellable."""
+def _served(path) -> str | None:
+    """A copy of ``path`` in Gradio's cache, to hand to the session asking: the work folder is never served
+    itself. The copy's folder is a keyed hash of its content, so its URL cannot be guessed."""
+    if not path:
+        return None
     try:
-        backend = ctx.backend(prompt, _servers(servers_text, ctx))
-    except RuntimeError as exc:
-        yield f"⚠️ {exc}", None
-        return
-    job, job_dir = logic.start_job(ctx, prompt, backend)
-    state["job"] = job
+        from gradio.processing_utils import save_file_to_cache
+        from gradio.utils import get_upload_folder
+
+        return save_file_to_cache(path, get_upload_folder())
+    except ImportError:  # another Gradio: a private random folder in the temp dir, which Gradio caches from
+        folder = Path(tempfile.mkdtemp(prefix="atelier-serve-"))
+        return str(Path(shutil.copy(path, folder / Path(path).name)))
+
+
+def _served_all(paths) -> list[str] | None:
+    return [_served(p) for p in paths] or None
+
+
+def _served_gallery(items) -> list[tuple[str, str]]:
+    return [(_served(path), caption) for path, caption in items]
+
+
+def _owner(request: gr.Request | None, token: str | None) -> str:
+    return safety.owner_key(getattr(request, "username", None), token)
+
+
+def _key(request: gr.Request | None, tab: str) -> str:
+    return f"{getattr(request, 'session_hash', None) or 'api'}:{tab}"
+
+
+def _canceller(ctx: logic.StudioContext, tab: str):
+    """A Cancel button's handler: stops this session's running job on ``tab``."""
+    def cancel(request: gr.Request) -> None:
+        ctx.cancel(_key(request, tab))
+    return cancel
+
+
+def _checked_preview(path):
+    """(preview of an upload once checked, message) for an image field: nothing decodes it before."""
+    checked, message = logic.check_image(path)
+    return _served(checked), message
+
+
+def _warn(message: str) -> str:
+    return f"⚠️ {message}"
+
+
+def _run(ctx: logic.StudioContext, prompt: dict, backend, job_dir: Path, key: str, collect):
+    """Run ``prompt`` as a job, yielding (status, result-or-None); the last one carries the result. The
+    job is cancellable under ``key``; a failure says why, in the user's words."""
+    job, job_dir = logic.start_job(ctx, prompt, backend, job_dir)
+    ctx.on_cancel(key, job.cancel)
     for update in job.updates():
         if update.outcome is None:
             yield f"**{int(update.fraction * 100)} %** — {update.text} ({backend.describe()})", None
-        else:
-            state.pop("job", None)
-            yield f"**{update.text}** on {backend.describe()}", collect(update.outcome, prompt, job_dir)
+            continue
+        ctx.finished(key)
+        ctx.live.discard(job_dir.name)
+        outcome = update.outcome
+        try:
+            result = collect(outcome, prompt, job_dir)
+        except Exception as exc:  # noqa: BLE001 - collecting files must not end in a bare error
+            yield _warn(safety.user_message(exc, "collecting the results")), None
+            return
+        text = f"**{update.text}** on {backend.describe()}"
+        if outcome.status != "success":
+            why = logic.describe_error(outcome, prompt).replace(f"{job_dir.name}_", "")  # staged names → the user's
+            text += f"\n\n{why}"
+        yield text, result
 
 
-def design_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -> None:
+# --- tabs ----------------------------------------------------------------------------------------
+
+
+def design_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
     with gr.Row():
         with gr.Column(scale=1):
             template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment template")
-            pattern_file = gr.File(label="…or upload a pattern (SVG, DXF-AAMA, GarmentCode JSON)", type="filepath")
+            pattern_file = gr.File(label=f"…or upload a pattern ({LIMITS['pattern']})", type="filepath",
+                                   file_types=list(safety.PATTERN_SUFFIXES))
             size = gr.Dropdown(list(SIZES), value="M", label="Size")
             body = gr.Radio(["female", "male"], value="female", label="Body")
             with gr.Accordion("Measurements (cm, 0 = from the size)", open=False):
                 meas = [gr.Number(value=0, label=m.iso, minimum=0, maximum=m.hi_cm) for m in MEASUREMENTS]
-            avatar_file = gr.File(label="…or upload an avatar (GLB, OBJ, PLY)", type="filepath")
-            fabric = gr.Dropdown(_catalog().ids(), value="cotton_jersey", label="Fabric")
+            avatar_file = gr.File(label=f"…or upload an avatar ({LIMITS['mesh']})", type="filepath",
+                                  file_types=list(safety.MESH_SUFFIXES))
+            fabric = gr.Dropdown(logic.fabric_ids(), value="cotton_jersey", label="Fabric")
             colour = gr.ColorPicker(value="#2a3b66", label="Colour")
             quality = gr.Radio(list(logic.QUALITY_FRAMES), value="preview (fast)", label="Drape quality")
             with gr.Row():
                 go = gr.Button("Drape", variant="primary")
                 stop = gr.Button("Cancel")
         with gr.Column(scale=2):
-            status = gr.Markdown("Pick a garment, a size and a fabric, then **Drape**.")
-            model = gr.Model3D(label="3D view", clear_color=(0.95, 0.95, 0.95, 1.0))
-            previews = gr.Gallery(label="Preview", columns=3, height=360)
-            video = gr.Video(label="Turntable")
+            status = gr.Markdown("Pick a garment, a size and a fabric, then **Drape**.", elem_id="design-status")
+            # Set by a plain (non-generator) step after the drape: the 3D canvas of Gradio's Model3D is
+            # not created when its value arrives from a generator, leaving a 2 px strip.
+            model = gr.Model3D(label="3D view (drag to turn, scroll to zoom)", clear_color=(0.95, 0.95, 0.95, 1.0),
+                               height=520, elem_id="design-3d")
+            previews = gr.Gallery(label="Preview", columns=1, height=640, object_fit="contain", elem_id="design-preview")
+            video = gr.Video(label="Turntable", height=520)
             report = gr.Textbox(label="Quality report", lines=6)
             downloads = gr.File(label="Downloads", file_count="multiple")
+    glb = gr.State(None)
 
-    def drape(template_v, pattern_v, size_v, body_v, avatar_v, fabric_v, colour_v, quality_v, servers_v, st, *m):
+    def drape(request: gr.Request, template_v, pattern_v, size_v, body_v, avatar_v, fabric_v, colour_v, quality_v,
+              servers_v, token_v, *m):
         form = logic.DesignForm(template_v, size_v, body_v, fabric_v, colour_v or "", quality_v,
                                 {d.name: v for d, v in zip(MEASUREMENTS, m)}, pattern_v, avatar_v)
         try:
-            backend = ctx.backend(workflows.load("drape_preview"), _servers(servers_v, ctx))
-            prompt = logic.design_prompt(form, backend)
-        except (UploadRejected, workflows.WorkflowError, RuntimeError) as exc:
-            yield f"⚠️ {exc}", None, None, None, "", None
+            backend = ctx.backend(logic.workflows.load("drape_preview"), servers_v)
+            job_dir = ctx.new_job_dir(_owner(request, token_v), "drape", form.summary())
+            prompt = logic.design_prompt(form, backend, job_dir)
+        except Exception as exc:  # noqa: BLE001 - said in words, logged when unexpected
+            yield _warn(safety.user_message(exc, "preparing the drape")), None, None, "", None, None
             return
-        for text, result in _run(ctx, prompt, servers_v, st, logic.collect_design):
+        collect = logic.collect_design
+        if backend.name == "local":
+            def collect(outcome, prompt_, folder):
+                return logic.collect_design(outcome, prompt_, folder, ctx.runner.dirs["output"])
+        for text, result in _run(ctx, prompt, backend, job_dir, _key(request, "design"), collect):
             if result is None:
                 yield text, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            else:
-                note = f"{text}\n\n{result.error}" if result.error else text
-                yield (note, str(result.glb) if result.glb else None, [str(p) for p in result.previews],
-                       str(result.turntable) if result.turntable else None, result.report,
-                       [str(p) for p in result.downloads] or None)
+                continue
+            headline = result.headline()
+            note = text.replace("**Done**", f"**{headline}**", 1)
+            if result.explanation() and result.status == "success":
+                note += f"\n\n{result.explanation()}"
+            yield (note, _served_gallery((p, "preview") for p in result.previews), _served(result.turntable),
+                   result.report, _served_all(result.downloads), _served(result.glb))
 
-    inputs = [template, pattern_file, size, body, avatar_file, fabric, colour, quality, servers, state, *meas]
-    go.click(drape, inputs, [status, model, previews, video, report, downloads], concurrency_limit=2)
-    stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
+    inputs = [template, pattern_file, size, body, avatar_file, fabric, colour, quality, servers, token, *meas]
+    go.click(lambda: None, None, model, queue=False).then(
+        drape, inputs, [status, previews, video, report, downloads, glb], concurrency_limit=2).then(
+        lambda path: path, glb, model)
+    stop.click(_canceller(ctx, "design"), None, None)
+    return fabric
 
 
-def photoreal_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -> None:
+def photoreal_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
     gr.Markdown(logic.photoreal_help())
     with gr.Row():
         with gr.Column():
             template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment")
             size = gr.Dropdown(list(SIZES), value="M", label="Size")
             body = gr.Radio(["female", "male"], value="female", label="Body")
-            fabric = gr.Dropdown(_catalog().ids(), value="cotton_jersey", label="Fabric")
+            fabric = gr.Dropdown(logic.fabric_ids(), value="cotton_jersey", label="Fabric")
             colour = gr.ColorPicker(value="#2a3b66", label="Colour")
         with gr.Column():
             environment = gr.Dropdown(list(ENVIRONMENTS), value="studio", label="Environment / style")
-            extra = gr.Textbox(label="Extra prompt words (model, pose, mood)")
+            extra = gr.Textbox(label=f"Extra prompt words (model, pose, mood; at most {MAX_TEXT_CHARS} characters)",
+                               max_length=MAX_TEXT_CHARS)
             seed = gr.Number(value=42, precision=0, label="Seed")
             depth = gr.Slider(0, 2, value=0.6, step=0.05, label="Depth control strength")
             normal = gr.Slider(0, 2, value=0.4, step=0.05, label="Normal control strength")
@@ -118,133 +200,308 @@ def photoreal_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State
         go = gr.Button("Render", variant="primary")
         stop = gr.Button("Cancel")
     status = gr.Markdown()
-    images = gr.Gallery(label="Renders", columns=2, height=520)
+    images = gr.Gallery(label="Renders", columns=2, height=520, object_fit="contain")
 
-    def run(template_v, size_v, body_v, fabric_v, colour_v, env_v, extra_v, seed_v, d_v, n_v, p_v, w_v, servers_v, st):
+    def run(request: gr.Request, template_v, size_v, body_v, fabric_v, colour_v, env_v, extra_v, seed_v, d_v, n_v,
+            p_v, w_v, servers_v, token_v):
         design = logic.DesignForm(template_v, size_v, body_v, fabric_v, colour_v or "")
-        prompt = logic.render_prompt(logic.RenderForm(design, env_v, extra_v or "", int(seed_v or 0), d_v, n_v, p_v, w_v))
-        for text, files in _run(ctx, prompt, servers_v, st, logic.collect_images("Save render")):
-            yield text, (None if files is None else [str(p) for p in files])
+        try:
+            prompt = logic.render_prompt(logic.RenderForm(design, env_v, extra_v or "", int(seed_v or 0), d_v, n_v,
+                                                          p_v, w_v))
+            backend = ctx.backend(prompt, servers_v)
+            job_dir = ctx.new_job_dir(_owner(request, token_v), "render", design.summary())
+        except Exception as exc:  # noqa: BLE001
+            yield _warn(safety.user_message(exc, "preparing the render")), None
+            return
+        for text, files in _run(ctx, prompt, backend, job_dir, _key(request, "render"),
+                                logic.collect_images("Save render")):
+            yield text, (gr.skip() if files is None else _served_all(files))
 
-    inputs = [template, size, body, fabric, colour, environment, extra, seed, depth, normal, pose, weight, servers, state]
+    inputs = [template, size, body, fabric, colour, environment, extra, seed, depth, normal, pose, weight, servers, token]
     go.click(run, inputs, [status, images], concurrency_limit=2)
-    stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
+    stop.click(_canceller(ctx, "render"), None, None)
+    return fabric
 
 
-def tryon_tab(ctx: logic.StudioContext, servers: gr.Textbox, state: gr.State) -> None:
+def _image_input(label: str, elem_id: str):
+    """An image upload taken as a file (nothing decodes it before the studio's checks), and its preview,
+    shown once the studio has checked it."""
+    with gr.Column(min_width=200):
+        upload = gr.File(label=f"{label} ({LIMITS['image']})", type="filepath", file_types=IMAGE_TYPES,
+                         elem_id=elem_id)
+        view = gr.Image(label=label, interactive=False, height=220)
+    return upload, view
+
+
+def tryon_steps(ctx: logic.StudioContext, owner: str, key: str, person, garment, labels, pose, servers):
+    """(status text, result files or None) as a try-on goes: the classic result, then the SDXL one when a
+    ComfyUI that can run it answers. Every failure says why."""
+    if not (person and garment):
+        yield _warn("add a person photo and a garment photo (or load the sample)"), None
+        return
+    try:
+        backend = ctx.backend(logic.workflows.load("tryon_classic"), servers)
+        job_dir = ctx.new_job_dir(owner, "try-on", "classic try-on")
+        prompt = logic.tryon_prompt(backend, person, garment, labels, pose, job_dir)
+    except Exception as exc:  # noqa: BLE001 - said in words, logged when unexpected
+        yield _warn(safety.user_message(exc, "preparing the try-on")), None
+        return
+    classic: list = []
+    for text, files in _run(ctx, prompt, backend, job_dir, key, logic.collect_images("Save result")):
+        classic = files or classic
+        yield f"Classic try-on (no diffusion): {text}", files
+    try:  # the SDXL result, when a ComfyUI that can run it answers
+        comfy = ctx.backend(logic.workflows.load("tryon_sdxl"), servers)
+    except UserError:
+        return
+    if comfy.name != "comfyui":
+        return
+    try:
+        sdxl_dir = ctx.new_job_dir(owner, "try-on", "SDXL try-on")
+        sdxl = logic.tryon_sdxl_prompt(comfy, person, garment, sdxl_dir)
+    except Exception as exc:  # noqa: BLE001
+        yield _warn(safety.user_message(exc, "preparing the SDXL try-on")), None
+        return
+    for text, files in _run(ctx, sdxl, comfy, sdxl_dir, key, logic.collect_images("Save result")):
+        yield f"SDXL try-on: {text}", (None if files is None else list(classic) + list(files))
+
+
+def tryon_tab(ctx: logic.StudioContext, servers, token) -> None:
     gr.Markdown("**Classic try-on** (no diffusion) runs anywhere; the **SDXL** result needs a ComfyUI server "
                 "with the packs and models of `models/manifest.json`. Without the SegFormer parsing weights and a "
-                "pose detector, give the person's label map and pose JSON.")
+                "pose detector, give the person's label map and pose JSON — or load the sample to see how.")
     with gr.Row():
-        person = gr.Image(label="Person photo", type="filepath")
-        garment = gr.Image(label="Garment photo (plain background)", type="filepath")
-        with gr.Column():
-            labels = gr.Image(label="Label map (ATR-18, optional)", type="filepath")
-            pose = gr.File(label="Pose JSON (OpenPose-18, optional)", type="filepath")
+        person, person_view = _image_input("Person photo", "tryon-person")
+        garment, garment_view = _image_input("Garment photo (plain background)", "tryon-garment")
+        labels, labels_view = _image_input("Label map (ATR-18, optional)", "tryon-labels")
+        pose = gr.File(label=f"Pose JSON (optional; {LIMITS['pose']})", type="filepath", file_types=[".json"],
+                       elem_id="tryon-pose")
     with gr.Row():
+        sample = gr.Button("Load the sample person, garment, label map and pose")
         go = gr.Button("Try on", variant="primary")
         stop = gr.Button("Cancel")
-    status = gr.Markdown()
-    result = gr.Gallery(label="Results", columns=2, height=420)
+    status = gr.Markdown(elem_id="tryon-status")
+    result = gr.Gallery(label="Results", columns=2, height=420, object_fit="contain")
 
-    def run(person_v, garment_v, labels_v, pose_v, servers_v, st):
-        if not (person_v and garment_v):
-            yield "⚠️ add a person photo and a garment photo", None
-            return
-        try:
-            backend = ctx.backend(workflows.load("tryon_classic"), _servers(servers_v, ctx))
-            prompt = logic.tryon_prompt(backend, person_v, garment_v, labels_v, pose_v)
-        except (UploadRejected, workflows.WorkflowError, RuntimeError) as exc:
-            yield f"⚠️ {exc}", None
-            return
-        classic = []
-        for text, files in _run(ctx, prompt, servers_v, st, logic.collect_images("Save result")):
-            classic = files or classic
-            yield f"Classic try-on (no diffusion): {text}", (None if files is None else [str(p) for p in files])
-        try:  # the SDXL result, when a ComfyUI that can run it answers
-            comfy = ctx.backend(workflows.load("tryon_sdxl"), _servers(servers_v, ctx))
-        except RuntimeError:
-            return
-        if comfy.name != "comfyui":
-            return
-        sdxl = logic.tryon_sdxl_prompt(comfy, person_v, garment_v)
-        for text, files in _run(ctx, sdxl, servers_v, st, logic.collect_images("Save result")):
-            shown = [str(p) for p in classic] + [str(p) for p in (files or [])]
-            yield f"SDXL try-on: {text}", (None if files is None else shown)
+    for upload, view in ((person, person_view), (garment, garment_view), (labels, labels_view)):
+        upload.change(_checked_preview, upload, [view, status])
 
-    go.click(run, [person, garment, labels, pose, servers, state], [status, result], concurrency_limit=2)
-    stop.click(lambda st: st.get("job") and st["job"].cancel(), state, None)
+    def load_sample():
+        found = logic.sample_inputs()
+        return tuple(_served(found.get(role)) for role in ("person", "garment", "labels", "pose"))
+
+    sample.click(load_sample, None, [person, garment, labels, pose])
+
+    def run(request: gr.Request, person_v, garment_v, labels_v, pose_v, servers_v, token_v):
+        steps = tryon_steps(ctx, _owner(request, token_v), _key(request, "tryon"), person_v, garment_v, labels_v,
+                            pose_v, servers_v)
+        for text, files in steps:
+            yield text, (gr.skip() if files is None else _served_all(files))
+
+    go.click(run, [person, garment, labels, pose, servers, token], [status, result], concurrency_limit=2)
+    stop.click(_canceller(ctx, "tryon"), None, None)
 
 
-def fabric_tab(ctx: logic.StudioContext) -> None:
+def fabric_tab(ctx: logic.StudioContext):
+    """The scan form; returns the scan's event, so the fabric lists of the other tabs can follow it."""
     with gr.Row():
         with gr.Column():
-            photo = gr.Image(label="Fabric photo", type="filepath")
-            name = gr.Textbox(label="Name", value="My fabric")
-            preset = gr.Dropdown(_catalog().ids(), value="cotton_jersey", label="Behaves like (physical preset)")
-            px_per_cm = gr.Number(value=0, label="Pixels per cm (0 = unknown)")
+            photo, photo_view = _image_input("Fabric photo", "fabric-photo")
+            sample = gr.Button("Load the sample fabric photo")
+            name = gr.Textbox(label=f"Name (at most {MAX_NAME_CHARS} characters)", value="My fabric",
+                              max_length=MAX_NAME_CHARS)
+            preset = gr.Dropdown(logic.physical_presets(), value="cotton_jersey",
+                                 label="Behaves like (the cloth solver's physical preset)")
+            px_per_cm = gr.Number(value=0, label="Pixels per cm (0 = unknown)", minimum=0, maximum=10000)
+            overwrite = gr.Checkbox(False, label="Replace my fabric of the same name")
             scan = gr.Button("Scan and save to catalog", variant="primary")
         with gr.Column():
+            status = gr.Markdown(elem_id="fabric-status")
             maps = gr.Gallery(label="Maps (albedo, normal, roughness, 2×2 preview)", columns=2, height=380)
             report = gr.Textbox(label="Scan report", lines=6)
-    query = gr.Textbox(label="Search the catalog (name or tag)")
-    browse = gr.Gallery(label="Catalog", columns=6, height=300, value=logic.catalog_gallery(""))
-    query.change(logic.catalog_gallery, query, browse)
-    scan.click(logic.scan_to_catalog, [photo, name, preset, px_per_cm], [maps, report]).then(
-        logic.catalog_gallery, query, browse)
+    query = gr.Textbox(label="Search the catalog (name or tag)", max_length=MAX_TEXT_CHARS)
+    browse = gr.Gallery(label="Catalog", columns=6, height=300, value=lambda: _catalog(""))
+
+    photo.change(_checked_preview, photo, [photo_view, status])
+    sample.click(lambda: _served(logic.sample_inputs().get("fabric")), None, photo)
+    query.change(_catalog, query, browse)
+
+    def run_scan(photo_v, name_v, preset_v, px_v, overwrite_v):
+        shown, text = logic.scan_to_catalog(photo_v, name_v, preset_v, px_v, overwrite=bool(overwrite_v))
+        if shown is None:
+            return text, None, ""
+        head, _, details = text.partition("\n")
+        return f"**{head}** It is in every fabric list now.", _served_gallery(shown), details
+
+    return scan.click(run_scan, [photo, name, preset, px_per_cm, overwrite], [status, maps, report]).then(
+        _catalog, query, browse)
 
 
-def batch_tab(ctx: logic.StudioContext, servers: gr.Textbox) -> None:
+def _catalog(query: str):
+    try:
+        return _served_gallery(logic.catalog_gallery(query or ""))
+    except UserError:
+        return []
+
+
+def batch_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
+    gr.Markdown(f"Every fabric × colour × size combination is draped (preview quality). A batch may hold at most "
+                f"**{MAX_BATCH_JOBS} combinations**.")
     with gr.Row():
         template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment")
         body = gr.Radio(["female", "male"], value="female", label="Body")
-        fabrics = gr.Dropdown(_catalog().ids(), value=["cotton_jersey"], multiselect=True, label="Fabrics")
+        fabrics = gr.Dropdown(logic.fabric_ids(), value=["cotton_jersey"], multiselect=True, label="Fabrics")
         sizes = gr.Dropdown(list(SIZES), value=["M"], multiselect=True, label="Sizes")
-        colours = gr.Textbox(label="Colours (#rrggbb, comma-separated; empty = fabric colours)")
-    go = gr.Button("Run batch", variant="primary")
-    status = gr.Markdown()
-    grid = gr.Gallery(label="Results", columns=4, height=420)
+        colours = gr.Textbox(label="Colours (#rrggbb, comma-separated; empty = fabric colours)", max_length=2000)
+    with gr.Row():
+        go = gr.Button("Run batch", variant="primary")
+        stop = gr.Button("Cancel batch")
+    status = gr.Markdown(elem_id="batch-status")
+    grid = gr.Gallery(label="Results (template · size · fabric · colour · PASS/FAIL)", columns=3, height=560,
+                      object_fit="contain", fit_columns=False, elem_id="batch-grid")
     archive = gr.File(label="All results (zip)")
 
-    def run(template_v, body_v, fabrics_v, sizes_v, colours_v, servers_v, progress=gr.Progress()):
-        rows = logic.batch_rows(fabrics_v or [], [c.strip() for c in (colours_v or "").split(",") if c.strip()],
-                                sizes_v or [], template_v, body_v)
+    def run(request: gr.Request, template_v, body_v, fabrics_v, sizes_v, colours_v, servers_v, token_v,
+            progress=gr.Progress()):
+        try:
+            rows = logic.batch_rows(fabrics_v or [], logic.parse_colours(colours_v or ""), sizes_v or [],
+                                    template_v, body_v)
+        except Exception as exc:  # noqa: BLE001
+            return _warn(safety.user_message(exc, "preparing the batch")), None, None
         if not rows:
-            return "⚠️ choose at least one fabric and one size", None, None
-        out = ctx.new_job_dir()
-        images, ok = logic.run_batch_rows(ctx, rows, out, _servers(servers_v, ctx),
-                                          lambda done, total: progress(done / total, desc=f"{done}/{total} jobs"))
-        return f"{ok}/{len(rows)} jobs succeeded", [str(p) for p in images], str(logic.zip_folder(out, out / "batch.zip"))
+            return _warn("choose at least one fabric and one size"), None, None
+        key = _key(request, "batch")
+        cancel = threading.Event()
+        ctx.on_cancel(key, cancel.set)
+        what = f"{template_v} · {len(rows)} combination{'' if len(rows) == 1 else 's'}"
+        try:
+            out = ctx.new_job_dir(_owner(request, token_v), "batch", what)
+            result = logic.run_batch_rows(ctx, rows, out, servers_v, cancel=cancel, on_progress=lambda done, total:
+                                          progress(done / total, desc=f"{done}/{total} jobs"))
+            archive_path = logic.zip_folder(out, out / "batch.zip")
+        except Exception as exc:  # noqa: BLE001
+            return _warn(safety.user_message(exc, "the batch")), None, None
+        finally:
+            ctx.finished(key)
+        return result.summary(), _served_gallery(result.gallery()), _served(archive_path)
 
-    go.click(run, [template, body, fabrics, sizes, colours, servers], [status, grid, archive], concurrency_limit=1)
+    go.click(run, [template, body, fabrics, sizes, colours, servers, token], [status, grid, archive],
+             concurrency_limit=1)
+    def cancel_batch(request: gr.Request) -> str:
+        if ctx.cancel(_key(request, "batch")):
+            return "Cancelling: the running job stops and the remaining ones are skipped…"
+        return "No batch is running."
+
+    stop.click(cancel_batch, None, status)
+    return fabrics
+
+
+def history_tab(ctx: logic.StudioContext, token):
+    """The jobs of this browser (or of the logged-in user), read from the job folders: they survive a restart."""
+    gr.Markdown("Your earlier jobs, read from their folders (they survive a restart of the studio). "
+                + ("Everyone signed in to this studio shares one account and sees its jobs."
+                   if ctx.login else "Without a login, each browser sees only the jobs it started."))
+    refresh = gr.Button("Refresh")
+    table = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True, elem_id="history-table")
+    pick = gr.Dropdown([], label="Open a job to see why it ended and download its files")
+    details = gr.Markdown()
+    files = gr.File(label="Job files", file_count="multiple")
+
+    def listing(request: gr.Request, token_v):
+        jobs = logic.list_jobs(ctx, _owner(request, token_v))
+        choices = [(f"{j.started.replace('T', ' ')[:16]} · {j.kind} · {j.what} · {j.status}", j.id) for j in jobs]
+        return [j.row() for j in jobs] or None, gr.update(choices=choices, value=None)
+
+    def show(request: gr.Request, job_id, token_v):
+        job = logic.find_job(ctx, _owner(request, token_v), job_id or "")
+        if job is None:
+            return "Pick one of your jobs above.", None
+        why = f" — {job.reason}" if job.reason else ""
+        return f"**{job.status}**{why}\n\n{job.kind}: {job.what}", _served_all(job.files)
+
+    refresh.click(listing, token, [table, pick])
+    pick.change(show, [pick, token], [details, files])
+    return listing, [table, pick]
+
+
+def _fabric_lists_update(*current):
+    """New choices for every fabric list (after a scan, or on page load); selections are kept."""
+    ids = logic.fabric_ids()
+    out = []
+    for value in current:
+        if isinstance(value, list):
+            out.append(gr.update(choices=ids, value=[v for v in value if v in ids]))
+        else:
+            out.append(gr.update(choices=ids, value=value if value in ids else "cotton_jersey"))
+    return out
+
+
+def _server_panel(ctx: logic.StudioContext):
+    """Which configured ComfyUI servers to use. Addresses come only from ATELIER_COMFYUI_URLS: the panel
+    offers those and nothing else (no free text), and every handler drops any other value it is sent."""
+    if not ctx.servers:
+        gr.Markdown("Jobs run on the **local runner** (Atelier nodes and image I/O). ComfyUI servers are set by "
+                    "whoever runs the studio (ATELIER_COMFYUI_URLS).")
+        return gr.State([])
+    with gr.Accordion("ComfyUI servers", open=False):
+        servers = gr.CheckboxGroup(ctx.servers, value=list(ctx.servers), label="Use these ComfyUI servers (set by "
+                                   "ATELIER_COMFYUI_URLS; none ticked = local runner)")
+        check = gr.Button("Check")
+        server_status = gr.Markdown()
+        check.click(lambda chosen: logic.server_status(chosen, ctx.servers), servers, server_status)
+    return servers
+
+
+def _ensure_token(token: str | None) -> str:
+    """This browser's owner token: the one in its local storage, else a new random one."""
+    return token if isinstance(token, str) and len(token) >= 32 else secrets.token_urlsafe(32)
 
 
 def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
     ctx = ctx or logic.StudioContext.from_env()
-    with gr.Blocks(title="Atelier studio") as app:
-        state = gr.State({})
+    with gr.Blocks(title="Atelier studio", delete_cache=(3600, 86400)) as app:
+        token = gr.BrowserState(None, storage_key="atelier_owner", secret=safety.persistent_secret(ctx.work_dir))
         gr.Markdown("# Atelier studio\nDesign a garment, drape it on a measured body, render it, try it on.")
-        with gr.Accordion("ComfyUI servers", open=False):
-            servers = gr.Textbox(value=",".join(ctx.servers), label="ComfyUI URLs (comma-separated; empty = local "
-                                 "runner only)")
-            check = gr.Button("Check")
-            server_status = gr.Markdown()
-            check.click(logic.server_status, servers, server_status)
+        servers = _server_panel(ctx)
+        fabric_lists = []
         with gr.Tab("Design & drape"):
-            design_tab(ctx, servers, state)
+            fabric_lists.append(design_tab(ctx, servers, token))
         with gr.Tab("Photoreal render"):
-            photoreal_tab(ctx, servers, state)
+            fabric_lists.append(photoreal_tab(ctx, servers, token))
         with gr.Tab("Try-on"):
-            tryon_tab(ctx, servers, state)
+            tryon_tab(ctx, servers, token)
         with gr.Tab("Fabrics"):
-            fabric_tab(ctx)
+            scanned = fabric_tab(ctx)
         with gr.Tab("Batch"):
-            batch_tab(ctx, servers)
+            fabric_lists.append(batch_tab(ctx, servers, token))
+        with gr.Tab("My jobs") as jobs_tab:
+            listing, listed = history_tab(ctx, token)
+        scanned.then(_fabric_lists_update, fabric_lists, fabric_lists)
+        jobs_tab.select(listing, token, listed)
+        app.load(_ensure_token, token, token).then(_fabric_lists_update, fabric_lists, fabric_lists).then(
+            listing, token, listed)
     return app
+
+
+def launch(app: gr.Blocks, ctx: logic.StudioContext) -> None:
+    work = str(Path(ctx.work_dir).resolve())
+    app.queue(default_concurrency_limit=2).launch(
+        server_name=os.environ.get("ATELIER_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATELIER_PORT", "7860")),
+        auth=auth_from_env(), max_file_size=f"{safety.MAX_UPLOAD_BYTES >> 20}mb",
+        allowed_paths=[], blocked_paths=[work])  # results are served as cached copies, never from the work dir
+
+
+def _log_to(work_dir: Path) -> None:
+    """Studio log: the work folder's studio.log (tracebacks of anything a user was told went wrong)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(work_dir / "studio.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    safety.log.addHandler(handler)
+    safety.log.addHandler(logging.StreamHandler())
+    safety.log.setLevel(logging.INFO)
 
 
 if __name__ == "__main__":
     context = logic.StudioContext.from_env()
-    build_app(context).queue(default_concurrency_limit=2).launch(
-        server_name=os.environ.get("ATELIER_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATELIER_PORT", "7860")),
-        auth=auth_from_env(), allowed_paths=[str(Path(context.work_dir).resolve())], max_file_size="50mb")
+    _log_to(Path(context.work_dir))
+    launch(build_app(context), context)

@@ -2,15 +2,24 @@
 
 Every action runs a saved workflow (``workflows/api``) with settings applied by node title, on a
 configured ComfyUI or on the local runner, through :class:`studio.jobs.Job` so progress and cancel
-work the same on both. ``studio_app.py`` only lays out widgets and wires them to these functions.
+work the same on both. Each job has its own folder under ``<work dir>/jobs`` holding its uploads, its
+outputs, ``job.json`` (written by the job) and ``studio.json`` (who started it, and what it is), which
+is what the job history reads back after a restart. ``studio_app.py`` only lays out widgets and wires
+them to these functions; every message meant for a user goes through :mod:`studio.safety`.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import re
+import shutil
+import tempfile
+import threading
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,39 +29,105 @@ from . import workflows
 from .backends import Backend, Outcome, choose_backend
 from .jobs import Job
 from .runner import LocalRunner
-from .safety import UploadRejected, check_upload
+from .safety import (
+    MAX_BATCH_JOBS,
+    MAX_TEXT_CHARS,
+    UserError,
+    allowed_servers,
+    auth_from_env,
+    check_upload,
+    clean_name,
+    clean_text,
+    generic,
+    inside,
+    log,
+    node_failure,
+    safe_name,
+    scrub,
+    servers_from_env,
+    user_message,
+)
 
 MEASUREMENT_FIELDS = ("height", "chest_girth", "underbust_girth", "waist_girth", "hip_girth", "inside_leg_length",
                       "arm_length", "shoulder_width", "neck_girth")
 QUALITY_FRAMES = {"preview (fast)": 120, "standard": 240, "final": 480}
+#: Camera framing (custom_nodes/render/cameras.py presets) for each template: tops end at the hips,
+#: anything reaching the legs is shown head to toe.
+FRAMING = {"tshirt": "upper_body", "hoodie": "upper_body", "trousers": "full_body", "skirt_aline": "full_body",
+           "skirt_pencil": "full_body", "shift_dress": "full_body"}
+STUDIO_RECORD = "studio.json"  # who started a job and what it is (job.json is the job's own record)
+HISTORY_LIMIT = 200  # jobs listed in the history, newest first
 
 
 @dataclass
 class StudioContext:
-    """Per-process settings: where jobs write, the local runner, and the ComfyUI servers to try."""
+    """Per-process settings: where jobs write, the local runner, the ComfyUI servers it may use, and the
+    jobs running now (for cancel buttons and for telling a running job from one a restart stopped)."""
 
     work_dir: Path
     runner: LocalRunner
-    servers: list[str] = field(default_factory=list)
+    servers: list[str] = field(default_factory=list)  # from the environment only (never from a request)
+    login: bool = False  # ATELIER_STUDIO_USER/_PASSWORD set: one account, which owns every job
+    live: set[str] = field(default_factory=set)
+    _cancels: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def from_env(cls) -> StudioContext:
         work = user_data_dir()  # $ATELIER_WORK_DIR, else the user's data folder; never the checkout
         runner = LocalRunner(work / "output", work / "input", work / "temp")
-        servers = [u.strip() for u in os.environ.get("ATELIER_COMFYUI_URLS", "").split(",") if u.strip()]
-        return cls(work, runner, servers)
+        return cls(work, runner, servers_from_env(), login=auth_from_env() is not None)
 
-    def new_job_dir(self) -> Path:
-        path = self.work_dir / "jobs" / uuid.uuid4().hex[:12]
+    @property
+    def jobs_dir(self) -> Path:
+        return self.work_dir / "jobs"
+
+    def new_job_dir(self, owner: str = "", kind: str = "", what: str = "") -> Path:
+        """A fresh job folder, with ``studio.json`` saying who started it and what it is."""
+        path = self.jobs_dir / uuid.uuid4().hex[:12]
         path.mkdir(parents=True, exist_ok=True)
+        record = {"owner": owner, "kind": kind, "what": what, "created": _now()}
+        (path / STUDIO_RECORD).write_text(json.dumps(record, indent=1))
         return path
 
     def backend(self, prompt: dict, servers: list[str] | None = None) -> Backend:
-        return choose_backend(prompt, servers if servers is not None else self.servers, self.runner)
+        """Where ``prompt`` runs: one of ``servers`` (only those configured in the environment count),
+        else the local runner. Raises UserError saying why when nothing can run it."""
+        chosen = self.servers if servers is None else allowed_servers(servers, self.servers)
+        try:
+            return choose_backend(prompt, chosen, self.runner)
+        except RuntimeError as exc:  # no server answers / the local runner lacks a node: said in words
+            raise UserError(scrub(str(exc))) from exc
+
+    # cancel buttons: one running job per browser session and tab
+    def on_cancel(self, key: str, cancel: Callable[[], Any]) -> None:
+        with self._lock:
+            self._cancels[key] = cancel
+
+    def cancel(self, key: str) -> bool:
+        with self._lock:
+            cancel = self._cancels.get(key)
+        if cancel is None:
+            return False
+        cancel()
+        return True
+
+    def finished(self, key: str) -> None:
+        with self._lock:
+            self._cancels.pop(key, None)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def by_title(prompt: dict, title: str) -> str | None:
     return next((nid for nid, e in prompt.items() if e.get("_meta", {}).get("title") == title), None)
+
+
+def titles_of(prompt: dict | None) -> dict[str, str]:
+    return {str(nid): e.get("_meta", {}).get("title") or e.get("class_type", str(nid))
+            for nid, e in (prompt or {}).items() if isinstance(e, dict)}
 
 
 def files_of(outcome: Outcome, prompt: dict, title: str, job_dir: Path) -> list[Path]:
@@ -78,6 +153,61 @@ def replace_node(prompt: dict, title: str, class_type: str, inputs: dict[str, An
     return out
 
 
+def stage_upload(backend: Backend, path: str | Path, kind: str, job_dir: Path | None = None) -> str:
+    """Check an upload and hand it to ``backend``; returns the name its nodes read it by.
+
+    With ``job_dir`` the upload is kept in the job's own ``uploads/`` folder and staged under a name
+    unique to the job (``<job id>_<name>``), so two sessions uploading ``photo.png`` never meet.
+    """
+    checked = check_upload(path, kind)
+    if job_dir is None:
+        return backend.stage(checked)
+    folder = Path(job_dir) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    own = folder / safe_name(checked.name)
+    shutil.copyfile(checked, own)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".stage-") as tmp:
+        unique = Path(tmp) / f"{Path(job_dir).name}_{own.name}"
+        shutil.copyfile(own, unique)
+        return backend.stage(unique)
+
+
+def describe_error(outcome: Outcome, prompt: dict | None = None) -> str:
+    """Why a job did not finish, in the user's words ('' when it did); nodes are named by their titles."""
+    if outcome.status == "success":
+        return ""
+    if outcome.status == "interrupted":
+        return "Cancelled."
+    err = outcome.error or {}
+    titles = titles_of(prompt)
+    if "node_errors" in err:  # refused before running (validation): one line per bad input
+        lines = []
+        for nid, entry in (err.get("node_errors") or {}).items():
+            title = titles.get(str(nid)) or entry.get("class_type", f"node {nid}")
+            for e in entry.get("errors", []):
+                detail = f" — {e['details']}" if e.get("details") else ""
+                lines.append(f"{title}: {e.get('message', 'invalid')}{detail}")
+        top = err.get("error")
+        head = (top.get("message") if isinstance(top, dict) else top) or "The job was refused"
+        return scrub(head if not lines else f"{head}:\n" + "\n".join(lines))
+    if "exception_message" in err or "exception_type" in err:
+        node = str(err.get("node_id", ""))
+        return node_failure(err, titles.get(node) or err.get("node_type") or "a step of the job")
+    if err.get("type") in ("server_unreachable", "timeout") and err.get("message"):
+        return scrub(err["message"])  # the ComfyUI client words these for users
+    message = str(err.get("message", ""))
+    if message.strip().lower() == "timed out":
+        return "The job took too long and was stopped."
+    log.error("job failed: %s", message or err)
+    return generic("the job")
+
+
+def start_job(ctx: StudioContext, prompt: dict, backend: Backend, job_dir: Path | None = None) -> tuple[Job, Path]:
+    job_dir = job_dir or ctx.new_job_dir()
+    ctx.live.add(job_dir.name)
+    return Job(backend, prompt, job_dir).start(), job_dir
+
+
 # --- Design & drape ----------------------------------------------------------------------------
 
 
@@ -93,23 +223,33 @@ class DesignForm:
     pattern_file: str | None = None  # uploaded SVG / DXF / JSON instead of a template
     avatar_file: str | None = None  # uploaded GLB / OBJ / PLY instead of a measured body
 
+    def summary(self) -> str:
+        garment = "uploaded pattern" if self.pattern_file else self.template
+        return " · ".join([garment, self.size, self.fabric_id, self.colour or "fabric colour"])
 
-def design_prompt(form: DesignForm, backend: Backend) -> dict:
-    """drape_preview with the form applied; uploaded files are staged on the backend that will run it."""
+
+def framing(form: DesignForm) -> str:
+    """The camera preset that frames the garment: head to hips for tops, head to toe otherwise."""
+    return "full_body" if form.pattern_file else FRAMING.get(form.template, "full_body")
+
+
+def design_prompt(form: DesignForm, backend: Backend, job_dir: Path | None = None) -> dict:
+    """drape_preview with the form applied; uploads are staged (per job) on the backend that will run it."""
     settings: dict[str, Any] = {"Garment.garment": form.template, "Garment.size": form.size, "Garment.body": form.body,
                                 "Avatar.size": form.size, "Avatar.body": form.body, "Fabric.fabric_id": form.fabric_id,
-                                "Drape.max_frames": QUALITY_FRAMES.get(form.quality, 240)}
+                                "Drape.max_frames": QUALITY_FRAMES.get(form.quality, 240),
+                                "Camera.preset": framing(form), "Turntable.preset": framing(form)}
     for name, value in form.measurements_cm.items():
         if name in MEASUREMENT_FIELDS and value:
             settings[f"Avatar.{name}_cm"] = float(value)
     if form.colour:
-        settings["Colour.colour"] = form.colour
+        settings["Colour.colour"] = check_colour(form.colour)
     prompt = workflows.with_settings(workflows.load("drape_preview"), settings)
     if form.pattern_file:
-        name = backend.stage(check_upload(form.pattern_file, "pattern"))
+        name = stage_upload(backend, form.pattern_file, "pattern", job_dir)
         prompt = replace_node(prompt, "Garment", "AtelierPatternLoad", {"path": name, "sidecar": "", "infer_seams": True})
     if form.avatar_file:
-        name = backend.stage(check_upload(form.avatar_file, "mesh"))
+        name = stage_upload(backend, form.avatar_file, "mesh", job_dir)
         prompt = replace_node(prompt, "Avatar", "AtelierLoadAvatar", {"path": name, "max_vertices": 30000})
     return prompt
 
@@ -124,60 +264,213 @@ class DesignResult:
     backend: str
     status: str
     error: str = ""
+    verdict: str = ""  # "PASS" / "FAIL" from the drape report ('' without one)
+    reasons: list[str] = field(default_factory=list)  # the report's "why" lines when it failed
+
+    def headline(self) -> str:
+        """The status line's bold part: Done, Drape FAIL, Failed or Cancelled."""
+        if self.status == "interrupted":
+            return "Cancelled"
+        if self.status != "success":
+            return "Failed"
+        return "Drape FAIL" if self.verdict == "FAIL" else "Done"
+
+    def explanation(self) -> str:
+        if self.status != "success":
+            return self.error
+        if self.verdict == "FAIL":
+            why = "\n".join(f"- {r}" for r in self.reasons) or "- see the quality report"
+            return f"The drape finished but did not pass its quality checks; do not trust this fit:\n{why}"
+        return ""
 
 
-def collect_design(outcome: Outcome, prompt: dict, job_dir: Path) -> DesignResult:
+def drape_verdict(report: str) -> tuple[str, list[str]]:
+    """("PASS" | "FAIL" | "", reasons) from the drape report's text."""
+    match = re.search(r"Drape (PASS|FAIL)", report or "")
+    reasons = [line.strip()[len("why:"):].strip() for line in (report or "").splitlines()
+               if line.strip().startswith("why:")]
+    return (match.group(1) if match else ""), reasons
+
+
+def _seam_sidecars(outcome: Outcome, prompt: dict, job_dir: Path, patterns: list[Path],
+                   output_root: Path | None) -> list[Path]:
+    """The pattern's ``.seams.json`` (seams of the SVG): listed by the node, or, on the local runner,
+    copied from beside the SVG it saved in the runner's output folder."""
+    listed = [p for p in patterns if p.name.endswith(".seams.json")]
+    if listed or output_root is None or outcome.backend != "local":
+        return listed
+    svgs = [p for p in patterns if p.suffix == ".svg"]
+    saved = [line for line in text_of(outcome, prompt, "Pattern SVG").splitlines() if line.endswith(".svg")]
+    found = []
+    for svg, rel in zip(svgs, saved):
+        src = Path(output_root) / Path(rel).with_suffix(".seams.json")
+        if src.is_file() and inside(output_root, src):
+            dst = job_dir / f"{svg.stem}.seams.json"
+            shutil.copyfile(src, dst)
+            found.append(dst)
+    return found
+
+
+def collect_design(outcome: Outcome, prompt: dict, job_dir: Path, output_root: Path | None = None) -> DesignResult:
     glb = files_of(outcome, prompt, "GLB", job_dir)
     videos = [p for p in files_of(outcome, prompt, "Turntable", job_dir) if p.suffix == ".mp4"]
     previews = files_of(outcome, prompt, "Save preview", job_dir)
     patterns = files_of(outcome, prompt, "Pattern SVG", job_dir) + files_of(outcome, prompt, "Pattern DXF", job_dir)
-    downloads = glb + previews + videos + patterns
-    return DesignResult(glb[0] if glb else None, previews, videos[0] if videos else None,
-                        text_of(outcome, prompt, "Show report"), downloads, outcome.backend, outcome.status,
-                        describe_error(outcome))
+    seams = _seam_sidecars(outcome, prompt, job_dir, patterns, output_root)
+    downloads = list(dict.fromkeys(glb + previews + videos + patterns + seams))
+    report = text_of(outcome, prompt, "Show report")
+    verdict, reasons = drape_verdict(report)
+    return DesignResult(glb[0] if glb else None, previews, videos[0] if videos else None, report, downloads,
+                        outcome.backend, outcome.status, describe_error(outcome, prompt), verdict, reasons)
 
 
-def describe_error(outcome: Outcome) -> str:
-    """One readable paragraph for a failed job (validation per node, or the node that raised)."""
-    err = outcome.error or {}
-    if outcome.status == "success":
-        return ""
-    if "node_errors" in err:
-        lines = [f"{e['class_type']} (node {nid}): {x['message']} — {x['details']}"
-                 for nid, e in err["node_errors"].items() for x in e["errors"]]
-        head = err.get("error", {}).get("message", "The workflow was rejected")
-        return head + (":\n" + "\n".join(lines) if lines else "")
-    if "exception_message" in err:
-        return f"{err.get('node_type', 'A node')} failed: {err['exception_message'].strip()}"
-    return err.get("message", "cancelled" if outcome.status == "interrupted" else "the job failed")
-
-
-def start_job(ctx: StudioContext, prompt: dict, backend: Backend) -> tuple[Job, Path]:
-    job_dir = ctx.new_job_dir()
-    return Job(backend, prompt, job_dir).start(), job_dir
+def check_colour(text: str) -> str:
+    """'#rrggbb' (lower case), or UserError naming the bad value."""
+    colour = (text or "").strip()
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        shown = colour if len(colour) <= 20 else colour[:20] + "…"
+        raise UserError(f"'{shown}' is not a colour; write it as #rrggbb, e.g. #2a3b66")
+    return colour.lower()
 
 
 # --- Batch ---------------------------------------------------------------------------------------
 
 
+def parse_colours(text: str) -> list[str]:
+    """Colours typed as '#rrggbb, #rrggbb…' (commas or spaces); UserError names the first bad one."""
+    return [check_colour(c) for c in re.split(r"[,\s;]+", text or "") if c.strip()]
+
+
 def batch_rows(fabric_ids: list[str], colours: list[str], sizes: list[str], template: str, body: str) -> list[dict]:
-    """Every fabric × colour × size combination as drape_preview settings."""
+    """Every fabric × colour × size combination as drape_preview settings (at most MAX_BATCH_JOBS)."""
+    count = len(fabric_ids) * max(1, len(colours)) * len(sizes)
+    if count > MAX_BATCH_JOBS:
+        raise UserError(f"{len(fabric_ids)} fabrics × {max(1, len(colours))} colours × {len(sizes)} sizes make "
+                        f"{count} jobs; a batch may hold at most {MAX_BATCH_JOBS}. Split it into smaller batches.")
     rows = []
     for fabric in fabric_ids:
         for colour in colours or [""]:
             for size in sizes:
                 row = {"Garment.garment": template, "Garment.size": size, "Garment.body": body, "Avatar.size": size,
-                       "Avatar.body": body, "Fabric.fabric_id": fabric, "Drape.max_frames": QUALITY_FRAMES["preview (fast)"]}
+                       "Avatar.body": body, "Fabric.fabric_id": fabric, "Drape.max_frames": QUALITY_FRAMES["preview (fast)"],
+                       "Camera.preset": FRAMING.get(template, "full_body"),
+                       "Turntable.preset": FRAMING.get(template, "full_body")}
                 if colour:
                     row["Colour.colour"] = colour
                 rows.append(row)
     return rows
 
 
+@dataclass
+class BatchItem:
+    settings: dict
+    status: str  # done / failed / cancelled
+    verdict: str = ""  # PASS / FAIL from the drape report
+    reason: str = ""
+    preview: Path | None = None
+
+    @property
+    def label(self) -> str:
+        s = self.settings
+        return " · ".join([str(s.get("Garment.garment", "")), str(s.get("Garment.size", "")),
+                           str(s.get("Fabric.fabric_id", "")), str(s.get("Colour.colour") or "fabric colour")])
+
+    @property
+    def outcome_word(self) -> str:
+        return self.verdict if self.status == "done" and self.verdict else self.status.upper()
+
+    @property
+    def caption(self) -> str:
+        return f"{self.label} · {self.outcome_word}"
+
+
+@dataclass
+class BatchResult:
+    items: list[BatchItem]
+    folder: Path
+    stopped: str = ""  # why the batch stopped early (cancelled, no server left…), '' when it ran every row
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for i in self.items if i.status == "done")
+
+    def gallery(self) -> list[tuple[Path, str]]:
+        return [(i.preview, i.caption) for i in self.items if i.preview is not None]
+
+    def summary(self) -> str:
+        cancelled = sum(1 for i in self.items if i.status in ("cancelled", "not run"))
+        fails = sum(1 for i in self.items if i.verdict == "FAIL")
+        parts = [f"**{self.succeeded}/{len(self.items)} jobs succeeded**"]
+        if fails:
+            parts.append(f"{fails} drape(s) FAIL their quality checks")
+        if cancelled:
+            parts.append(f"{cancelled} cancelled or not run")
+        if self.stopped == "cancelled":
+            parts.append("the batch was cancelled")
+        elif self.stopped:
+            parts.append(f"the batch stopped early: {scrub(self.stopped)}")
+        lines = [", ".join(parts)]
+        lines += [f"- {i.label}: {i.reason}" for i in self.items if i.status == "failed"]
+        lines += [f"- {i.label}: drape FAIL — {i.reason}" for i in self.items if i.verdict == "FAIL" and i.reason]
+        return "\n".join(lines)
+
+
+def _record_status(record: dict) -> str:
+    status = str(record.get("status", "")).lower()
+    return {"success": "done", "done": "done", "interrupted": "cancelled", "cancelled": "cancelled",
+            "canceled": "cancelled", "running": "running", "not run": "not run"}.get(status, "failed")
+
+
+def record_reason(record: dict, prompt: dict | None = None) -> str:
+    """Why a job.json record did not finish, in the user's words: a node's error through the studio's
+    sanitiser (logged when it is not meant for users), else the record's own reason."""
+    status = _record_status(record)
+    if status == "done":
+        return ""
+    if status == "cancelled":
+        return "Cancelled."
+    if status == "not run":
+        return "not run (the batch stopped first)"
+    error = record.get("error") if isinstance(record.get("error"), dict) else {}
+    if record.get("reason") and not ("exception_type" in error or "exception_message" in error):
+        return scrub(str(record["reason"]))
+    return describe_error(Outcome("error", {}, error=error), prompt)
+
+
+def batch_item(record: dict, settings: dict, folder: Path, prompt: dict) -> BatchItem:
+    status = _record_status(record)
+    report_id = by_title(prompt, "Show report")
+    report = "\n".join(str(t) for t in (record.get("outputs") or {}).get(report_id, {}).get("text", []))
+    verdict, reasons = drape_verdict(report)
+    pngs = [folder / Path(f).name for f in record.get("files") or [] if str(f).endswith(".png")]
+    pngs = [p for p in pngs if p.is_file()]
+    preview = next((p for p in pngs if "preview" in p.name), pngs[0] if pngs else None)
+    reason = "; ".join(reasons) if verdict == "FAIL" else record_reason(record, prompt)
+    return BatchItem(settings, status, verdict, reason, preview)
+
+
+def run_batch_rows(ctx: StudioContext, rows: list[dict], out: Path, servers: list[str] | None,
+                   on_progress: Callable[[int, int], None] | None = None,
+                   cancel: threading.Event | None = None) -> BatchResult:
+    """Run ``rows`` of drape_preview (one job folder each under ``out``); the outcome of every row."""
+    from .batch import execute_batch
+
+    chosen = allowed_servers(servers or [], ctx.servers)
+    ctx.live.add(out.name)
+    try:
+        report = execute_batch("drape_preview", rows, out, chosen or None, on_progress=on_progress, cancel=cancel,
+                               runner=None if chosen else ctx.runner)
+    finally:
+        ctx.live.discard(out.name)
+    prompt = workflows.load("drape_preview")
+    items = [batch_item(r, rows[i], out / f"job_{i + 1:04d}", prompt) for i, r in enumerate(report.records)]
+    return BatchResult(items, out, str(report.stopped or ""))
+
+
 def zip_folder(folder: Path, target: Path) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path != target:
+            if path.is_file() and path != target and ".partial" not in path.parts:
                 zf.write(path, path.relative_to(folder))
     return target
 
@@ -185,26 +478,32 @@ def zip_folder(folder: Path, target: Path) -> Path:
 # --- Try-on --------------------------------------------------------------------------------------
 
 
-def tryon_prompt(backend: Backend, person: str, garment: str, labels: str | None, pose: str | None) -> dict:
+def tryon_prompt(backend: Backend, person: str, garment: str, labels: str | None, pose: str | None,
+                 job_dir: Path | None = None) -> dict:
     """tryon_classic with the uploads staged; a label map / pose JSON replace parsing / pose detection."""
+    if not pose:
+        raise UserError("add the person's pose JSON (OpenPose-18): the local runner has no pose detector "
+                        "(on a ComfyUI server the SDXL try-on runs DWPose itself)")
     prompt = workflows.load("tryon_classic")
-    settings = {"Person photo.image": backend.stage(check_upload(person, "image")),
-                "Garment photo.image": backend.stage(check_upload(garment, "image"))}
+    settings = {"Person photo.image": stage_upload(backend, person, "image", job_dir),
+                "Garment photo.image": stage_upload(backend, garment, "image", job_dir)}
     if labels:
-        settings["Person labels.image"] = backend.stage(check_upload(labels, "image"))
+        settings["Person labels.image"] = stage_upload(backend, labels, "image", job_dir)
     else:
         settings["Parse.source"] = "segformer"
-    if pose:
-        settings["Pose.path"] = backend.stage(Path(pose))
-    else:
-        raise workflows.WorkflowError("give the person's pose JSON (OpenPose-18): the local runner has no pose "
-                                      "detector; on ComfyUI use the tryon_sdxl workflow, which runs DWPose")
+    settings["Pose.path"] = stage_upload(backend, pose, "pose", job_dir)
     prompt = workflows.with_settings(prompt, settings)
     if not labels:
         nid = by_title(prompt, "Parse")
         prompt[nid]["inputs"].pop("label_map", None)
         prompt.pop(by_title(prompt, "Person labels"), None)
     return prompt
+
+
+def tryon_sdxl_prompt(backend: Backend, person: str, garment: str, job_dir: Path | None = None) -> dict:
+    return workflows.with_settings(workflows.load("tryon_sdxl"), {
+        "Person photo.image": stage_upload(backend, person, "image", job_dir),
+        "Garment photo.image": stage_upload(backend, garment, "image", job_dir)})
 
 
 def collect_images(title: str):
@@ -214,46 +513,106 @@ def collect_images(title: str):
     return collect
 
 
+def sample_inputs() -> dict[str, Path]:
+    """The sample inputs shipped with the pack (workflows/samples), by role."""
+    from custom_nodes.core.samples import PREFIX, sample_files
+
+    found = {p.name[len(PREFIX):]: p for p in sample_files()}
+    roles = {"person": "person.png", "garment": "garment.png", "labels": "person_labels.png",
+             "pose": "person_pose.json", "fabric": "fabric.jpg"}
+    return {role: found[name] for role, name in roles.items() if name in found}
+
+
+def check_image(path: str | None) -> tuple[str | None, str]:
+    """(the path when it is an image the studio takes, else None; '' or a message) for an upload field."""
+    if not path:
+        return None, ""
+    try:
+        return str(check_upload(path, "image")), ""
+    except UserError as exc:
+        return None, f"⚠️ {exc}"
+
+
 # --- Fabrics -------------------------------------------------------------------------------------
+
+
+def fabric_ids() -> list[str]:
+    """Every fabric in the catalog: the bundled ones and the user's (scans included)."""
+    from custom_nodes.fabric.catalog import Catalog
+
+    return Catalog().ids()
+
+
+def physical_presets() -> list[tuple[str, str]]:
+    """(label, id) of the solver's bundled physical presets: what "Behaves like" may offer."""
+    from custom_nodes.fabric.presets import PRESET_IDS, PRESETS
+
+    return [(f"{PRESETS[i].get('name', i)} ({i})", i) for i in PRESET_IDS]
 
 
 def catalog_gallery(query: str = "") -> list[tuple[str, str]]:
     """(albedo image, caption) for every catalog fabric matching ``query`` (name or tag)."""
     from custom_nodes.fabric.catalog import Catalog
 
-    entries = Catalog().search(query or "")
+    query = clean_text(query, limit=MAX_TEXT_CHARS, what="search")
+    entries = Catalog().search(query)
     return [(str(e.folder / "albedo.png"), f"{e.name} · {e.weight_gsm:.0f} g/m² · {', '.join(e.tags[:3])}")
             for e in entries if (e.folder / "albedo.png").is_file()]
 
 
-def scan_to_catalog(photo: str | None, name: str, preset: str, px_per_cm: float, catalog_dir: str | None = None):
-    """Photo → tileable PBR maps → catalog entry; returns ([(image, caption)], report text)."""
-    import json
+def scan_to_catalog(photo: str | None, name: str, preset: str, px_per_cm: float, catalog_dir: str | None = None,
+                    overwrite: bool = False):
+    """Photo → tileable PBR maps → catalog entry; returns ([(image, caption)] or None, report text).
 
+    The name is cleaned (at most 60 characters); a name the user's catalog already holds is replaced
+    only with ``overwrite``; a bundled fabric's name gets its own id (denim → denim_2).
+    """
     from custom_nodes.fabric.catalog import Catalog
-    from custom_nodes.fabric.image_io import read_image, write_png
+    from custom_nodes.fabric.presets import PRESET_IDS
+
+    if not photo:
+        return None, "⚠️ add a fabric photo first (or load the sample)"
+    try:
+        name = clean_name(name)
+        if preset not in PRESET_IDS:
+            raise UserError(f"'Behaves like' must be one of the physical presets ({', '.join(PRESET_IDS)})")
+        catalog = Catalog(catalog_dir) if catalog_dir else Catalog()
+        fabric_id = catalog.free_id(name)
+        if (catalog.root / fabric_id / "fabric.json").is_file() and not overwrite:
+            raise UserError(f"your catalog already has a fabric saved as '{fabric_id}'. Tick 'Replace my fabric "
+                            f"of the same name' to overwrite it, or choose another name.")
+        check_upload(photo, "image")
+        entry, maps, report, note = _scan(photo, name, preset, px_per_cm, catalog, overwrite)
+    except Exception as exc:  # noqa: BLE001 - every failure is told in words (user_message logs the rest)
+        return None, f"⚠️ {user_message(exc, 'the fabric scan')}"
+    return _scan_views(entry, maps), (f"Saved as '{entry.id}' ({entry.name}), behaves like {preset}{note}.\n"
+                                      f"{json.dumps(report, indent=1)}")
+
+
+def _scan(photo: str, name: str, preset: str, px_per_cm: float, catalog, overwrite: bool):
+    from custom_nodes.fabric.catalog import slugify
+    from custom_nodes.fabric.image_io import read_image
     from custom_nodes.fabric.maps import make_pbr_maps
     from custom_nodes.fabric.report import scan_report
     from custom_nodes.fabric.scan import scan_fabric
     from custom_nodes.fabric.tileable import make_tileable
 
-    if not photo:
-        return None, "⚠️ add a fabric photo first"
+    image, note = read_image(photo), ""
     try:
-        check_upload(photo, "image")
-        image, note = read_image(photo), ""
-        try:
-            scanned = scan_fabric(image, detect=True, px_per_cm=float(px_per_cm or 0))
-        except ValueError:  # no swatch outline or card in the photo: the photo is the swatch
-            scanned, note = scan_fabric(image, px_per_cm=float(px_per_cm or 0)), " (no outline found: whole photo used)"
-        tile = make_tileable(scanned.image, method="quilt")
-        maps = make_pbr_maps(tile)
-        catalog = Catalog(catalog_dir) if catalog_dir else Catalog()
-        entry = catalog.import_scan(maps, name or "scan", preset=preset, tile_size=scanned.tile_size or 0.1,
-                                    overwrite=True)
-        report = scan_report(scanned.image, tile, maps.normal)
-    except (UploadRejected, ValueError) as exc:
-        return None, f"⚠️ {exc}"
+        scanned = scan_fabric(image, detect=True, px_per_cm=float(px_per_cm or 0))
+    except ValueError:  # no swatch outline or card in the photo: the photo is the swatch
+        scanned, note = scan_fabric(image, px_per_cm=float(px_per_cm or 0)), "; no outline found, whole photo used"
+    tile = make_tileable(scanned.image, method="quilt")
+    maps = make_pbr_maps(tile)
+    entry = catalog.import_scan(maps, name, preset=preset, tile_size=scanned.tile_size or 0.1, overwrite=overwrite)
+    if entry.id != slugify(name):
+        note += f"; a bundled fabric has the id '{slugify(name)}', which is left as it is"
+    return entry, maps, scan_report(scanned.image, tile, maps.normal), note
+
+
+def _scan_views(entry, maps) -> list[tuple[str, str]]:
+    from custom_nodes.fabric.image_io import write_png
+
     views = entry.folder / "_views"
     views.mkdir(exist_ok=True)
     shown = []
@@ -262,46 +621,139 @@ def scan_to_catalog(photo: str | None, name: str, preset: str, px_per_cm: float,
         path = views / f"{key.replace(' ', '_')}.png"
         write_png(image, path)
         shown.append((str(path), key))
-    return shown, f"saved '{entry.id}' in {entry.folder}{note}\n{json.dumps(report, indent=1)}"
+    return shown
 
 
-
-# --- Batch and servers ---------------------------------------------------------------------------
-
-
-def run_batch_rows(ctx: StudioContext, rows: list[dict], out: Path, servers: list[str], on_progress) -> tuple[list[Path], int]:
-    from .batch import run_batch
-
-    records = run_batch("drape_preview", rows, out, servers or None, on_progress=on_progress,
-                        runner=None if servers else ctx.runner)
-    images = sorted(out.glob("job_*/*.png"))
-    return images, sum(1 for r in records if r.get("status") == "success")
+# --- Job history ---------------------------------------------------------------------------------
 
 
-def server_status(text: str) -> str:
-    """One line per configured ComfyUI: version and queue, or why it does not answer."""
+@dataclass
+class JobSummary:
+    id: str
+    folder: Path
+    kind: str
+    what: str
+    status: str  # running / done / failed / cancelled / stopped / unknown
+    reason: str
+    started: str  # ISO time (UTC)
+    files: list[Path]
+
+    def row(self) -> list[str]:
+        when = self.started.replace("T", " ")[:16]
+        return [when, self.kind or "job", self.what, self.status, self.reason]
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``, or {} when it is missing, unreadable or not an object."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _output_files(folder: Path, names) -> list[Path]:
+    """The job's output files: those its record names, else every file but records and uploads."""
+    if isinstance(names, list) and names:
+        paths = [folder / Path(str(n)).name for n in names]
+    else:
+        paths = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    return [p for p in paths if p.is_file() and not p.name.startswith(".")
+            and p.name not in ("job.json", STUDIO_RECORD, "batch.json") and inside(folder, p)]
+
+
+def read_job(folder: Path, live: set[str] | frozenset = frozenset()) -> JobSummary:
+    """A job folder as the history shows it; job.json is read tolerantly (it may be missing, partial,
+    or in an older shape)."""
+    studio, record = _read_json(folder / STUDIO_RECORD), _read_json(folder / "job.json")
+    started = str(record.get("started") or studio.get("created") or "")
+    if not started:
+        started = datetime.fromtimestamp(folder.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    kind, what = str(studio.get("kind") or ""), str(studio.get("what") or record.get("workflow") or "")
+    batch = _read_json(folder / "batch.json")
+    if kind == "batch" or batch:
+        return _read_batch(folder, batch, kind or "batch", what, started, live)
+    if not record:
+        status, reason = ("running", "") if folder.name in live else ("unknown", "no job record (job.json) found")
+    else:
+        status = _record_status(record)
+        reason = "" if status == "running" else record_reason(record)
+        if status == "running" and folder.name not in live:
+            status, reason = "stopped", "the studio stopped while this job was running"
+    files = _output_files(folder, record.get("files")) if status == "done" else []
+    return JobSummary(folder.name, folder, kind, what, status, reason, started, files)
+
+
+def _read_batch(folder: Path, batch: dict, kind: str, what: str, started: str, live) -> JobSummary:
+    """A batch folder from its batch.json (``total``/``done``/``stopped``; older ones: ``jobs``/``succeeded``)."""
+    zipped = [folder / "batch.zip"] if (folder / "batch.zip").is_file() else []
+    if not batch or folder.name in live:
+        running = folder.name in live
+        return JobSummary(folder.name, folder, kind, what, "running" if running else "stopped",
+                          "" if running else "the studio stopped while this batch was running", started, zipped)
+    total = int(batch.get("total", batch.get("jobs", 0)) or 0)
+    done = int(batch.get("done", batch.get("succeeded", 0)) or 0)
+    stopped = str(batch.get("stopped") or "")
+    if total and done == total:
+        return JobSummary(folder.name, folder, kind, what, "done", "", started, zipped)
+    status = "cancelled" if stopped == "cancelled" else "failed"
+    reason = f"{done} of {total} jobs succeeded" + (f"; {scrub(stopped)}" if stopped and stopped != "cancelled" else "")
+    return JobSummary(folder.name, folder, kind, what, status, reason, started, zipped)
+
+
+def list_jobs(ctx: StudioContext, owner: str) -> list[JobSummary]:
+    """The jobs ``owner`` may see, newest first: their own; with a login on, also jobs that record no
+    owner (made before the history existed). Without an owner, none."""
+    if not owner or not ctx.jobs_dir.is_dir():
+        return []
+    mine = []
+    for folder in ctx.jobs_dir.iterdir():
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        recorded = _read_json(folder / STUDIO_RECORD).get("owner")
+        if recorded == owner or (ctx.login and not recorded and owner.startswith("user:")):
+            try:
+                mine.append(read_job(folder, ctx.live))
+            except OSError:  # a folder removed while listing
+                continue
+    mine.sort(key=lambda j: j.started, reverse=True)
+    return mine[:HISTORY_LIMIT]
+
+
+def find_job(ctx: StudioContext, owner: str, job_id: str) -> JobSummary | None:
+    """The job ``job_id`` when ``owner`` may see it, else None."""
+    return next((j for j in list_jobs(ctx, owner) if j.id == job_id), None)
+
+
+# --- Servers -------------------------------------------------------------------------------------
+
+
+def server_status(chosen, configured: list[str]) -> str:
+    """One line per chosen ComfyUI (only those configured in the environment): version and queue, or
+    that it does not answer."""
     from .comfy_client import ComfyClient
 
-    urls = [u.strip() for u in (text or "").split(",") if u.strip()]
+    urls = allowed_servers(chosen, configured)
     if not urls:
-        return "No ComfyUI configured: jobs run on the local runner (Atelier nodes and image I/O only)."
+        return "No ComfyUI chosen: jobs run on the local runner (Atelier nodes and image I/O only)."
     lines = []
     for url in urls:
         with ComfyClient(url, timeout=3.0) as client:
             try:
                 lines.append(f"✅ {url}: ComfyUI {client.version()}, {client.queue_load()} job(s) queued")
-            except Exception as exc:  # report every server, whatever went wrong with one
-                lines.append(f"❌ {url}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - report every server, whatever went wrong with one
+                log.warning("ComfyUI at %s does not answer: %s", url, exc)
+                lines.append(f"❌ {url}: does not answer (details in the studio log)")
     return "\n\n".join(lines)
 
 
 def photoreal_help() -> str:
     return ("**Photoreal render** feeds the drape's depth, normal and OpenPose maps to SDXL with ControlNet and "
             "IP-Adapter (workflow `drape_render_sdxl`). It needs a ComfyUI server with ComfyUI_IPAdapter_plus and "
-            "the models in `models/manifest.json`; add its address above.")
+            "the models in `models/manifest.json`, configured by whoever runs the studio (ATELIER_COMFYUI_URLS).")
 
 
-# --- Photoreal render and SDXL try-on -------------------------------------------------------------
+# --- Photoreal render ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -322,11 +774,12 @@ def render_prompt(form: RenderForm) -> dict:
     settings: dict[str, Any] = {
         "Garment.garment": d.template, "Garment.size": d.size, "Garment.body": d.body, "Avatar.size": d.size,
         "Avatar.body": d.body, "Fabric.fabric_id": d.fabric_id, "Prompt text.environment": form.environment,
-        "Prompt text.extra": form.extra, "Sampler.seed": int(form.seed), "Apply depth.strength": form.depth_strength,
+        "Prompt text.extra": clean_text(form.extra, limit=MAX_TEXT_CHARS, what="extra prompt text"),
+        "Sampler.seed": int(form.seed), "Apply depth.strength": form.depth_strength,
         "Apply normal.strength": form.normal_strength, "Apply openpose.strength": form.pose_strength,
         "IP-Adapter.weight": form.fabric_weight}
     if d.colour:
-        settings["Colour.colour"] = d.colour
+        settings["Colour.colour"] = check_colour(d.colour)
     return workflows.with_settings(workflows.load("drape_render_sdxl"), settings)
 
 
@@ -337,8 +790,3 @@ def needs_comfyui(prompt: dict, backend: Backend) -> str:
     result = check(prompt, backend.object_info())
     return "" if result.ok else " ".join(result.messages())
 
-
-def tryon_sdxl_prompt(backend: Backend, person: str, garment: str) -> dict:
-    return workflows.with_settings(workflows.load("tryon_sdxl"), {
-        "Person photo.image": backend.stage(check_upload(person, "image")),
-        "Garment photo.image": backend.stage(check_upload(garment, "image"))})

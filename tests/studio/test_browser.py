@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Screenshots go here when set (the committed ones in docs/images/studio were made that way).
 SHOTS = Path(os.environ.get("ATELIER_SCREENSHOT_DIR", "/tmp/atelier-screenshots"))
+COLOURS = "Colours (#rrggbb, comma-separated; empty = fabric colours)"
 
 
 def _free_port() -> int:
@@ -25,33 +30,61 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def studio_url(tmp_path_factory):
-    port = _free_port()
-    work = tmp_path_factory.mktemp("studio")
-    env = {**os.environ, "ATELIER_PORT": str(port), "ATELIER_WORK_DIR": str(work), "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("ATELIER_COMFYUI_URLS", None)
-    proc = subprocess.Popen([sys.executable, "studio_app.py"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"studio exited early:\n{proc.stdout.read().decode()[-3000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
+class Studio:
+    """``python studio_app.py`` on a free loopback port with its own work folder; restartable on the
+    same port (a browser keeps its local storage per origin, as it would across a real restart)."""
+
+    def __init__(self, work: Path):
+        self.work, self.port, self.proc = work, _free_port(), None
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        env = {**os.environ, "ATELIER_PORT": str(self.port), "ATELIER_WORK_DIR": str(self.work),
+               "GRADIO_ANALYTICS_ENABLED": "False"}
+        env.pop("ATELIER_COMFYUI_URLS", None)
+        self.proc = subprocess.Popen([sys.executable, "studio_app.py"], cwd=REPO, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"studio exited early:\n{self.proc.stdout.read().decode()[-3000:]}")
+            try:
+                urllib.request.urlopen(self.url, timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
         pytest.fail("studio did not answer within 120 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+
+    def status_of(self, path: str) -> int:
+        try:
+            return urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    server = Studio(tmp_path_factory.mktemp("studio"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def studio_url(studio):
+    return studio.url
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +101,30 @@ def page():
         browser.close()
 
 
+def shot(page, name: str, locator=None) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / name
+    (locator or page).screenshot(path=str(path), **({} if locator else {"full_page": True}))
+    return path
+
+
+def drawn_fraction(png: Path, background=(242, 242, 242)) -> float:
+    """Share of pixels that differ from the 3D view's clear colour (0 for an empty canvas)."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=np.int16)
+    return float((np.abs(pixels - np.array(background)).sum(axis=-1) > 60).mean())
+
+
+def png_header_only(path: Path, width: int, height: int) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 7)) + chunk(b"IEND", b""))
+
+
 def test_studio_binds_loopback_only(studio_url):
     assert studio_url.startswith("http://127.0.0.1:")
 
@@ -75,29 +132,142 @@ def test_studio_binds_loopback_only(studio_url):
 def test_tabs_and_catalog_render(studio_url, page):
     page.goto(studio_url)
     page.get_by_text("Atelier studio").first.wait_for(timeout=60_000)
-    for tab in ("Design & drape", "Photoreal render", "Try-on", "Fabrics", "Batch"):
+    for tab in ("Design & drape", "Photoreal render", "Try-on", "Fabrics", "Batch", "My jobs"):
         page.get_by_role("tab", name=tab).first.wait_for(timeout=30_000)
         assert page.get_by_role("tab", name=tab).count() == 1
     page.get_by_role("tab", name="Fabrics").click()
     page.locator("img[src*='albedo']").first.wait_for(timeout=30_000)
     assert page.locator("img[src*='albedo']").count() >= 12  # the bundled catalog
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "fabrics_tab.png"))
+    shot(page, "fabrics_tab.png")
+
+
+def test_the_work_folder_is_not_served(studio, page):
+    """Without a login, nothing under the work folder is downloadable by URL: another session's upload
+    or result, the studio's secret, its log. Results reach the browser as cached copies only."""
+    other = studio.work / "jobs" / "0123456789ab"
+    (other / "uploads").mkdir(parents=True, exist_ok=True)
+    (other / "uploads" / "person.png").write_bytes(b"someone else's photo")
+    (other / "0123456789ab_drape.glb").write_bytes(b"glTF")
+    for path in (other / "uploads" / "person.png", other / "0123456789ab_drape.glb", studio.work / ".studio_secret",
+                 studio.work / "jobs"):
+        assert studio.status_of(f"gradio_api/file={path}") == 403, path
+    page.goto(studio.url)
+    page.get_by_role("tab", name="Fabrics").click()
+    served = page.locator("img[src*='albedo']").first
+    served.wait_for(timeout=30_000)
+    src = served.get_attribute("src")
+    assert str(studio.work) not in src and str(REPO) not in src
+    assert studio.status_of(src.split(studio.url.rstrip("/"), 1)[-1]) == 200
+
+
+def test_servers_are_not_free_text(studio):
+    """The HTTP API takes no server address: only ATELIER_COMFYUI_URLS names servers (none here)."""
+    info = urllib.request.urlopen(studio.url + "gradio_api/info", timeout=10).read().decode()
+    endpoints = json.loads(info)["named_endpoints"]
+    parameters = {p["parameter_name"] for e in endpoints.values() for p in e["parameters"]}
+    assert "template_v" in parameters and "servers_v" not in parameters and "ComfyUI URLs" not in info
+
+
+def test_unreadable_uploads_say_why(studio_url, page, tmp_path):
+    page.goto(studio_url)
+    page.get_by_role("tab", name="Try-on").click()
+    noise, svg, bomb = tmp_path / "noise.png", tmp_path / "drawing.png", tmp_path / "bomb.png"
+    noise.write_bytes(bytes(range(256)) * 64)
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    png_header_only(bomb, 30000, 30000)
+    status = page.locator("#tryon-status")
+    for field, path, expected in (("person", noise, "'noise.png' is not a PNG, JPEG or WebP image"),
+                                  ("garment", svg, "'drawing.png' is not a PNG, JPEG or WebP image"),
+                                  ("labels", bomb, "'bomb.png' has 900 megapixels; the limit is 40 megapixels")):
+        page.locator(f"#tryon-{field} input[type=file]").set_input_files(str(path))
+        status.get_by_text(expected).wait_for(timeout=30_000)
+    assert page.get_by_text("Error", exact=True).count() == 0
+    shot(page, "tryon_bad_upload.png")
+
+
+def test_try_on_the_sample(studio_url, page):
+    page.goto(studio_url)
+    page.get_by_role("tab", name="Try-on").click()
+    page.get_by_role("button", name="Load the sample person, garment, label map and pose").click()
+    page.locator("#tryon-pose").get_by_text(".json").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Try on", exact=True).click()
+    page.locator("#tryon-status").get_by_text("Done").wait_for(timeout=120_000)
+    shot(page, "tryon_sample.png")
+
+
+def test_a_scan_reaches_every_fabric_list(studio_url, page):
+    """A new scan is offered at once by the design, render and batch fabric lists; 'Behaves like' offers
+    only the solver's presets (never a scan)."""
+    page.goto(studio_url)
+    page.get_by_role("tab", name="Fabrics").click()
+    page.get_by_role("button", name="Load the sample fabric photo").click()
+    page.locator("#fabric-photo").get_by_text(".jpg").wait_for(timeout=30_000)
+    page.get_by_label("Name (at most 60 characters)").fill("Denim")
+    page.get_by_role("button", name="Scan and save to catalog").click()
+    page.locator("#fabric-status").get_by_text("Saved as 'denim_2'").wait_for(timeout=120_000)
+    shot(page, "fabric_scan.png")
+    page.get_by_label("Behaves like (the cloth solver's physical preset)").click()
+    assert page.get_by_role("option", name="denim_2").count() == 0
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Design & drape").click()
+    page.get_by_label("Fabric", exact=True).first.click()
+    page.get_by_role("option", name="denim_2").wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
 
 
 @pytest.mark.slow
 def test_design_and_drape_on_the_local_runner(studio_url, page):
-    """A merchandiser's first run: default T-shirt, size M, jersey → 3D view, preview, report."""
+    """A merchandiser's first run: default T-shirt, size M, jersey → 3D view, preview, report, downloads."""
     page.goto(studio_url)
     page.get_by_role("tab", name="Design & drape").click()
     page.get_by_role("button", name="Drape", exact=True).click()
     page.get_by_text("%").first.wait_for(timeout=60_000)  # live progress from the runner's events
-    page.get_by_text("Done").first.wait_for(timeout=400_000)
+    page.locator("#design-status").get_by_text("Done").wait_for(timeout=400_000)
     page.get_by_text("on local runner").first.wait_for(timeout=5_000)
-    # the 3D view holds the draped GLB (headless Chromium here has no WebGL to draw it, so check the model)
-    page.locator("[data-testid=model3d] a[href$='.glb']").first.wait_for(timeout=30_000)
+    canvas = page.locator("#design-3d canvas")
+    canvas.wait_for(timeout=60_000)
+    assert canvas.bounding_box()["height"] >= 300  # a real 3D view, not a 2 px strip
+    view = page.locator("#design-3d")
+    drawn = 0.0
+    for _ in range(30):  # the GLB is fetched and drawn (SwiftShader WebGL in headless Chromium)
+        drawn = drawn_fraction(shot(page, "design_3d_view.png", view))
+        if drawn > 0.03:
+            break
+        time.sleep(2)
+    assert drawn > 0.03, f"the 3D view is blank ({drawn:.3f} of its pixels drawn)"
     page.locator("img[src*='drape_preview']").first.wait_for(timeout=60_000)
     report = page.get_by_label("Quality report").input_value()
-    assert "Drape PASS" in report and "body crossings" in report, report  # the default tee sews and settles (body crossings counted on the mesh, within GarmentCode's 35)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "design_and_drape.png"), full_page=True)
+    assert "Drape PASS" in report and "body crossings" in report, report  # the default tee sews and settles
+    for suffix in (".glb", ".svg", ".dxf", ".seams.json", ".mp4"):  # the downloads, the pattern's seams included
+        assert page.locator(f"a[href$='{suffix}']").count() >= 1, suffix
+    shot(page, "design_and_drape.png")
+
+
+@pytest.mark.slow
+def test_batch_captions_limits_and_history_across_a_restart(studio, page):
+    page.goto(studio.url)
+    page.get_by_role("tab", name="Batch").click()
+    status = page.locator("#batch-status")
+    page.get_by_label(COLOURS).fill(", ".join(f"#{i:06x}" for i in range(201)))
+    page.get_by_role("button", name="Run batch").click()
+    status.get_by_text("make 201 jobs; a batch may hold at most 200").wait_for(timeout=30_000)
+    page.get_by_label(COLOURS).fill("#2a3b66, #zz0000")
+    page.get_by_role("button", name="Run batch").click()
+    status.get_by_text("'#zz0000' is not a colour").wait_for(timeout=30_000)
+    page.get_by_label(COLOURS).fill("#2a3b66")
+    page.get_by_role("button", name="Run batch").click()
+    status.get_by_text("1/1 jobs succeeded").wait_for(timeout=400_000)
+    caption = page.locator("#batch-grid").get_by_text("tshirt · M · cotton_jersey · #2a3b66 · PASS")
+    caption.wait_for(timeout=30_000)
+    shot(page, "batch_captions.png")
+
+    studio.stop()  # jobs survive a restart: the history reads them back from their folders
+    studio.start()
+    page.goto(studio.url)
+    page.get_by_role("tab", name="My jobs").click()
+    table = page.locator("#history-table")
+    table.get_by_text("tshirt · 1 combination").wait_for(timeout=30_000)
+    page.get_by_label("Open a job to see why it ended and download its files").click()
+    page.get_by_role("option", name="batch · tshirt · 1 combination · done").click()
+    page.locator("a[href$='batch.zip']").first.wait_for(timeout=30_000)  # its files, still on disk
+    shot(page, "my_jobs_after_restart.png")
