@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 CATEGORIES = ("Atelier/Pattern", "Atelier/Avatar", "Atelier/Cloth", "Atelier/Render", "Atelier/TryOn",
-              "Atelier/Fabric", "Atelier/IO")
+              "Atelier/Fabric", "Atelier/Design", "Atelier/IO")
 WIDGET_TYPES = ("INT", "FLOAT", "STRING", "BOOLEAN")
 #: Core / popular-pack socket types whose values we pass exactly as their owners define them.
 CORE_SOCKETS = ("IMAGE", "MASK", "MESH", "STRING", "INT", "FLOAT", "BOOLEAN", "POSE_KEYPOINT", "LATENT",

@@ -12,7 +12,7 @@ import logging
 log = logging.getLogger("atelier")
 
 #: Domains in load order; each is ``custom_nodes/<name>/nodes.py``.
-DOMAINS = ("core", "pattern", "avatar", "cloth_sim", "render", "tryon", "fabric")
+DOMAINS = ("core", "pattern", "avatar", "cloth_sim", "render", "tryon", "fabric", "design")
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}

@@ -7,6 +7,11 @@ after each row and at the end. It runs one row at a time per server; a server th
 it was running and takes no more, the others go on; with none left the batch stops cleanly. A batch is
 resumable: rows whose record says ``done`` with the same settings are skipped, so rerunning the same
 command finishes only the remaining rows.
+
+A row may name a saved design instead of (or besides) settings: ``design=<id>[@version]`` becomes the
+workflow's own settings (:func:`design_settings`): a Load Design node gets the id and version; otherwise the
+design's template, body, fabric and drape settings go into the pack's nodes that take them. The row's other
+columns win over the design's values.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .jobs import JobFolder
 from .runner import EventFn, LocalRunner
 
 NOT_RUN = "not run"
+DESIGN_KEY = "design"  # a row's column naming a saved design: <id> or <id>@<version>
 _DONE = ("done", "success")  # "success": records written before job.json had its own status words
 
 
@@ -56,8 +62,8 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
         return [{str(k): v for k, v in r.items()} for r in rows]
     try:
         with path.open(newline="") as fh:
-            return [{k: workflows.parse_value(v) for k, v in row.items() if v and k}
-                    for row in csv.DictReader(fh)]
+            return [{k: v.strip() if k == DESIGN_KEY else workflows.parse_value(v)  # an id stays text
+                     for k, v in row.items() if v and k} for row in csv.DictReader(fh)]
     except (UnicodeDecodeError, csv.Error):
         raise workflows.WorkflowError(f"{path}: not a readable CSV file (UTF-8 text, a header of "
                                       "NODE.INPUT names, one row per job)") from None
@@ -117,6 +123,84 @@ def check_settings(prompt: dict, keys: Iterable[str]) -> None:
             hint = _did_you_mean(name, settable, "'" + ref + ".{}'")
             raise workflows.WorkflowError(f"'{key}': node '{ref}' has no input '{name}'{hint or '.'} "
                                           f"Its inputs: {', '.join(settable) or '(none)'}")
+
+
+# --- designs as rows ----------------------------------------------------------------------------
+
+#: The pack's nodes a design can fill, in user words (for the error when a workflow has none of them).
+_DESIGN_NODES = "Load Design, Pattern Template, Avatar From Measurements, Fabric From Catalog, Recolour Fabric or Drape"
+
+
+def design_settings(prompt: dict, reference: Any, store=None) -> dict[str, Any]:
+    """``{"<node id>.<input>": value}`` that put the saved design ``reference`` (``<id>`` or ``<id>@<version>``;
+    latest when no version) into ``prompt``. Raises WorkflowError in user words when the design is missing or
+    the workflow cannot take it (no node for it, or a print or pattern file only Load Design brings)."""
+    from custom_nodes.core.errors import AtelierError
+    from custom_nodes.design.load import (
+        find_version,
+        node_inputs,
+        open_store,
+        parse_reference,
+        what_only_load_design_brings,
+    )
+
+    try:
+        design_id, number = parse_reference(reference)
+        if store is None:
+            with open_store() as opened:
+                version = find_version(opened, design_id, number)
+        else:
+            version = find_version(store, design_id, number)
+    except AtelierError as exc:
+        raise workflows.WorkflowError(f"design '{str(reference)[:80]}': {exc}") from None
+    values = node_inputs(version)
+    loaders = [nid for nid, e in prompt.items() if e["class_type"] == "AtelierLoadDesign"]
+    if loaders:  # the workflow reads the design itself: pin the version found now
+        return {f"{nid}.{k}": v for nid in loaders for k, v in values["AtelierLoadDesign"].items()}
+    lost = what_only_load_design_brings(version.design)
+    if lost:
+        raise workflows.WorkflowError(f"design '{version.label}' has {' and '.join(lost)}, which only a Load Design "
+                                      f"node brings into a workflow; this workflow has none")
+    out: dict[str, Any] = {}
+    for nid, entry in prompt.items():
+        inputs = entry.get("inputs", {})
+        declared = set(inputs) | set(_schema_inputs(entry["class_type"]))
+        for name, value in values.get(entry["class_type"], {}).items():
+            linked = isinstance(inputs.get(name), list) and len(inputs[name]) == 2
+            if name in declared and not linked:
+                out[f"{nid}.{name}"] = value
+    if not out:
+        raise workflows.WorkflowError(f"design '{version.label}': the workflow has no node a design can fill "
+                                      f"({_DESIGN_NODES})")
+    return out
+
+
+def expand_design_rows(prompt: dict, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with a ``design`` column turned into settings (the row's own columns win); others unchanged.
+    The designs database is opened once, and only when a row names a design."""
+    if not any(DESIGN_KEY in row for row in rows):
+        return rows
+    from custom_nodes.core.errors import AtelierError
+    from custom_nodes.design.load import open_store
+
+    try:
+        store = open_store()
+    except AtelierError as exc:
+        raise workflows.WorkflowError(str(exc)) from None
+    out = []
+    try:
+        for i, row in enumerate(rows):
+            if DESIGN_KEY not in row:
+                out.append(row)
+                continue
+            try:
+                settings = design_settings(prompt, row[DESIGN_KEY], store)
+            except workflows.WorkflowError as exc:
+                raise workflows.WorkflowError(f"row {i + 1}: {exc}") from None
+            out.append({**settings, **{k: v for k, v in row.items() if k != DESIGN_KEY}})
+    finally:
+        store.close()
+    return out
 
 
 # --- one job ------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ named by its content hash), the body (a size of the shared size table, measureme
 imported avatar file), the look of every panel (catalog fabric, colourway or dye colour, a print with its
 placement in pattern space), trims (catalog items), the drape settings, notes, a season and tags, and
 media (renders, GLBs) by content hash. It is pure data: storage, versions and diffs live in
-``studio/designs``; the files behind the hashes live in that package's media folder.
+``custom_nodes/design`` (re-exported as ``studio.designs``); the files behind the hashes live in its media
+folder.
 
 **The unit rule.** Inside, Atelier is SI. Every figure in the document carries its unit in its field
 name: ``_m`` metres, ``_deg`` degrees, ``_s`` seconds, ``_m_per_s`` metres per second, ``_per_s`` per

@@ -8,6 +8,7 @@ included, live in the same layout under ``user_data_dir()/fabrics``)::
     fabrics/denim/normal.png     tangent space, OpenGL green up
     fabrics/denim/height.png     16-bit grey, 0..1
     fabrics/denim/roughness.png  grey 0..1 (metallic is 0 for every textile and is not stored)
+    fabrics/prints/…, fabrics/trims/…  the prints and trims shelves (catalog_items.py), same rules
 
 ``Catalog()`` lists the bundled fabrics and the user's together but writes only the user's folder:
 the bundled ones are read-only, and a new fabric whose name matches a bundled id is stored under a
@@ -46,6 +47,7 @@ PHYSICAL_FIELDS = ("area_density", "thickness", "stretch_warp", "stretch_weft", 
                    "bend_weft", "friction", "damping")
 MAP_FILES = {"albedo": "albedo.png", "normal": "normal.png", "height": "height.png", "roughness": "roughness.png"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+_SHELVES = ("prints", "trims")  # sub-folders holding the prints and trims shelves, never fabric ids
 NAME_MAX = 60  # characters of a fabric's display name
 COMPOSITION_MAX = 120
 TAG_MAX, TAGS_MAX = 40, 20  # characters of one tag, number of tags
@@ -210,7 +212,8 @@ class Catalog:
     def _ids_in(self, root: Path) -> set[str]:
         if not root.is_dir():
             return set()
-        return {p.name for p in root.iterdir() if (p / "fabric.json").is_file() and _ID.match(p.name)}
+        return {p.name for p in root.iterdir()
+                if (p / "fabric.json").is_file() and _ID.match(p.name) and p.name not in _SHELVES}
 
     def ids(self) -> list[str]:
         """Ids of every complete entry (a folder with a ``fabric.json``), bundled and the user's, sorted."""
@@ -225,13 +228,27 @@ class Catalog:
         a bundled fabric already has that id (a bundled fabric is never replaced)."""
         slug = candidate = slugify(name)
         n = 1
-        while self.is_bundled(candidate):
+        while self.is_bundled(candidate) or candidate in _SHELVES:
             n += 1
             candidate = f"{slug[:60]}_{n}"
         return candidate
 
+    @property
+    def prints(self):
+        """The prints shelf (:class:`~.catalog_items.PrintShelf`): ``root/prints`` with the bundled one."""
+        from .catalog_items import PrintShelf
+
+        return PrintShelf(self.root / "prints", self.bundled / "prints" if self.bundled else None)
+
+    @property
+    def trims(self):
+        """The trims shelf (:class:`~.catalog_items.TrimShelf`): ``root/trims`` with the bundled one."""
+        from .catalog_items import TrimShelf
+
+        return TrimShelf(self.root / "trims", self.bundled / "trims" if self.bundled else None)
+
     def get(self, fabric_id: str) -> CatalogEntry:
-        valid = bool(_ID.match(fabric_id or ""))
+        valid = bool(_ID.match(fabric_id or "")) and fabric_id not in _SHELVES
         found = [r / fabric_id for r in self._roots() if valid and (r / fabric_id / "fabric.json").is_file()]
         if not found:
             shown = fabric_id if len(str(fabric_id)) <= 64 else f"{str(fabric_id)[:64]}…"
@@ -291,6 +308,9 @@ class Catalog:
         """
         if not _ID.match(entry.id):
             raise InvalidInputError(f"id {entry.id!r} must be lower-case letters, digits and '_'", field="id")
+        if entry.id in _SHELVES:
+            raise InvalidInputError(f"'{entry.id}' is the catalog's {entry.id} shelf, not a fabric id; choose "
+                                    f"another name (e.g. '{self.free_id(entry.id)}')", field="name")
         if maps.green != "opengl":
             raise InvalidInputError("catalog normal maps are stored OpenGL green-up", field="green")
         if self.is_bundled(entry.id):

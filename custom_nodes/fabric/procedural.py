@@ -134,3 +134,33 @@ def leather_grain(n: int, rgb, *, cells: int = 60, seed: int = 0) -> tuple[np.nd
 def _normalise(h: np.ndarray) -> np.ndarray:
     lo, hi = float(h.min()), float(h.max())
     return ((h - lo) / max(hi - lo, 1e-6)).astype(np.float32)
+
+
+# --- print artwork: one repeat each, sRGB + alpha (h, w, 4), periodic ---------------------------------
+
+
+def checkerboard(n: int = 64, squares: int = 4, dark=(0.08, 0.08, 0.09), light=(0.93, 0.92, 0.89)) -> np.ndarray:
+    """``squares × squares`` checks over ``n × n`` px, opaque, dark at the top-left."""
+    if n % squares:
+        raise InvalidInputError(f"{n} px do not split into {squares} equal squares", field="squares")
+    cells = np.arange(n) * squares // n
+    board = (cells[:, None] + cells[None, :]) % 2
+    rgb = np.asarray([dark, light], np.float32)[board]
+    return np.concatenate([rgb, np.ones((n, n, 1), np.float32)], -1)
+
+
+def stripes(n: int = 16, rgb=(0.11, 0.16, 0.36), fraction: float = 0.5) -> np.ndarray:
+    """Horizontal stripes: the top ``fraction`` of each repeat inked in ``rgb``, the rest clear (the fabric
+    shows through)."""
+    alpha = (np.arange(n) < round(n * fraction)).astype(np.float32)[:, None, None] * np.ones((n, n, 1), np.float32)
+    return np.concatenate([np.broadcast_to(np.asarray(rgb, np.float32), (n, n, 3)), alpha], -1)
+
+
+def dots(n: int = 64, rgb=(0.96, 0.96, 0.94), radius: float = 0.14) -> np.ndarray:
+    """Staggered polka dots (one in the centre, one on the corners) of ``radius`` × the repeat, anti-aliased,
+    on clear ground."""
+    c = (np.arange(n) + 0.5) / n
+    x, y = np.meshgrid(c, c)
+    d = np.minimum(np.hypot(x - 0.5, y - 0.5), np.hypot(np.minimum(x, 1 - x), np.minimum(y, 1 - y)))
+    alpha = np.clip((radius - d) * n + 0.5, 0.0, 1.0).astype(np.float32)[..., None]
+    return np.concatenate([np.broadcast_to(np.asarray(rgb, np.float32), (n, n, 3)), alpha], -1)

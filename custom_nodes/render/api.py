@@ -33,7 +33,7 @@ def flat_lay_scene(drape: DrapeResult) -> RenderScene:
     mesh, panel = flat_lay_mesh(g)
     tiles = tile_coordinates(g.rest, g.vertex_panel, g.panel_grain, drape.fabric.tile_size)
     return build_scene(None, mesh, garment_tile_uv=tiles, garment_panel=panel, fabric=drape.fabric,
-                       panel_names=g.panel_names)
+                       panel_names=g.panel_names, garment_pattern_uv=g.rest)
 
 
 def scene_for(drape: DrapeResult, camera: Camera) -> RenderScene:

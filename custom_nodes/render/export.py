@@ -5,8 +5,12 @@ are. The garment's TEXCOORD_0 is the pattern-space UV [m] turned along each pane
 by the fabric's tile size (``scenes.tile_coordinates``), V flipped for glTF; with REPEAT samplers one
 fabric tile covers exactly ``tile_size`` metres of cloth, so prints keep their scale and grain.
 Fabric maps become a baseColor texture (sRGB), a normal texture (OpenGL green-up, as glTF) and a
-metallicRoughness texture (roughness in G, metallic 0). Every file passes Khronos glTF-Validator
-(tests/render/test_export.py runs it when node + npm are present).
+metallicRoughness texture (roughness in G, metallic 0). A fabric with prints gets its colour baked instead
+(``prints.bake_albedo``: each panel's pattern-space box in one atlas, the same colours the preview and the
+albedo map show) as a baseColor texture on TEXCOORD_1 with a clamping sampler; normal and roughness stay
+on the repeating tile UVs. OBJ has one UV set, so a printed OBJ carries the baked colour only (no normal
+or roughness map). Every file passes Khronos glTF-Validator (tests/render/test_export.py runs it when
+node + npm are present).
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from ..core.drape import DrapeResult
 from ..core.errors import InvalidInputError
 from ..core.fabric import Fabric
 from ..core.serial import atomic_write_bytes
+from .prints import bake_albedo
 from .scenes import SKIN_SRGB, tile_coordinates
 from .texture import srgb_to_linear
 
 FLOAT, UINT = 5126, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
-REPEAT, LINEAR, LINEAR_MIPMAP_LINEAR = 10497, 9729, 9987
+REPEAT, CLAMP_TO_EDGE, LINEAR, LINEAR_MIPMAP_LINEAR = 10497, 33071, 9729, 9987
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +46,8 @@ class ExportMesh:
     fabric: Fabric | None = None  # None → neutral skin material
     double_sided: bool = False
     extras: dict = field(default_factory=dict)
+    atlas: np.ndarray | None = None  # sRGB (H, W, 3): baked colour with prints (replaces the albedo tile)
+    atlas_uv: np.ndarray | None = None  # (n, 2) atlas coordinates, from the image's top-left
 
 
 def parts_from_drape(drape: DrapeResult) -> list[ExportMesh]:
@@ -52,9 +59,15 @@ def parts_from_drape(drape: DrapeResult) -> list[ExportMesh]:
         raise InvalidInputError("the drape has no garment triangles to export", field="drape.garment")
     body, cloth = drape.avatar.mesh, drape.garment_mesh
     uv = tile_coordinates(g.rest, g.vertex_panel, g.panel_grain, drape.fabric.tile_size)
+    extras = {"uv_units": "fabric tiles", "tile_size_m": drape.fabric.tile_size.tolist()}
+    atlas = atlas_uv = None
+    if drape.fabric.prints:
+        baked = bake_albedo(drape.fabric, g.rest, g.vertex_panel, g.panel_grain, g.panel_names)
+        atlas, atlas_uv = baked.image, baked.uv
+        extras.update(print_atlas_texel_m=baked.texel_m, prints=[p.name for p in drape.fabric.prints])
     return [ExportMesh(drape.avatar.name or "avatar", body.vertices, body.faces, body.vertex_normals),
             ExportMesh(g.name or "garment", cloth.vertices, cloth.faces, cloth.vertex_normals, uv, drape.fabric,
-                       True, {"uv_units": "fabric tiles", "tile_size_m": drape.fabric.tile_size.tolist()})]
+                       True, extras, atlas, atlas_uv)]
 
 
 def _unit_normals(n: np.ndarray) -> np.ndarray:
@@ -141,12 +154,18 @@ class _Builder:
         self.gltf.accessors.append(acc)
         return len(self.gltf.accessors) - 1
 
-    def texture(self, png: bytes) -> int:
-        if not self.gltf.samplers:
-            self.gltf.samplers.append(self.g.Sampler(magFilter=LINEAR, minFilter=LINEAR_MIPMAP_LINEAR,
-                                                     wrapS=REPEAT, wrapT=REPEAT))
+    def sampler(self, wrap: int) -> int:
+        for i, s in enumerate(self.gltf.samplers):
+            if s.wrapS == wrap:
+                return i
+        self.gltf.samplers.append(self.g.Sampler(magFilter=LINEAR, minFilter=LINEAR_MIPMAP_LINEAR,
+                                                 wrapS=wrap, wrapT=wrap))
+        return len(self.gltf.samplers) - 1
+
+    def texture(self, png: bytes, wrap: int = REPEAT) -> int:
+        sampler = self.sampler(wrap)
         self.gltf.images.append(self.g.Image(bufferView=self.view(png, None), mimeType="image/png"))
-        self.gltf.textures.append(self.g.Texture(sampler=0, source=len(self.gltf.images) - 1))
+        self.gltf.textures.append(self.g.Texture(sampler=sampler, source=len(self.gltf.images) - 1))
         return len(self.gltf.textures) - 1
 
     def material(self, part: ExportMesh) -> int:
@@ -159,7 +178,9 @@ class _Builder:
             f, tex = part.fabric, fabric_textures(part.fabric)
             pbr = g.PbrMetallicRoughness(metallicFactor=0.0, roughnessFactor=1.0 if "metallic_roughness" in tex
                                          else float(f.roughness))
-            if "base_color" in tex and part.uv is not None:
+            if part.atlas is not None and part.atlas_uv is not None:  # prints baked per panel, on TEXCOORD_1
+                pbr.baseColorTexture = g.TextureInfo(index=self.texture(_png(part.atlas), CLAMP_TO_EDGE), texCoord=1)
+            elif "base_color" in tex and part.uv is not None:
                 pbr.baseColorTexture = g.TextureInfo(index=self.texture(tex["base_color"]))
             else:
                 pbr.baseColorFactor = [*srgb_to_linear(f.color).tolist(), 1.0]
@@ -185,6 +206,9 @@ class _Builder:
                 # from the v-up tile UVs: glTF's bitangent cross(N, T)·w points up the image (green up)
                 tangents = vertex_tangents(verts, part.faces, part.normals, part.uv)
                 attrs.TANGENT = self.accessor(tangents, "VEC4", FLOAT, ARRAY_BUFFER)
+            if part.atlas is not None and part.atlas_uv is not None:
+                atlas_uv = np.ascontiguousarray(part.atlas_uv, np.float32)
+                attrs.TEXCOORD_1 = self.accessor(atlas_uv, "VEC2", FLOAT, ARRAY_BUFFER)
         idx = np.ascontiguousarray(np.asarray(part.faces).reshape(-1), np.uint32)
         prim = g.Primitive(attributes=attrs, indices=self.accessor(idx, "SCALAR", UINT, ELEMENT_ARRAY_BUFFER),
                            material=self.material(part))
@@ -215,6 +239,13 @@ def save_glb(parts: list[ExportMesh], path: str | Path) -> Path:
     return atomic_write_bytes(path, glb_bytes(parts))
 
 
+def _obj_uv(part: ExportMesh) -> np.ndarray | None:
+    """OBJ's one UV set (v up): the print atlas when the colour is baked, else the fabric tile UVs."""
+    if part.atlas is not None and part.atlas_uv is not None:
+        return np.asarray(part.atlas_uv, np.float32) * [1.0, -1.0] + [0.0, 1.0]
+    return part.uv
+
+
 def _obj_text(parts: list[ExportMesh], mtl_name: str) -> tuple[str, list[str]]:
     lines = ["# Atelier export: metres, +Y up, avatar faces +Z", f"mtllib {mtl_name}"]
     base_v = base_vt = 0
@@ -225,18 +256,19 @@ def _obj_text(parts: list[ExportMesh], mtl_name: str) -> tuple[str, list[str]]:
         lines.append(f"o {p.name}")
         lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in p.vertices]
         lines += [f"vn {x:.6f} {y:.6f} {z:.6f}" for x, y, z in _unit_normals(p.normals)]
-        if p.uv is not None:
-            lines += [f"vt {u:.6f} {v:.6f}" for u, v in p.uv]
+        uv = _obj_uv(p)
+        if uv is not None:
+            lines += [f"vt {u:.6f} {v:.6f}" for u, v in uv]
         lines.append(f"usemtl {mat}")
         f = np.asarray(p.faces) + 1
         for a, b, c in f:
-            if p.uv is not None:
+            if uv is not None:
                 lines.append(f"f {a + base_v}/{a + base_vt}/{a + base_v} {b + base_v}/{b + base_vt}/{b + base_v} "
                              f"{c + base_v}/{c + base_vt}/{c + base_v}")
             else:
                 lines.append(f"f {a + base_v}//{a + base_v} {b + base_v}//{b + base_v} {c + base_v}//{c + base_v}")
         base_v += len(p.vertices)
-        base_vt += len(p.uv) if p.uv is not None else 0
+        base_vt += len(uv) if uv is not None else 0
     return "\n".join(lines) + "\n", materials
 
 
@@ -254,7 +286,10 @@ def save_obj(parts: list[ExportMesh], path: str | Path) -> list[Path]:
         mtl += [f"newmtl {mat}", "Ka 0 0 0", "Kd {:.4f} {:.4f} {:.4f}".format(*color), "Ks 0.04 0.04 0.04",
                 f"Pr {rough:.3f}", "Pm 0", "illum 2"]
         if p.fabric is not None and p.uv is not None:
-            for key, png in fabric_textures(p.fabric).items():
+            textures = fabric_textures(p.fabric)
+            if p.atlas is not None:  # the atlas UVs carry the baked colour; tile maps would need the tile UVs
+                textures = {"base_color": _png(p.atlas)}
+            for key, png in textures.items():
                 if key == "metallic_roughness":  # OBJ readers want roughness as a grey map
                     key, png = "roughness", _png(p.fabric.roughness_map)
                 tex = path.with_name(f"{path.stem}_{mat}_{key}.png")

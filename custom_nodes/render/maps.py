@@ -13,7 +13,8 @@ Conventions (all maps share the camera's pixel grid, core/camera.py):
   A surface facing the camera is (0.5, 0.5, 1.0); the background is that same flat lavender.
 * **pose** — OpenPose-18 skeleton (see pose.py). **lineart** — white lines on black: silhouettes,
   depth jumps, creases sharper than ``crease_deg`` and panel seams. **albedo** — unlit sRGB colour:
-  fabric tile through pattern UVs, neutral skin on the body, black background.
+  fabric tile through pattern UVs with its prints (``prints.surface_albedo``), neutral skin on the body,
+  black background.
 * masks are anti-aliased coverage (0..1) of the visible garment / visible body / whole subject.
 """
 
@@ -27,6 +28,7 @@ from ..core.camera import Camera
 from ..core.errors import InvalidInputError
 from ..core.progress import report
 from .pose import draw_openpose, project_keypoints
+from .prints import surface_albedo
 from .raster import (
     Fragments,
     box_down,
@@ -38,7 +40,7 @@ from .raster import (
     scatter,
 )
 from .scenes import BODY, GARMENT, SKIN_SRGB, RenderScene
-from .texture import fabric_albedo, panel_palette
+from .texture import panel_palette
 
 DEPTH_FLOOR = 0.15
 NORMAL_BACKGROUND = np.array([0.5, 0.5, 1.0], np.float32)
@@ -169,19 +171,23 @@ def face_normals(scene: RenderScene) -> np.ndarray:
 
 
 def albedo_samples(rp: RenderPass) -> np.ndarray:
-    """(Hs, Ws, 3) sRGB per sample: fabric through tile UVs, skin on the body, black elsewhere."""
+    """(Hs, Ws, 3) sRGB per sample: fabric and prints, skin on the body, black elsewhere."""
     return scatter(albedo_compact(rp), rp.frags)
 
 
 def albedo_compact(rp: RenderPass) -> np.ndarray:
-    """(k, 3) sRGB albedo of every hit sample."""
-    obj = rp.scene.face_object[rp.frags.hit_face]
+    """(k, 3) sRGB albedo of every hit sample (the preview shades the same colours)."""
+    scene = rp.scene
+    obj = scene.face_object[rp.frags.hit_face]
     out = np.empty((len(obj), 3), np.float32)
     out[:] = SKIN_SRGB
     g = obj == GARMENT
     if g.any():
-        uv = interpolate(rp.scene.tile_uv, rp.scene.faces, rp.frags, subset=g)
-        out[g] = fabric_albedo(rp.scene.fabric, uv)
+        uv = interpolate(scene.tile_uv, scene.faces, rp.frags, subset=g)
+        printed = scene.fabric is not None and scene.fabric.prints and scene.pattern_uv is not None
+        pattern = interpolate(scene.pattern_uv, scene.faces, rp.frags, subset=g) if printed else uv
+        panel = scene.face_panel[rp.frags.hit_face[g]]
+        out[g] = surface_albedo(scene.fabric, uv, pattern, panel, scene.panel_names)
     return out
 
 

@@ -3,7 +3,8 @@
 A :class:`RenderScene` is built once per drape (or avatar, or analytic test mesh) and then rendered
 from any number of cameras. Garment UVs are turned here into *tile coordinates*: pattern-space metres
 rotated so that the tile's vertical axis follows each panel's grain (warp) and divided by the fabric's
-``tile_size``, so a print keeps its physical scale and grain direction on every panel.
+``tile_size``, so the weave keeps its physical scale and grain direction on every panel. The pattern-space
+UVs themselves are kept too (``pattern_uv``): prints are placed there (``prints.py``).
 
 Also holds small analytic meshes (sphere, plane, cylinder, skirt) for tests and pictures.
 """
@@ -30,7 +31,8 @@ class RenderScene:
     """Everything one render pass needs, as plain arrays.
 
     ``face_object`` is BODY or GARMENT per face; ``face_panel`` the garment panel index (−1 on the body).
-    ``tile_uv`` are texture coordinates in fabric tiles (1.0 = one ``Fabric.tile_size``), (n, 2).
+    ``tile_uv`` are texture coordinates in fabric tiles (1.0 = one ``Fabric.tile_size``), (n, 2);
+    ``pattern_uv`` each vertex's point in its panel's own pattern frame [m], where prints are placed.
     """
 
     vertices: np.ndarray  # [m], (n, 3) float32
@@ -43,6 +45,7 @@ class RenderScene:
     keypoints: np.ndarray | None = None  # [m], (18, 3) OpenPose-18
     keypoint_visible: np.ndarray | None = None  # (18,) bool
     panel_names: tuple[str, ...] = ()
+    pattern_uv: np.ndarray | None = None  # [m], (n, 2) float32 pattern-space point (zeros on the body)
 
     @property
     def n_faces(self) -> int:
@@ -82,28 +85,32 @@ def tile_coordinates(rest: np.ndarray, vertex_panel: np.ndarray, panel_grain: np
 def build_scene(body: TriangleMesh | None = None, garment: TriangleMesh | None = None, *,
                 garment_tile_uv: np.ndarray | None = None, garment_panel: np.ndarray | None = None,
                 fabric: Fabric | None = None, keypoints=None, keypoint_visible=None,
-                panel_names: tuple[str, ...] = ()) -> RenderScene:
+                panel_names: tuple[str, ...] = (), garment_pattern_uv: np.ndarray | None = None) -> RenderScene:
     """Scene from a body mesh and/or a garment mesh (either may be None, not both empty-checked here).
 
-    ``garment_tile_uv`` (n, 2) defaults to the garment's own UVs [m] / fabric tile size;
-    ``garment_panel`` (n,) per-vertex panel ids, default 0.
+    ``garment_pattern_uv`` (n, 2) [m] defaults to the garment's own UVs (pattern space);
+    ``garment_tile_uv`` (n, 2) to those / fabric tile size; ``garment_panel`` (n,) per-vertex panel ids,
+    default 0.
     """
-    parts, objects, panels, uvs = [], [], [], []
+    parts, objects, panels, uvs, pattern = [], [], [], [], []
     if body is not None and body.n_faces:
         parts.append(body)
         objects.append(np.full(body.n_faces, BODY, np.int8))
         panels.append(np.full(body.n_faces, -1, np.int32))
         uvs.append(np.zeros((body.n_vertices, 2), np.float32))
+        pattern.append(np.zeros((body.n_vertices, 2), np.float32))
     if garment is not None and garment.n_faces:
         parts.append(garment)
         objects.append(np.full(garment.n_faces, GARMENT, np.int8))
         vp = np.zeros(garment.n_vertices, np.int32) if garment_panel is None else np.asarray(garment_panel)
         panels.append(vp[garment.faces[:, 0]].astype(np.int32))
+        if garment_pattern_uv is None:
+            garment_pattern_uv = garment.uvs if garment.uvs is not None else garment.vertices[:, :2]
         if garment_tile_uv is None:
             tile = fabric.tile_size if fabric is not None else np.array([0.1, 0.1], np.float32)
-            base = garment.uvs if garment.uvs is not None else garment.vertices[:, :2]
-            garment_tile_uv = np.asarray(base, np.float32) / tile
+            garment_tile_uv = np.asarray(garment_pattern_uv, np.float32) / tile
         uvs.append(np.asarray(garment_tile_uv, np.float32))
+        pattern.append(np.asarray(garment_pattern_uv, np.float32))
     if not parts:
         return _empty_scene(fabric, keypoints, keypoint_visible)
     offsets = np.cumsum([0] + [p.n_vertices for p in parts[:-1]])
@@ -114,13 +121,13 @@ def build_scene(body: TriangleMesh | None = None, garment: TriangleMesh | None =
         tile_uv=np.concatenate(uvs), face_object=np.concatenate(objects), face_panel=np.concatenate(panels),
         fabric=fabric, keypoints=None if keypoints is None else np.asarray(keypoints, np.float32),
         keypoint_visible=None if keypoint_visible is None else np.asarray(keypoint_visible, bool),
-        panel_names=tuple(panel_names))
+        panel_names=tuple(panel_names), pattern_uv=np.concatenate(pattern))
 
 
 def _empty_scene(fabric, keypoints, keypoint_visible) -> RenderScene:
     z3, z2 = np.zeros((0, 3), np.float32), np.zeros((0, 2), np.float32)
     return RenderScene(z3, np.zeros((0, 3), np.int32), z3, z2, np.zeros(0, np.int8), np.zeros(0, np.int32),
-                       fabric, keypoints, keypoint_visible)
+                       fabric, keypoints, keypoint_visible, pattern_uv=z2)
 
 
 def scene_from_drape(drape: DrapeResult) -> RenderScene:
@@ -133,7 +140,8 @@ def scene_from_drape(drape: DrapeResult) -> RenderScene:
     tiles = tile_coordinates(g.rest, g.vertex_panel, g.panel_grain, drape.fabric.tile_size)
     return build_scene(drape.avatar.mesh, drape.garment_mesh, garment_tile_uv=tiles,
                        garment_panel=g.vertex_panel, fabric=drape.fabric, keypoints=drape.avatar.keypoints,
-                       keypoint_visible=drape.avatar.keypoint_visible, panel_names=g.panel_names)
+                       keypoint_visible=drape.avatar.keypoint_visible, panel_names=g.panel_names,
+                       garment_pattern_uv=g.rest)
 
 
 def scene_from_avatar(avatar: Avatar) -> RenderScene:

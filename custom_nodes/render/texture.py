@@ -17,8 +17,9 @@ def linear_to_srgb(c: np.ndarray) -> np.ndarray:
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055).astype(np.float32)
 
 
-def sample_tile(tile: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    """Bilinear, wrapping lookup of an (h, w, c) or (h, w) ``tile`` at tile coordinates ``uv`` (k, 2).
+def sample_tile(tile: np.ndarray, uv: np.ndarray, wrap: bool = True) -> np.ndarray:
+    """Bilinear lookup of an (h, w, c) or (h, w) ``tile`` at tile coordinates ``uv`` (k, 2), wrapping
+    (a repeating tile) or, with ``wrap=False``, clamped to the edge pixels (one placed image).
 
     ``u`` runs left → right across the image, ``v`` bottom → top (row 0 of the image is v = 1), the
     glTF/OpenGL texture convention with V flipped — the same mapping the GLB export writes.
@@ -27,12 +28,18 @@ def sample_tile(tile: np.ndarray, uv: np.ndarray) -> np.ndarray:
     if t.ndim == 2:
         t = t[..., None]
     h, w = t.shape[:2]
-    x = np.mod(uv[:, 0], 1.0) * w - 0.5
-    y = (1.0 - np.mod(uv[:, 1], 1.0)) * h - 0.5
+    u, v = (np.mod(uv[:, 0], 1.0), np.mod(uv[:, 1], 1.0)) if wrap else (uv[:, 0], uv[:, 1])
+    x = u * w - 0.5
+    y = (1.0 - v) * h - 0.5
+    if not wrap:
+        x, y = np.clip(x, 0.0, w - 1.0), np.clip(y, 0.0, h - 1.0)
     x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
     fx, fy = (x - x0)[:, None].astype(np.float32), (y - y0)[:, None].astype(np.float32)
-    x0, x1 = x0 % w, (x0 + 1) % w
-    y0, y1 = y0 % h, (y0 + 1) % h
+    if wrap:
+        x0, x1 = x0 % w, (x0 + 1) % w
+        y0, y1 = y0 % h, (y0 + 1) % h
+    else:
+        x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
     top = t[y0, x0] * (1 - fx) + t[y0, x1] * fx
     bottom = t[y1, x0] * (1 - fx) + t[y1, x1] * fx
     out = top * (1 - fy) + bottom * fy

@@ -13,15 +13,26 @@ The API in one place::
     store.fork(v2.id, name="Boxy tee, cropped")
     export_design(store, v2.id, "out/boxy_tee.zip")
 
-See docs/designs.md for the storage layout, PostgreSQL set-up and backups.
+The store itself lives in ``custom_nodes/design`` (the ComfyUI design nodes use it, and the pack never
+imports the studio); this package re-exports it and adds the export (``export.py``). See docs/designs.md
+for the storage layout, PostgreSQL set-up and backups.
 """
 
 from __future__ import annotations
 
-from .diff import Change, diff_designs
-from .errors import DesignNotFound, DesignsDatabaseError, MediaMissing, NotADesignsDatabase
-from .media import MediaStore
-from .store import DesignStore, DesignSummary, Version, default_author
+from custom_nodes.design import (
+    Change,
+    DesignNotFound,
+    DesignsDatabaseError,
+    DesignStore,
+    DesignSummary,
+    MediaMissing,
+    MediaStore,
+    NotADesignsDatabase,
+    Version,
+    default_author,
+    diff_designs,
+)
 
 __all__ = ["Change", "DesignNotFound", "DesignStore", "DesignSummary", "DesignsDatabaseError", "MediaMissing",
            "MediaStore", "NotADesignsDatabase", "Version", "default_author", "diff_designs"]

@@ -1,21 +1,8 @@
-"""Errors of the designs database, worded for users (no driver text: that goes to the log)."""
+"""Moved to ``custom_nodes/design/errors.py`` so the ComfyUI design nodes can use it (custom_nodes/ never imports
+studio/). This name stays an alias of that very module: imports, attributes and monkeypatching all reach it."""
 
-from __future__ import annotations
+import sys
 
-from custom_nodes.core.errors import AtelierError
+from custom_nodes.design import errors as _module
 
-
-class DesignsDatabaseError(AtelierError, RuntimeError):
-    """The designs database cannot be opened, read or written (missing, busy, unreachable, damaged)."""
-
-
-class NotADesignsDatabase(DesignsDatabaseError):
-    """The file or database exists but is not an Atelier designs database (foreign, damaged, or newer)."""
-
-
-class DesignNotFound(AtelierError, LookupError):
-    """No design or version with that id."""
-
-
-class MediaMissing(AtelierError, FileNotFoundError):
-    """A design names a file (render, GLB, print…) whose bytes are not in the media folder."""
+sys.modules[__name__] = _module

@@ -80,6 +80,16 @@ def _fabric_words(fabric_id: str) -> str:
         return f"{fabric_id} (not in this catalog)"
 
 
+def _trim_words(item_id: str) -> str:
+    """A catalog trim in words (kind, composition, properties, how it is sold), or the id when unknown."""
+    try:
+        from custom_nodes.fabric.catalog import Catalog
+
+        return Catalog().trims.get(item_id).describe()
+    except (AtelierError, ImportError, OSError):
+        return f"{item_id} (not in this catalog)"
+
+
 def _look_row(panel: str, look: Look, prints: dict[str, str]) -> str:
     if look.colour_srgb is not None:
         colour = show_value(look.colour_srgb, "colour_srgb")
@@ -127,7 +137,8 @@ def tech_sheet(version: Version, panels: list[str], files: dict[str, str], missi
     looks = [("all other panels" if panels else "all panels", d.look)] if set(panels) - set(d.panels) or not panels \
         else []
     looks += [(p, lk) for p, lk in d.panels.items()]
-    trims = "".join(f"<tr><td>{html.escape(t.title)}</td><td>{html.escape(t.item_id)}</td><td>{t.quantity}</td>"
+    trims = "".join(f"<tr><td>{html.escape(t.title)}</td><td>{html.escape(_trim_words(t.item_id))}</td>"
+                    f"<td>{t.quantity}</td>"
                     f"<td>{show_value(t.length_m, 'length_m') + ' cm' if t.length_m else ''}</td>"
                     f"<td>{html.escape(t.panel)}</td><td>{html.escape(t.note)}</td></tr>" for t in d.trims)
     renders = "".join(f'<img class="render" src="{html.escape(files[m.sha256])}" alt="{html.escape(m.name)}">'

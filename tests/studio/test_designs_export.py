@@ -109,3 +109,15 @@ def test_export_refuses_a_full_folder_and_unknown_formats(store, tmp_path):
     with pytest.raises(InvalidInputError, match="not pdf"):
         export_design(store, v.id, tmp_path / "x", pattern_formats=("pdf",))
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_catalog_trims_are_described_on_the_tech_sheet(store, tmp_path):
+    design = Design.new("Ribbed tee", "tshirt", "M", "cotton_jersey",
+                        trims=(Trim("rib_1x1", "neckband", 1, 0.5), Trim("ykk_zip_5", "zip")))
+    v = store.create(design, author="ana")
+    export_design(store, v.id, tmp_path / "out", pattern_formats=("svg",))
+    sheet = _Text()
+    sheet.feed((tmp_path / "out" / "tech_sheet.html").read_text())
+    text = " ".join(" ".join(sheet.text).split())
+    assert "Rib 1x1 (rib), 95% cotton, 5% elastane, width 5 cm, stretch 80 %, weight 260 g/m², per metre" in text
+    assert "ykk_zip_5 (not in this catalog)" in text
