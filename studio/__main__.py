@@ -3,25 +3,65 @@
     python -m studio list
     python -m studio run WORKFLOW [--set NODE.INPUT=VALUE …] [--server URL …] --out DIR
     python -m studio batch WORKFLOW ROWS.csv|ROWS.yaml [--server URL …] --out DIR
+    python -m studio batch WORKFLOW ROWS --ray [ADDRESS] [--server URL …] --out DIR   (pip install "atelier[cluster]")
+
+A row (or ``--set``) may give ``design=<id>[@version]``: the saved design fills the workflow (its Load
+Design node, or its pattern, avatar, fabric and drape nodes); the row's other columns still apply.
 
 Without ``--server`` (or ATELIER_COMFYUI_URLS) jobs run on the local runner when the workflow allows it;
 with servers they run only there. Each job's folder holds a job.json saying how it went, and its
 outputs, named after the job. Rerunning a batch finishes only the rows not done yet.
 
+With ``--ray`` (no address: a Ray started here on this machine's CPUs; ``auto`` or ``ray://HOST:10001``: a
+running cluster) the pack's part of every row runs as Ray tasks and only the ComfyUI-only nodes go to the
+servers (see docs/cluster.md).
+
 Exit status: 0 when every job is done, 1 when a job failed, was cancelled or was not run, 2 for a
-mistake in the command (unknown workflow, node or input), 130 after Ctrl-C.
+mistake in the command (unknown workflow, node or input, an empty or unreadable rows file, one of more
+than 1000 rows, an --out that is a file), 130 after Ctrl-C. When a step fails on an internal error,
+its traceback goes to studio.log in the work folder (ATELIER_WORK_DIR), never to the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
+import time
 
 from . import workflows
-from .batch import check_settings, execute_batch, read_rows, run_job
+from .batch import DESIGN_KEY, check_settings, execute_batch, expand_design_rows, read_rows, run_job
+
+MAX_ROWS = 1000  # rows one batch file may hold: each is a whole job, more is several batches
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _said(text: object) -> str:
+    """A message without the checkout's folder (a workflow's file is named relative to it)."""
+    return str(text).replace(REPO + os.sep, "").replace(REPO, ".")
+
+
+class _QuietFileHandler(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:  # an unwritable log prints no traceback
+        pass
+
+
+def _log_to_work_dir() -> None:
+    """Tracebacks of failed steps go to studio.log in the work folder, never to the terminal."""
+    from custom_nodes.core.paths import user_data_dir
+
+    logger = logging.getLogger("atelier")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        folder = user_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        logger.addHandler(_QuietFileHandler(folder / "studio.log", encoding="utf-8", delay=True))
+    except OSError:
+        logger.addHandler(logging.NullHandler())
 
 
 def _settings(pairs: list[str]) -> dict:
@@ -30,7 +70,7 @@ def _settings(pairs: list[str]) -> dict:
         if "=" not in pair:
             raise workflows.WorkflowError(f"--set {pair!r}: expected NODE.INPUT=VALUE")
         key, value = pair.split("=", 1)
-        out[key.strip()] = workflows.parse_value(value)
+        out[key.strip()] = value.strip() if key.strip() == DESIGN_KEY else workflows.parse_value(value)
     return out
 
 
@@ -48,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--set", dest="settings", action="append", default=[], metavar="NODE.INPUT=VALUE")
         p.add_argument("--server", action="append", default=None, help="ComfyUI URL (repeat for several)")
         p.add_argument("--out", required=True, help="output folder")
+        if name == "batch":
+            ray = p.add_argument_group("Ray cluster (pip install \"atelier[cluster]\")")
+            ray.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                             help="run the rows on Ray: no address starts one here; 'auto' or ray://HOST:10001 "
+                                  "joins a running cluster")
+            ray.add_argument("--ray-cpus", type=int, default=None, help="CPUs of the Ray started here (default: all)")
+            ray.add_argument("--row-cpus", type=float, default=1.0, help="CPUs each row's task declares (default 1)")
+            ray.add_argument("--row-memory-gb", type=float, default=1.0,
+                             help="memory each row's task declares, in GiB (default 1)")
+            ray.add_argument("--server-depth", type=int, default=2,
+                             help="rows on each ComfyUI server at once (default 2)")
     return parser
 
 
@@ -80,8 +131,9 @@ def _cancellable(work, cancel: threading.Event):
 
 
 def _run(args, servers: list[str]) -> int:
-    settings = _settings(args.settings)
-    check_settings(workflows.load(args.workflow), settings)
+    prompt = workflows.load(args.workflow)
+    settings = expand_design_rows(prompt, [_settings(args.settings)])[0]
+    check_settings(prompt, settings)
     cancel = threading.Event()
     record, interrupted = _cancellable(lambda: run_job(args.workflow, settings, args.out, servers or None,
                                                        cancel=cancel), cancel)
@@ -93,8 +145,19 @@ def _run(args, servers: list[str]) -> int:
 
 
 def _batch(args, servers: list[str]) -> int:
-    rows = read_rows(args.rows)
-    check_settings(workflows.load(args.workflow), (key for row in rows for key in row))
+    prompt = workflows.load(args.workflow)
+    try:
+        rows = read_rows(args.rows)
+    except RecursionError:
+        raise workflows.WorkflowError(f"{args.rows} is nested too deeply to be a list of rows") from None
+    if not rows:
+        raise workflows.WorkflowError(f"{args.rows} holds no rows: a CSV needs a header of NODE.INPUT names and "
+                                      "one row per job (a YAML file: a list of mappings)")
+    if len(rows) > MAX_ROWS:
+        raise workflows.WorkflowError(f"{args.rows} holds {len(rows)} rows; a batch may hold at most {MAX_ROWS}. "
+                                      "Split it into several files, each with its own --out.")
+    rows = expand_design_rows(prompt, rows)
+    check_settings(prompt, (key for row in rows for key in row))
 
     def row_ended(record: dict) -> None:
         line = f"row {record['row']} ({record['folder']}): {record['status']}"
@@ -104,7 +167,10 @@ def _batch(args, servers: list[str]) -> int:
             line += f": {record['reason']}"
         print(line, file=sys.stderr)
 
-    report = execute_batch(args.workflow, rows, args.out, servers or None, on_row=row_ended)
+    if args.ray is not None:
+        report = _batch_on_ray(args, rows, servers, row_ended)
+    else:
+        report = execute_batch(args.workflow, rows, args.out, servers or None, on_row=row_ended)
     for server in report.servers:
         if server["state"] == "not answering":
             print(f"note: {server['reason']}", file=sys.stderr)
@@ -133,22 +199,51 @@ def _batch(args, servers: list[str]) -> int:
     return 0 if report.remaining == 0 else 1
 
 
+def _batch_on_ray(args, rows: list[dict], servers: list[str], row_ended):
+    from .ray_backend import Progress, RayMissing, RaySettings, execute_batch_ray
+
+    settings = RaySettings(address=args.ray or None, num_cpus=args.ray_cpus, row_cpus=args.row_cpus,
+                           row_memory_gb=args.row_memory_gb, server_depth=args.server_depth)
+    shown = {"at": 0.0, "line": ""}
+
+    def progress(p: Progress) -> None:  # a line when the counts change, and every 10 s while they do not
+        line = p.line()
+        now = time.monotonic()
+        if line.split(",", 3)[:3] != shown["line"].split(",", 3)[:3] or now - shown["at"] > 10:
+            print(line, file=sys.stderr, flush=True)
+            shown.update(at=now, line=line)
+
+    try:
+        return execute_batch_ray(args.workflow, rows, args.out, servers or None, settings, on_row=row_ended,
+                                 on_progress=progress)
+    except RayMissing as exc:  # a mistake in the command's set-up: exit 2, words, no traceback
+        raise workflows.WorkflowError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         print("\n".join(workflows.available()))
         return 0
     servers = args.server or [u.strip() for u in os.environ.get("ATELIER_COMFYUI_URLS", "").split(",") if u.strip()]
+    _log_to_work_dir()
     try:
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise workflows.WorkflowError(f"--out {args.out} is a file; give a folder (it is made when missing)")
         return _run(args, servers) if args.command == "run" else _batch(args, servers)
     except workflows.WorkflowError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_said(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
     except OSError as exc:  # the output folder cannot be written, a file cannot be read…
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(_said(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), file=sys.stderr)
+        return 1
+    except Exception:  # a bug: its traceback goes to the log, the terminal gets a sentence
+        logging.getLogger("atelier.studio.cli").exception("python -m studio %s failed", args.command)
+        print("error: the command stopped on an internal error (a bug); the traceback is in studio.log in the work "
+              "folder (ATELIER_WORK_DIR)", file=sys.stderr)
         return 1
 
 
