@@ -40,6 +40,8 @@ U2NET_HUMAN = ModelSpec("u2net_human_seg", "rembg", "u2net_human_seg.onnx",
 OPENPOSE_BODY = ModelSpec("openpose_body", "atelier/openpose", "body_pose_model.pth",
                           "https://huggingface.co/lllyasviel/Annotators/blob/main/body_pose_model.pth",
                           "CMU OpenPose licence (academic / non-commercial)")
+DWPOSE = ModelSpec("dwpose_wholebody", "atelier/dwpose", "dw-ll_ucoco_384.onnx",
+                   "https://huggingface.co/yzd-v/DWPose/blob/main/dw-ll_ucoco_384.onnx", "Apache-2.0")
 
 
 def _candidates(spec: ModelSpec) -> list[Path]:

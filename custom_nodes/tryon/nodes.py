@@ -364,10 +364,61 @@ class AtelierLoadPose:
         return {"path": "pose.json"}
 
 
+class AtelierDetectPose:
+    DESCRIPTION = ("Detect the person's pose in the photo with a local RTMPose/DWPose ONNX file (default DWPose "
+                   "dw-ll_ucoco_384.onnx, Apache-2.0) → POSE_KEYPOINT (OpenPose-18 + hands). Never downloads; "
+                   "without the file it says which file, folder, source and licence.")
+    CATEGORY = CATEGORY
+    FUNCTION = "detect"
+    RETURN_TYPES = ("POSE_KEYPOINT", "IMAGE", "STRING")
+    RETURN_NAMES = ("pose", "preview", "info")
+    OUTPUT_TOOLTIPS = ("Pose in comfyui_controlnet_aux's format (pixels).", "Skeleton drawn on the photo.",
+                       "Keypoints found and the crop used.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE", {"tooltip": "The person photo (one image, one person)."})},
+                "optional": {
+                    "model_path": ("STRING", {"default": "", "tooltip": "RTMPose/DWPose .onnx inside the models "
+                                              "folder (e.g. atelier/dwpose/dw-ll_ucoco_384.onnx); empty = the usual places."}),
+                    "parse": ("ATELIER_PARSE", {"tooltip": "Parsing of the photo: the pose model looks inside the "
+                                                "person's box. Without it, the whole photo."})}}
+
+    def detect(self, image, model_path="", parse=None):
+        from .pose_detect import detection_to_pose_keypoint, load_pose_detector, person_box
+
+        photo = _one(image, "image")
+        model = model_path.strip() and resolve_input(model_path, field="model_path", relative_to="models",
+                                                     what="model")
+        detector = load_pose_detector(model or None)
+        box = None
+        if parse is not None:
+            _same_size(parse.labels, photo.shape, "parse")
+            box = person_box(parse.labels)
+        det = detector(photo, box)
+        frame = detection_to_pose_keypoint(det, photo.shape[1], photo.shape[0])
+        found = int((det.pose[:, 2] > 0).sum())
+        x0, y0, x1, y1 = det.box
+        info = (f"{found}/18 body keypoints; crop {x1 - x0:.0f}×{y1 - y0:.0f} px at ({x0:.0f}, {y0:.0f})"
+                + ("" if found else "; no person found"))
+        return ([frame], numpy_to_image(draw_pose(photo, det.pose)), info)
+
+    @classmethod
+    def contract_inputs(cls, tmp_path) -> dict:
+        from .tiny_onnx import tiny_rtmpose_onnx
+
+        (tmp_path / "in").mkdir(exist_ok=True)
+        path = tmp_path / "in" / "tiny_rtmpose.onnx"
+        path.write_bytes(tiny_rtmpose_onnx(17, 48, 64))
+        c = _contract_person()
+        return {"image": c["image"], "model_path": str(path), "parse": c["parse"]}
+
+
 NODE_CLASS_MAPPINGS = {
     "AtelierLoadPose": AtelierLoadPose,
     "AtelierPersonParse": AtelierPersonParse,
     "AtelierPoseFromKeypoints": AtelierPoseFromKeypoints,
+    "AtelierDetectPose": AtelierDetectPose,
     "AtelierAgnosticMask": AtelierAgnosticMask,
     "AtelierGarmentPrep": AtelierGarmentPrep,
     "AtelierTryOnWarp": AtelierTryOnWarp,
@@ -378,6 +429,7 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "AtelierLoadPose": "Load Pose JSON (Atelier)",
     "AtelierPersonParse": "Person Parse (Atelier)",
     "AtelierPoseFromKeypoints": "Pose from Avatar Keypoints (Atelier)",
+    "AtelierDetectPose": "Detect Pose, RTMPose/DWPose ONNX (Atelier)",
     "AtelierAgnosticMask": "Agnostic Mask (Atelier)",
     "AtelierGarmentPrep": "Garment Prep (Atelier)",
     "AtelierTryOnWarp": "Try-On Warp (Atelier)",

@@ -164,9 +164,10 @@ def two_people(height: int = 256, width: int = 320) -> tuple[np.ndarray, np.ndar
 
 
 def synthetic_garment(kind: str = "top", height: int = 256, width: int = 256, busy: bool = False,
-                      rgb=(0.15, 0.45, 0.75)) -> np.ndarray:
-    """A flat-lay garment photo (H, W, 3) float32: ``top`` (short-sleeve tee), ``bottom`` (trousers) or
-    ``dress``, striped so a warp is visible, on white — or on random clutter when ``busy``."""
+                      rgb=(0.15, 0.45, 0.75), long_sleeves: bool = False) -> np.ndarray:
+    """A flat-lay garment photo (H, W, 3) float32: ``top`` (short-sleeve tee, or long sleeves hanging
+    down at 45° when ``long_sleeves``), ``bottom`` (trousers) or ``dress``, striped so a warp is visible,
+    on white — or on random clutter when ``busy``."""
     m = np.zeros((height, width), np.uint8)
     h, w = height, width
     cx = w / 2
@@ -175,8 +176,12 @@ def synthetic_garment(kind: str = "top", height: int = 256, width: int = 256, bu
                 (cx + 0.22 * w, 0.2 * h), (cx + 0.22 * w, 0.88 * h), (cx - 0.22 * w, 0.88 * h)]
         _poly(m, body, 1)
         for sgn in (-1, 1):
-            _poly(m, [(cx + sgn * 0.21 * w, 0.2 * h), (cx + sgn * 0.42 * w, 0.36 * h),
-                      (cx + sgn * 0.34 * w, 0.45 * h), (cx + sgn * 0.21 * w, 0.36 * h)], 1)
+            if long_sleeves:
+                _poly(m, [(cx + sgn * 0.21 * w, 0.2 * h), (cx + sgn * 0.49 * w, 0.62 * h),
+                          (cx + sgn * 0.41 * w, 0.68 * h), (cx + sgn * 0.21 * w, 0.4 * h)], 1)
+            else:
+                _poly(m, [(cx + sgn * 0.21 * w, 0.2 * h), (cx + sgn * 0.42 * w, 0.36 * h),
+                          (cx + sgn * 0.34 * w, 0.45 * h), (cx + sgn * 0.21 * w, 0.36 * h)], 1)
     elif kind == "bottom":
         _poly(m, [(cx - 0.2 * w, 0.08 * h), (cx + 0.2 * w, 0.08 * h), (cx + 0.26 * w, 0.92 * h),
                   (cx + 0.04 * w, 0.92 * h), (cx, 0.35 * h), (cx - 0.04 * w, 0.92 * h), (cx - 0.26 * w, 0.92 * h)], 1)

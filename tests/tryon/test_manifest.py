@@ -29,8 +29,15 @@ def test_every_entry_has_the_documented_keys():
 
 def test_tryon_loaders_match_their_manifest_entries():
     entries = {e["id"]: e for e in json.loads(MANIFEST.read_text())}
-    for spec in (models.SEGFORMER_CLOTHES, models.U2NET, models.U2NET_HUMAN, models.OPENPOSE_BODY):
+    for spec in (models.SEGFORMER_CLOTHES, models.U2NET, models.U2NET_HUMAN, models.OPENPOSE_BODY, models.DWPOSE):
         e = entries[spec.id]
         assert (e["folder"], e["source_url"], e["licence"]) == (spec.folder, spec.url, spec.licence)
         assert spec.is_dir or e["file"] == spec.file
     assert entries["openpose_body"]["commercial_use"] is False
+
+
+def test_the_pose_detector_entry_is_permissive_and_pinned():
+    e = {e["id"]: e for e in json.loads(MANIFEST.read_text())}["dwpose_wholebody"]
+    assert e["commercial_use"] is True and e["licence"] == "Apache-2.0"
+    assert len(e["sha256"]) == 64 and e["size_bytes"] == 134399116
+    assert e["download_url"].startswith("https://huggingface.co/yzd-v/DWPose/resolve/")
