@@ -16,9 +16,11 @@ its local storage, and sees only its own jobs in "My jobs".
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -34,6 +36,100 @@ from studio.safety import LIMITS, MAX_BATCH_JOBS, MAX_NAME_CHARS, MAX_TEXT_CHARS
 TEMPLATES = ["tshirt", "hoodie", "trousers", "skirt_aline", "skirt_pencil", "shift_dress"]
 IMAGE_TYPES = list(safety.IMAGE_SUFFIXES)
 HISTORY_COLUMNS = ["started (UTC)", "kind", "what", "status", "why"]
+
+
+# --- what a request may hold ---------------------------------------------------------------------
+
+
+def _shown(value) -> str:
+    """A value a request sent, as a user may be shown it: short, printable, no Python type names."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number that is not finite"
+    if isinstance(value, int) and len(str(abs(value))) > 20:
+        return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        text = "".join(ch if ch.isprintable() else "?" for ch in value[:40])
+        return f"'{text}…'" if len(value) > 40 else f"'{text}'"
+    return {dict: "an object", list: "a list"}.get(type(value), "a value of another kind")
+
+
+def _refusal(block, value) -> str | None:
+    """Why ``value`` cannot be what the input ``block`` takes, else None. The page never sends such values;
+    an API call can, and is told in words (Gradio's own checks come after: ranges, file types)."""
+    if value is None:
+        return None
+    label = f"'{block.label}'" if getattr(block, "label", None) else "a field"
+    if isinstance(block, (gr.Number, gr.Slider)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= sys.float_info.max:
+            return f"{label} takes a finite number, not {_shown(value)}."
+        lo, hi = getattr(block, "minimum", None), getattr(block, "maximum", None)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            span = f"{lo:g} to {hi:g}" if lo is not None and hi is not None else (
+                f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
+            return f"{label} takes {span}, not {_shown(value)}."
+    elif isinstance(block, (gr.Dropdown, gr.Radio)):
+        many = bool(isinstance(block, gr.Dropdown) and block.multiselect)
+        items = value if many and isinstance(value, list) else [value]
+        if isinstance(value, list) != many or any(
+                isinstance(v, bool) or not isinstance(v, (str, int, float)) or len(str(v)) > 200 for v in items):
+            return f"{label} takes {'some' if many else 'one'} of its choices, not {_shown(value)}."
+        offered = [choice[1] if isinstance(choice, (tuple, list)) else choice for choice in block.choices or []]
+        stray = next((v for v in items if v not in offered), None)
+        if stray is not None and not getattr(block, "allow_custom_value", False):
+            listed = ", ".join(str(c) for c in offered[:12]) + (", …" if len(offered) > 12 else "")
+            return (f"{label}: {_shown(stray)} is not one of its choices ({listed})." if offered else
+                    f"{label} has nothing to choose from yet, so {_shown(stray)} cannot be chosen.")
+    elif isinstance(block, gr.File):
+        path = value.get("path") if isinstance(value, dict) else None
+        if isinstance(path, str) and "://" in path:
+            return f"{label} takes a file uploaded to the studio, not an address: the studio fetches nothing itself."
+        if not isinstance(path, str):
+            return f"{label} takes a file uploaded to the studio (gradio_client: handle_file(path)), not {_shown(value)}."
+        if not safety.inside(_upload_folder(), path):  # a path on the server: only what was uploaded is read
+            return (f"{label} takes a file uploaded to the studio (gradio_client: handle_file(path)); "
+                    f"'{safety.safe_name(path, default='?')}' was not uploaded.")
+    elif isinstance(block, gr.Checkbox) and not isinstance(value, bool):
+        return f"{label} takes true or false, not {_shown(value)}."
+    return None
+
+
+def _upload_folder() -> str:
+    """Where Gradio keeps uploads (and the copies the studio serves): the only files a request may name."""
+    try:
+        from gradio.utils import get_upload_folder
+
+        return get_upload_folder()
+    except ImportError:  # another Gradio: its default
+        return os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+
+
+class StudioBlocks(gr.Blocks):
+    """Blocks whose API refuses a malformed request in words: a value of the wrong kind for a field (which
+    Gradio would answer with a bare "error"), a file given as an address, or a request that does not fit
+    the form at all."""
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call: bool = False):
+        props = set(getattr(block_fn, "component_prop_inputs", None) or ())
+        try:
+            for i, (block, value) in enumerate(zip(block_fn.inputs, inputs or [])):
+                if i in props or getattr(block, "stateful", False):
+                    continue
+                if state is not None and block._id in state:  # this session's copy (its choices may have changed)
+                    block = state[block._id]
+                why = _refusal(block, value)
+                if why:
+                    raise gr.Error(why)
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Gradio's own wording would be a bare "error"
+            safety.log.warning("refused a request to %s: %s", getattr(block_fn, "name", "?"), exc)
+            raise gr.Error("The request does not fit this form (a value of the wrong kind, or too many or too few "
+                           "values); send the values the API page lists for it.") from None
 
 
 # --- serving files -------------------------------------------------------------------------------
@@ -340,8 +436,8 @@ def fabric_tab(ctx: logic.StudioContext):
 def _catalog(query: str):
     try:
         return _served_gallery(logic.catalog_gallery(query or ""))
-    except UserError:
-        return []
+    except UserError as exc:  # only an API call can send more than the box takes: it is told why
+        raise gr.Error(str(exc)) from None
 
 
 def batch_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
@@ -459,7 +555,7 @@ def _ensure_token(token: str | None) -> str:
 
 def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
     ctx = ctx or logic.StudioContext.from_env()
-    with gr.Blocks(title="Atelier studio", delete_cache=(3600, 86400)) as app:
+    with StudioBlocks(title="Atelier studio", delete_cache=(3600, 86400)) as app:
         token = gr.BrowserState(None, storage_key="atelier_owner", secret=safety.persistent_secret(ctx.work_dir))
         gr.Markdown("# Atelier studio\nDesign a garment, drape it on a measured body, render it, try it on.")
         servers = _server_panel(ctx)
@@ -483,12 +579,35 @@ def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
     return app
 
 
+def _no_such_endpoint(request, exc):
+    """An API call naming no endpoint: 404 in words (Gradio answers a bare 500)."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": "The studio has no such API endpoint; its API page (\"Use via API\") lists them."},
+                        status_code=404)
+
+
+def _request_failed(request, exc):
+    """Any other request the server could not handle: a sentence (the traceback stays in the console)."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": "The studio could not handle this request; whoever runs it finds the details in "
+                                  "its console."}, status_code=500)
+
+
 def launch(app: gr.Blocks, ctx: logic.StudioContext) -> None:
     work = str(Path(ctx.work_dir).resolve())
+    try:
+        from gradio.route_utils import FnIndexInferError
+
+        handlers = {FnIndexInferError: _no_such_endpoint, Exception: _request_failed}
+    except ImportError:  # another Gradio
+        handlers = {Exception: _request_failed}
     app.queue(default_concurrency_limit=2).launch(
         server_name=os.environ.get("ATELIER_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATELIER_PORT", "7860")),
         auth=auth_from_env(), max_file_size=f"{safety.MAX_UPLOAD_BYTES >> 20}mb",
-        allowed_paths=[], blocked_paths=[work])  # results are served as cached copies, never from the work dir
+        allowed_paths=[], blocked_paths=[work],  # results are served as cached copies, never from the work dir
+        app_kwargs={"exception_handlers": handlers})
 
 
 def _log_to(work_dir: Path) -> None:

@@ -59,9 +59,18 @@ def _log_to_work_dir() -> None:
     try:
         folder = user_data_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        logger.addHandler(_QuietFileHandler(folder / "studio.log", encoding="utf-8", delay=True))
+        handler = _QuietFileHandler(folder / "studio.log", encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
     except OSError:
         logger.addHandler(logging.NullHandler())
+
+
+def _load(workflow: str) -> dict:
+    try:
+        return workflows.load(workflow)
+    except UnicodeDecodeError:  # a file given as the workflow that holds no text
+        raise workflows.WorkflowError(f"{workflow}: not a workflow file (it is not UTF-8 text)") from None
 
 
 def _settings(pairs: list[str]) -> dict:
@@ -131,7 +140,7 @@ def _cancellable(work, cancel: threading.Event):
 
 
 def _run(args, servers: list[str]) -> int:
-    prompt = workflows.load(args.workflow)
+    prompt = _load(args.workflow)
     settings = expand_design_rows(prompt, [_settings(args.settings)])[0]
     check_settings(prompt, settings)
     cancel = threading.Event()
@@ -145,7 +154,7 @@ def _run(args, servers: list[str]) -> int:
 
 
 def _batch(args, servers: list[str]) -> int:
-    prompt = workflows.load(args.workflow)
+    prompt = _load(args.workflow)
     try:
         rows = read_rows(args.rows)
     except RecursionError:

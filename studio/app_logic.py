@@ -328,7 +328,7 @@ def check_colour(text: str) -> str:
     """'#rrggbb' (lower case), or UserError naming the bad value."""
     colour = (text or "").strip()
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
-        shown = colour if len(colour) <= 20 else colour[:20] + "…"
+        shown = "".join(ch if ch.isprintable() else "?" for ch in colour[:20]) + ("…" if len(colour) > 20 else "")
         raise UserError(f"'{shown}' is not a colour; write it as #rrggbb, e.g. #2a3b66")
     return colour.lower()
 

@@ -108,7 +108,7 @@ class LocalBackend:
 
     def run(self, prompt, out_dir, on_event=None, cancel=None) -> Outcome:
         try:
-            entry = self.runner.run(prompt, on_event=on_event, cancel=cancel)
+            entry = self.runner.run(prompt, on_event=on_event, cancel=cancel, all_outputs=True)  # a job wants them all
         except PromptRejected as exc:
             return Outcome("error", {}, error=exc.body, backend=self.name)
         status = entry["status"]["status_str"]

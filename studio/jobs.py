@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import filecmp
 import json
 import os
 import queue
@@ -39,6 +40,7 @@ from .safety import safe_name
 STATUS = {"success": "done", "error": "failed", "interrupted": "cancelled"}
 STAGING = ".partial"  # outputs of a running job, inside its folder
 _COUNTER = re.compile(r"_\d{5}_$")  # ComfyUI's file counter: drape_00010_.glb
+_SIDECAR = re.compile(r"(.+)\.seams(?:_\d+)?\.json")  # a pattern's seams (``_2``: a second copy made unique)
 _ABSOLUTE_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\](?:[^\s'\"/\\]+[/\\])+([^\s'\"/\\]+)")
 _TECHNICAL_KEYS = ("traceback", "current_inputs", "current_outputs", "executed")
 
@@ -72,7 +74,8 @@ def _node_failure(err: dict, titles: dict[str, str]) -> str:
     if "out of memory" in message.lower():
         return f"{title} ran out of memory"
     if kind not in _user_error_names() or not message:
-        return f"{title} failed with an internal error (the details are in job.json)"
+        return (f"{title} failed with an internal error (the details are in the log: studio.log in the work "
+                "folder, or ComfyUI's own log when a server ran it)")
     message = _ABSOLUTE_PATH.sub(r"\1", message)  # no folders of the machine that ran it
     field = re.match(r"field '([\w.]+)': (.*)", message, re.S)
     if field and "." not in field.group(1):
@@ -199,7 +202,8 @@ class JobFolder:
                 (self.path / name).unlink(missing_ok=True)
 
     def _final_name(self, staged: str) -> str:
-        stem, suffix = Path(staged).stem, Path(staged).suffix
+        sidecar = _SIDECAR.fullmatch(staged)  # pattern_00001_.seams.json: named like the pattern it belongs to
+        stem, suffix = (sidecar.group(1), ".seams.json") if sidecar else (Path(staged).stem, Path(staged).suffix)
         if stem.startswith(self._tag + "_"):
             stem = stem[len(self._tag) + 1:]
         return f"{self.job_id}_{_COUNTER.sub('', stem) or 'output'}{suffix}"
@@ -211,7 +215,13 @@ class JobFolder:
         used = {"job.json"}
         try:
             for staged in outcome.files:
-                final = self.path / _unique(self._final_name(staged.name), used)
+                name = self._final_name(staged.name)
+                twin = self.path / name
+                shared = _SIDECAR.fullmatch(staged.name) and twin in moved  # SVG and DXF list one sidecar
+                if shared and filecmp.cmp(staged, twin, shallow=False):
+                    renamed[staged.name] = name
+                    continue
+                final = self.path / _unique(name, used)
                 os.replace(staged, final)
                 moved.append(final)
                 renamed[staged.name] = final.name

@@ -37,7 +37,8 @@ class Preflight:
         out = []
         if self.needs_comfyui:
             out.append("This workflow needs a running ComfyUI (it uses sampling/model nodes the local runner "
-                       "does not have). Start ComfyUI and add its address in the studio settings.")
+                       "does not have). Start ComfyUI and list its address in ATELIER_COMFYUI_URLS for the studio "
+                       "(--server for python -m studio).")
         for pack, nodes in self.missing_packs.items():
             out.append(f"Install the node pack {pack} ({_packs()['packs'][pack]['install']}); "
                        f"needed for {', '.join(sorted(nodes))}.")

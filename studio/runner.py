@@ -12,6 +12,7 @@ ControlNet…) is rejected up front, saying that ComfyUI is required.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import traceback
@@ -20,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from custom_nodes.core.errors import Cancelled
+from custom_nodes.core.errors import AtelierError, Cancelled, InvalidInputError, user_message
 from custom_nodes.core.paths import user_data_dir, using_directories
 from custom_nodes.core.progress import reporting_to
 from custom_nodes.core.samples import install_samples
@@ -30,6 +31,8 @@ from . import core_nodes
 from .validation import ValidationResult, validate_prompt
 
 EventFn = Callable[[str, dict], None]
+#: Tracebacks of failed nodes (a child of the studio's logger, so they land in the work folder's studio.log).
+log = logging.getLogger("atelier.studio.runner")
 
 
 class PromptRejected(Exception):
@@ -96,13 +99,23 @@ class LocalRunner:
     # --- execution --------------------------------------------------------------------------------
 
     def run(self, prompt: dict, *, prompt_id: str | None = None, on_event: EventFn | None = None,
-            cancel: threading.Event | None = None, client_id: str = "local") -> dict:
+            cancel: threading.Event | None = None, client_id: str = "local", all_outputs: bool = False) -> dict:
         """Validate and execute ``prompt``; returns the ``/history/{prompt_id}`` entry.
 
-        Raises :class:`PromptRejected` when validation fails (nothing runs). Node failures and cancels
-        do not raise: they are reported as events and in the returned entry's ``status``.
+        Raises :class:`PromptRejected` when validation fails (nothing runs). Like ComfyUI, outputs that
+        fail validation are skipped and the valid ones run (listed in the entry's ``node_errors``);
+        with ``all_outputs`` one refused output refuses the whole prompt, as a job that wants every
+        output needs. Node failures and cancels do not raise: they are reported as events and in the
+        returned entry's ``status``, the failure's message in user words (:func:`user_message`), its
+        traceback in ``traceback`` and in the log.
         """
         result = self.validate(prompt)
+        if result.ok and all_outputs and result.node_errors:  # refused as ComfyUI refuses a prompt with no valid output
+            details = "\n".join(f"{e['message']}: {e['details']}" for entry in result.node_errors.values()
+                                for e in entry.get("errors", []))
+            result = ValidationResult(False, {"type": "prompt_outputs_failed_validation", "details": details,
+                                              "message": "Prompt outputs failed validation", "extra_info": {}},
+                                      [], result.node_errors, result.prompt)
         if not result.ok:
             raise PromptRejected(result)
         prompt_id = prompt_id or str(uuid.uuid4())
@@ -154,7 +167,7 @@ class _Job:
             if nid in done:
                 return
             if nid in visiting:
-                raise ValueError(f"the graph has a dependency cycle through node {nid}")
+                raise InvalidInputError(f"the graph has a dependency cycle through node {nid}")
             visiting.add(nid)
             for value in self.prompt[nid].get("inputs", {}).values():
                 if isinstance(value, list) and len(value) == 2:
@@ -190,7 +203,7 @@ class _Job:
         self.emit("execution_start", {}, record=True)
         try:
             order = self.order()
-        except ValueError as exc:
+        except InvalidInputError as exc:
             return self.fail(self.outputs[0], exc)
         keys = self.cache_keys(order)
         cached = [nid for nid in order if self.runner._cache_get(keys[nid]) is not None]
@@ -248,8 +261,15 @@ class _Job:
             self.emit("executed", {"node": nid, "display_node": nid, "output": ui})
 
     def fail(self, nid: str, exc: Exception) -> dict:
-        data = {"node_id": nid, "node_type": self.prompt[nid]["class_type"], "executed": list(self.executed),
-                "exception_message": str(exc), "exception_type": type(exc).__qualname__,
+        """End the job on ``exc`` raised by node ``nid``: ComfyUI's ``execution_error`` fields, with the
+        message in user words (an internal error's own text stays in the log, with its traceback)."""
+        node_type = self.prompt[nid]["class_type"]
+        if isinstance(exc, AtelierError):  # a problem with the input, said in the message: no traceback needed
+            log.info("node %s (%s) refused its input: %s", nid, node_type, exc)
+        else:
+            log.error("node %s (%s) failed", nid, node_type, exc_info=(type(exc), exc, exc.__traceback__))
+        data = {"node_id": nid, "node_type": node_type, "executed": list(self.executed),
+                "exception_message": user_message(exc), "exception_type": type(exc).__qualname__,
                 "traceback": traceback.format_tb(exc.__traceback__), "current_inputs": {}, "current_outputs": {}}
         self.emit("execution_error", data, record=True)
         self.emit("executing", {"node": None})

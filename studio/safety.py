@@ -83,7 +83,30 @@ def check_upload(path: str | Path, kind: str) -> Path:
         raise UploadRejected(f"patterns must be {', '.join(PATTERN_SUFFIXES)} files, not '{path.suffix or shown}'")
     elif kind == "mesh" and path.suffix.lower() not in MESH_SUFFIXES:
         raise UploadRejected(f"avatars must be {', '.join(MESH_SUFFIXES)} files, not '{path.suffix or shown}'")
+    elif kind in ("pattern", "mesh"):
+        _check_content(path, shown)
     return path
+
+
+#: What the first bytes of a binary upload must be, by suffix; the other pattern and mesh formats are text.
+_MAGIC = {".glb": (b"glTF", "a GLB file (binary glTF)"), ".ply": (b"ply", "a PLY file")}
+_TEXT = {".svg": "an SVG drawing", ".dxf": "a DXF file", ".json": "a JSON file", ".gltf": "a glTF file",
+         ".obj": "an OBJ file"}
+
+
+def _check_content(path: Path, shown: str) -> None:
+    """A pattern or mesh is what its suffix says, by content: binary formats by their signature, text
+    formats by having no NUL bytes in their first 64 KiB (random bytes or an image renamed are refused
+    here, before a job starts)."""
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if suffix in _MAGIC:
+        magic, what = _MAGIC[suffix]
+        if not head.startswith(magic):
+            raise UploadRejected(f"'{shown}' is not {what}")
+    elif suffix in _TEXT and b"\0" in head and not head.startswith(b"AutoCAD Binary DXF"):
+        raise UploadRejected(f"'{shown}' is not {_TEXT[suffix]} (it is not text)")
 
 
 def _check_image(path: Path, shown: str) -> None:

@@ -36,9 +36,9 @@ def load_mesh(path: str | Path) -> TriangleMesh:
         raise FileFormatError(f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES >> 20} MiB limit", path=path)
     try:
         loaded = trimesh.load(str(path), force="mesh", process=False)
-    except Exception as exc:  # trimesh raises many types for corrupt files
-        raise FileFormatError(f"cannot read as {path.suffix[1:].upper()} ({type(exc).__name__}: {exc})",
-                              path=path) from None
+    except Exception:  # trimesh raises many types (with its own internals' words) for corrupt files
+        kind = path.suffix[1:].upper()
+        raise FileFormatError(f"cannot read as {kind}: the file is damaged or is not a {kind} mesh", path=path) from None
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
         raise FileFormatError("contains no triangles", path=path)
     verts = np.asarray(loaded.vertices, np.float32)

@@ -124,10 +124,21 @@ class AtelierPatternSave:
         from .pattern_io import save_pattern
 
         path, name, subfolder = next_output_path(filename_prefix, format)
+        sidecar = path.with_suffix(".seams.json")  # SVG and DXF keep their seams beside them
+        before = _mtime(sidecar)
         save_pattern(pattern, path)
         rel = f"{subfolder}/{name}" if subfolder else name
         files = [{"filename": name, "subfolder": subfolder, "type": "output"}]  # for clients that fetch outputs
+        if format != "json" and _mtime(sidecar) not in (None, before):  # written by this save: sent along
+            files.append({"filename": sidecar.name, "subfolder": subfolder, "type": "output"})
         return {"ui": {"text": [rel], "files": files}, "result": (rel,)}
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 class AtelierTriangulate:

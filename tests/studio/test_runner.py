@@ -204,14 +204,19 @@ def test_cancel_interrupts_like_comfyui(runner):
     assert not any(runner.dirs["output"].iterdir())
 
 
-def test_node_error_is_reported_with_comfyui_fields(runner):
+def test_node_error_is_reported_with_comfyui_fields(runner, caplog):
     recorded = next(line["data"] for line in trace("execution_error") if line.get("type") == "execution_error")
     events = []
-    entry = runner.run(_with_node(runner, _Raise, "AtelierTestRaise"), on_event=lambda k, d: events.append((k, d)))
+    with caplog.at_level("ERROR", logger="atelier.studio.runner"):
+        entry = runner.run(_with_node(runner, _Raise, "AtelierTestRaise"), on_event=lambda k, d: events.append((k, d)))
     error = next(d for k, d in events if k == "execution_error")
     assert set(recorded) - {"timestamp"} <= set(error)
     assert (error["node_id"], error["exception_type"], error["executed"]) == ("2", "ValueError", ["1"])
-    assert error["exception_message"].strip() == "simulated failure"
+    # the message is in user words (custom_nodes.core.errors.user_message); the bug's own text and its
+    # traceback go to the log, and the traceback also stays in the event, as ComfyUI sends it
+    assert "internal error" in error["exception_message"] and "simulated failure" not in error["exception_message"]
+    assert any("go" in frame for frame in error["traceback"])
+    assert "simulated failure" in caplog.text and "Traceback" in caplog.text
     assert entry["status"] == {"status_str": "error", "completed": False, "messages": entry["status"]["messages"]}
     assert [m[0] for m in entry["status"]["messages"]] == ["execution_start", "execution_cached", "execution_error"]
 
