@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from ..core.measurements import MEASUREMENTS, SIZES
 from ..core.params import from_widgets, param, widgets
 from ..core.progress import node_progress
 from .pose import POSES, WALK_FRAMES
+from .silhouette import METHODS as SEGMENTATION_METHODS
 
 CATEGORY = "Atelier/Avatar"
 AVATAR_TIP = {"tooltip": "The avatar (metres, Y up, standing on y = 0 facing +Z)."}
@@ -78,6 +79,90 @@ class AtelierAvatarFromMeasurements:
         """Defaults without fit iterations: one Anny evaluation (reads the project's Anny cache)."""
         values = {name: spec[1]["default"] for name, spec in widgets(BodySettings).items()}
         return {**values, "fit_iterations": 0}
+
+
+def _as_in_body_settings(name: str):
+    """The same widget (default, range, tooltip) as BodySettings' field ``name``."""
+    f = BodySettings.__dataclass_fields__[name]
+    return field(default=f.default, metadata=f.metadata)
+
+
+@dataclass(frozen=True)
+class PhotoBodySettings:
+    height_cm: float = param(170.0, lo=120.0, hi=220.0, step=0.5, unit="cm",
+                             tooltip="The person's height (stature, barefoot): sets the photos' scale")
+    body: str = param("female", choices=("female", "male"), tooltip="Female or male girth table and body prior")
+    pose: str = _as_in_body_settings("pose")
+    arm_angle: float = _as_in_body_settings("arm_angle")
+    walk_frame: int = _as_in_body_settings("walk_frame")
+    age: float = _as_in_body_settings("age")
+    muscle: float = _as_in_body_settings("muscle")
+    fit_iterations: int = _as_in_body_settings("fit_iterations")
+    segmentation: str = param("auto", choices=SEGMENTATION_METHODS,
+                              tooltip="auto: rembg's u2net_human_seg when installed (any background), else "
+                                      "classical (colour model + GrabCut; needs a plain wall)")
+    hair_and_soles_cm: float = param(0.0, lo=0.0, hi=10.0, step=0.5, unit="cm",
+                                     tooltip="What the photos show above the scalp (hair volume) plus under the "
+                                             "feet (shoe soles): added to the height before scaling")
+
+
+class AtelierAvatarFromPhotos:
+    DESCRIPTION = ("Anny body fitted to measurements taken from a front photo (A-pose) and a side photo of one "
+                   "person against a plain wall, scaled by their height. Reports each measurement with its "
+                   "uncertainty and the fit's residuals; the overlay shows the silhouettes and measured levels. "
+                   "Photos that are not one whole standing person are refused with what to retake.")
+    CATEGORY = CATEGORY
+    FUNCTION = "build"
+    RETURN_TYPES = ("ATELIER_AVATAR", "STRING", "IMAGE", "IMAGE")
+    RETURN_NAMES = ("avatar", "fit_report", "preview", "overlay")
+    OUTPUT_TOOLTIPS = ("The fitted, posed avatar.",
+                       "Per measurement (cm): from the photos ± one sigma, the fitted avatar, the residual.",
+                       "Front and side preview of the avatar.",
+                       "The silhouettes with the measured levels and values.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "front_photo": ("IMAGE", {"tooltip": "Whole body from the front, arms 30–60° away from the body, legs "
+                                                 "a little apart, fitted clothes, plain wall."}),
+            "side_photo": ("IMAGE", {"tooltip": "Whole body from the side (facing left or right), arms in an "
+                                                "A-pose or relaxed, same clothes and wall."}),
+            **widgets(PhotoBodySettings)},
+            "optional": {"segmentation_model": ("STRING", {
+                "default": "", "tooltip": "u2net_human_seg .onnx inside the models folder (e.g. "
+                                          "rembg/u2net_human_seg.onnx); empty = $U2NET_HOME / models/rembg."})}}
+
+    def build(self, front_photo, side_photo, segmentation_model: str = "", **kwargs):
+        from ..core.bridge import image_to_numpy
+        from ..core.paths import resolve_input
+        from .photos import avatar_from_photos, overlay_image, photo_report
+        from .preview import render_preview
+
+        s = from_widgets(PhotoBodySettings, kwargs)
+        model = segmentation_model.strip() and resolve_input(segmentation_model, field="segmentation_model",
+                                                             relative_to="models", what="model")
+        front, side = image_to_numpy(front_photo)[0], image_to_numpy(side_photo)[0]
+        avatar, rep, pm = avatar_from_photos(
+            front, side, s.height_cm / 100, s.body, segmentation=s.segmentation, model_path=model or None,
+            allowance=s.hair_and_soles_cm / 100, age=s.age, muscle=s.muscle, pose=s.pose, arm_angle=s.arm_angle,
+            frame=s.walk_frame, max_iterations=s.fit_iterations, on_progress=node_progress(s.fit_iterations + 1))
+        return (avatar, photo_report(pm, rep), _image(render_preview(avatar, 512)),
+                _image(overlay_image(pm, front, side)))
+
+    @classmethod
+    def contract_inputs(cls, tmp_path: Path) -> dict:
+        """A rendered photo pair of one random Anny body (reads the Anny cache), no fit iterations."""
+        from ..core.bridge import numpy_to_image
+        from .anny_model import load_anny
+        from .photo_eval import photo_pair, sample_bodies
+
+        body = load_anny()
+        sample = sample_bodies(body, 1, seed=3)[0]
+        front, side = photo_pair(body, sample, seed=3, rows=640, width=480)
+        values = {name: spec[1]["default"] for name, spec in widgets(PhotoBodySettings).items()}
+        return {**values, "front_photo": numpy_to_image(front), "side_photo": numpy_to_image(side),
+                "height_cm": round(sample.truth["height"] * 100, 1), "body": sample.sex, "fit_iterations": 0,
+                "segmentation": "classical"}
 
 
 class AtelierLoadAvatar:
@@ -235,6 +320,7 @@ class AtelierAvatarPreview:
 
 NODE_CLASS_MAPPINGS = {
     "AtelierAvatarFromMeasurements": AtelierAvatarFromMeasurements,
+    "AtelierAvatarFromPhotos": AtelierAvatarFromPhotos,
     "AtelierLoadAvatar": AtelierLoadAvatar,
     "AtelierPoseAvatar": AtelierPoseAvatar,
     "AtelierMeasureAvatar": AtelierMeasureAvatar,
@@ -244,6 +330,7 @@ NODE_CLASS_MAPPINGS = {
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
     "AtelierAvatarFromMeasurements": "Avatar from Measurements (Atelier)",
+    "AtelierAvatarFromPhotos": "Avatar from Photos (Atelier)",
     "AtelierLoadAvatar": "Load Avatar (Atelier)",
     "AtelierPoseAvatar": "Pose Avatar (Atelier)",
     "AtelierMeasureAvatar": "Measure Avatar (Atelier)",
