@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import queue
 import secrets
 import shutil
 import sys
@@ -210,7 +211,7 @@ def _run(ctx: logic.StudioContext, prompt: dict, backend, job_dir: Path, key: st
 # --- tabs ----------------------------------------------------------------------------------------
 
 
-def design_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
+def design_tab(ctx: logic.StudioContext, servers, token) -> dict:
     with gr.Row():
         with gr.Column(scale=1):
             template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment template")
@@ -239,6 +240,7 @@ def design_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
             report = gr.Textbox(label="Quality report", lines=6)
             downloads = gr.File(label="Downloads", file_count="multiple")
     glb = gr.State(None)
+    last = gr.State(None)  # the last drape of this session: its job folder, render and form (for "Save design")
 
     def drape(request: gr.Request, template_v, pattern_v, size_v, body_v, avatar_v, fabric_v, colour_v, quality_v,
               servers_v, token_v, *m):
@@ -249,7 +251,7 @@ def design_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
             job_dir = ctx.new_job_dir(_owner(request, token_v), "drape", form.summary())
             prompt = logic.design_prompt(form, backend, job_dir)
         except Exception as exc:  # noqa: BLE001 - said in words, logged when unexpected
-            yield _warn(safety.user_message(exc, "preparing the drape")), None, None, "", None, None
+            yield _warn(safety.user_message(exc, "preparing the drape")), None, None, "", None, None, gr.skip()
             return
         collect = logic.collect_design
         if backend.name == "local":
@@ -257,21 +259,23 @@ def design_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
                 return logic.collect_design(outcome, prompt_, folder, ctx.runner.dirs["output"])
         for text, result in _run(ctx, prompt, backend, job_dir, _key(request, "design"), collect):
             if result is None:
-                yield text, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield text, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 continue
             headline = result.headline()
             note = text.replace("**Done**", f"**{headline}**", 1)
             if result.explanation() and result.status == "success":
                 note += f"\n\n{result.explanation()}"
+            done = {"job": str(job_dir), "render": str(result.previews[0]) if result.previews else None,
+                    "form": form.summary()} if result.status == "success" else None
             yield (note, _served_gallery((p, "preview") for p in result.previews), _served(result.turntable),
-                   result.report, _served_all(result.downloads), _served(result.glb))
+                   result.report, _served_all(result.downloads), _served(result.glb), done)
 
     inputs = [template, pattern_file, size, body, avatar_file, fabric, colour, quality, servers, token, *meas]
     go.click(lambda: None, None, model, queue=False).then(
-        drape, inputs, [status, previews, video, report, downloads, glb], concurrency_limit=2).then(
+        drape, inputs, [status, previews, video, report, downloads, glb, last], concurrency_limit=2).then(
         lambda path: path, glb, model)
     stop.click(_canceller(ctx, "design"), None, None)
-    return fabric
+    return {"fabric": fabric, "form": [template, size, body, fabric, colour, quality, *meas], "last": last}
 
 
 def photoreal_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
@@ -441,8 +445,11 @@ def _catalog(query: str):
 
 
 def batch_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
+    on_ray = logic.ray_address()
     gr.Markdown(f"Every fabric × colour × size combination is draped (preview quality). A batch may hold at most "
-                f"**{MAX_BATCH_JOBS} combinations**.")
+                f"**{MAX_BATCH_JOBS} combinations**." + (f" Batches run on the **Ray cluster** at `{safety.scrub(on_ray)}` "
+                f"(ATELIER_RAY_ADDRESS); the status shows rows done, failed and running, throughput and ETA."
+                if on_ray else ""))
     with gr.Row():
         template = gr.Dropdown(TEMPLATES, value="tshirt", label="Garment")
         body = gr.Radio(["female", "male"], value="female", label="Body")
@@ -457,32 +464,88 @@ def batch_tab(ctx: logic.StudioContext, servers, token) -> gr.Dropdown:
                       object_fit="contain", fit_columns=False, elem_id="batch-grid")
     archive = gr.File(label="All results (zip)")
 
-    def run(request: gr.Request, template_v, body_v, fabrics_v, sizes_v, colours_v, servers_v, token_v,
-            progress=gr.Progress()):
+    def prepare(request, template_v, body_v, fabrics_v, sizes_v, colours_v, token_v):
+        """(rows, job folder, cancel event, key) for a batch, or a warning to show instead."""
         try:
             rows = logic.batch_rows(fabrics_v or [], logic.parse_colours(colours_v or ""), sizes_v or [],
                                     template_v, body_v)
         except Exception as exc:  # noqa: BLE001
-            return _warn(safety.user_message(exc, "preparing the batch")), None, None
+            return _warn(safety.user_message(exc, "preparing the batch"))
         if not rows:
-            return _warn("choose at least one fabric and one size"), None, None
+            return _warn("choose at least one fabric and one size")
         key = _key(request, "batch")
         cancel = threading.Event()
         ctx.on_cancel(key, cancel.set)
         what = f"{template_v} · {len(rows)} combination{'' if len(rows) == 1 else 's'}"
         try:
             out = ctx.new_job_dir(_owner(request, token_v), "batch", what)
+        except Exception as exc:  # noqa: BLE001
+            ctx.finished(key)
+            return _warn(safety.user_message(exc, "the batch"))
+        return rows, out, cancel, key
+
+    def finish(result, out):
+        archive_path = logic.zip_folder(out, out / "batch.zip")
+        return result.summary(), _served_gallery(result.gallery()), _served(archive_path)
+
+    def run(request: gr.Request, template_v, body_v, fabrics_v, sizes_v, colours_v, servers_v, token_v,
+            progress=gr.Progress()):
+        ready = prepare(request, template_v, body_v, fabrics_v, sizes_v, colours_v, token_v)
+        if isinstance(ready, str):
+            return ready, None, None
+        rows, out, cancel, key = ready
+        try:
             result = logic.run_batch_rows(ctx, rows, out, servers_v, cancel=cancel, on_progress=lambda done, total:
                                           progress(done / total, desc=f"{done}/{total} jobs"))
-            archive_path = logic.zip_folder(out, out / "batch.zip")
+            return finish(result, out)
         except Exception as exc:  # noqa: BLE001
             return _warn(safety.user_message(exc, "the batch")), None, None
         finally:
             ctx.finished(key)
-        return result.summary(), _served_gallery(result.gallery()), _served(archive_path)
 
-    go.click(run, [template, body, fabrics, sizes, colours, servers, token], [status, grid, archive],
-             concurrency_limit=1)
+    def run_on_ray(request: gr.Request, template_v, body_v, fabrics_v, sizes_v, colours_v, servers_v, token_v):
+        """The batch on the Ray cluster of ATELIER_RAY_ADDRESS: the status shows rows done, failed and
+        running, throughput and ETA while it runs."""
+        ready = prepare(request, template_v, body_v, fabrics_v, sizes_v, colours_v, token_v)
+        if isinstance(ready, str):
+            yield ready, None, None
+            return
+        rows, out, cancel, key = ready
+        address = logic.ray_address()
+        updates: queue.Queue = queue.Queue()
+        ended: dict = {}
+
+        def work():
+            try:
+                ended["result"] = logic.run_batch_rows(ctx, rows, out, servers_v, cancel=cancel, on_ray=updates.put)
+            except Exception as exc:  # noqa: BLE001 - told below
+                ended["error"] = exc
+            finally:
+                updates.put(None)
+
+        try:
+            threading.Thread(target=work, name="atelier-ray-batch", daemon=True).start()
+            yield logic.ray_progress_text({"total": len(rows)}, address) + " (starting)", gr.skip(), gr.skip()
+            while True:
+                item = updates.get()
+                while item is not None and not updates.empty():  # only the newest counts
+                    item = updates.get()
+                if item is None:
+                    break
+                yield logic.ray_progress_text(item, address), gr.skip(), gr.skip()
+            if "error" in ended:
+                yield _warn(safety.user_message(ended["error"], "the batch")), None, None
+                return
+            summary, gallery, archive_ = finish(ended["result"], out)
+            yield f"{summary}\n\nRan on Ray at `{safety.scrub(address)}`.", gallery, archive_
+        except Exception as exc:  # noqa: BLE001
+            yield _warn(safety.user_message(exc, "the batch")), None, None
+        finally:
+            ctx.finished(key)
+
+    go.click(run_on_ray if logic.ray_address() else run,
+             [template, body, fabrics, sizes, colours, servers, token], [status, grid, archive],
+             concurrency_limit=1, api_name="run_2")
     def cancel_batch(request: gr.Request) -> str:
         if ctx.cancel(_key(request, "batch")):
             return "Cancelling: the running job stops and the remaining ones are skipped…"
@@ -518,6 +581,139 @@ def history_tab(ctx: logic.StudioContext, token):
     refresh.click(listing, token, [table, pick])
     pick.change(show, [pick, token], [details, files])
     return listing, [table, pick]
+
+
+def designs_tab(ctx: logic.StudioContext, drape: dict):
+    """Saved designs (the designs store): search and filter, open one into the Design & drape form, save the
+    form as a version (with the last drape's render), fork, delete, compare two versions."""
+    gr.Markdown("Designs saved in the studio's designs database, every save a new version. **Open** one to fill "
+                "the Design & drape form; after a drape, **Save** records its render with the version.")
+    with gr.Row():
+        query = gr.Textbox(label="Search (name, notes, tags)", max_length=MAX_TEXT_CHARS, elem_id="designs-search")
+        garment = gr.Dropdown([("any", ""), *TEMPLATES], value="", label="Garment")
+        fabric = gr.Dropdown([("any", ""), *logic.fabric_ids()], value="", label="Fabric")
+        season = gr.Textbox(label="Season (e.g. SS27)", max_length=20)
+        refresh = gr.Button("Search")
+    table = gr.Dataframe(headers=logic.DESIGN_COLUMNS, interactive=False, wrap=True, elem_id="designs-table")
+    thumbs = gr.Gallery(label="Renders", columns=6, height=220, object_fit="contain", elem_id="designs-thumbs")
+    with gr.Row():
+        pick = gr.Dropdown([], label="Design", elem_id="designs-pick")
+        open_ = gr.Button("Open")
+    status = gr.Markdown(elem_id="designs-status")
+    open_id = gr.State(None)
+    with gr.Accordion("Save the Design & drape form", open=True):
+        with gr.Row():
+            name = gr.Textbox(label=f"Name (at most {logic.DESIGN_NAME_CHARS} characters)", value="My design",
+                              max_length=logic.DESIGN_NAME_CHARS, elem_id="designs-name")
+            season_v = gr.Textbox(label="Season tag", max_length=20)
+            tags = gr.Textbox(label="Tags (comma-separated)", max_length=MAX_TEXT_CHARS)
+        message = gr.Textbox(label="What changed (version message)", max_length=2000)
+        as_new = gr.Checkbox(False, label="Save as a new design (not a version of the open one)")
+        save = gr.Button("Save design", variant="primary", elem_id="designs-save")
+    with gr.Row():
+        fork_name = gr.Textbox(label="Fork's name (empty = the same)", max_length=logic.DESIGN_NAME_CHARS)
+        fork = gr.Button("Fork the open design")
+    with gr.Row():
+        confirm = gr.Checkbox(False, label="Yes, delete this design and all its versions")
+        delete = gr.Button("Delete the open design", variant="stop")
+    with gr.Accordion("Compare two versions", open=False):
+        with gr.Row():
+            first = gr.Dropdown([], label="Version A")
+            second = gr.Dropdown([], label="Version B")
+            compare = gr.Button("Compare")
+        with gr.Row():
+            render_a = gr.Image(label="A", height=320, interactive=False, elem_id="designs-a")
+            render_b = gr.Image(label="B", height=320, interactive=False, elem_id="designs-b")
+        diff = gr.Markdown(elem_id="designs-diff")
+
+    form = drape["form"]
+    filters = [query, garment, fabric, season]
+
+    def design_list(query_v, garment_v, fabric_v, season_v_):
+        try:
+            rows, shown, choices = logic.list_designs(ctx.designs(), query_v, garment_v, fabric_v, season_v_)
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(safety.user_message(exc, "listing the designs")) from None
+        return rows or None, _served_gallery(shown), gr.update(choices=choices)
+
+    def versions_update(design_id):
+        choices = logic.version_choices(ctx.designs(), design_id) if design_id else []
+        return (gr.update(choices=choices, value=choices[1][1] if len(choices) > 1 else None),
+                gr.update(choices=choices, value=choices[0][1] if choices else None))
+
+    def design_open(design_id):
+        if not design_id:
+            return ("Pick a design first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                    *[gr.skip()] * len(form))
+        try:
+            version, values, text = logic.open_design(ctx.designs(), design_id)
+        except Exception as exc:  # noqa: BLE001
+            return (_warn(safety.user_message(exc, "opening the design")), gr.skip(), gr.skip(), gr.skip(),
+                    gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * len(form))
+        d = version.design
+        meas = [values.measurements_cm.get(m.name, 0) for m in MEASUREMENTS]
+        return (text, design_id, d.name, d.season, ", ".join(d.tags), *versions_update(design_id),
+                values.template, values.size, values.body, values.fabric_id, values.colour or "#2a3b66",
+                values.quality, *meas)
+
+    def design_save(request: gr.Request, design_id, name_v, season_v2, tags_v, message_v, as_new_v, last_v, *values):
+        template_v, size_v, body_v, fabric_v, colour_v, quality_v, *m = values
+        form_v = logic.DesignForm(template_v, size_v, body_v, fabric_v, colour_v or "", quality_v,
+                                  {d.name: v for d, v in zip(MEASUREMENTS, m)})
+        last_v = last_v if isinstance(last_v, dict) and last_v.get("form") == form_v.summary() else {}
+        job = Path(last_v["job"]) if last_v.get("job") else None
+        try:
+            version, text = logic.save_design(ctx.designs(), form_v, name_v, design_id, bool(as_new_v), message_v,
+                                              season_v2, tags_v, last_v.get("render"),
+                                              job if job and safety.inside(ctx.jobs_dir, job) else None,
+                                              author=getattr(request, "username", None))
+        except Exception as exc:  # noqa: BLE001
+            return _warn(safety.user_message(exc, "saving the design")), gr.skip(), gr.skip(), gr.skip()
+        if job:
+            text += " The drape's job in My jobs names this version."
+        return (text, version.design_id, *versions_update(version.design_id))
+
+    def design_fork(request: gr.Request, design_id, fork_name_v):
+        if not design_id:
+            return "Open a design first.", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            version, text = logic.fork_design(ctx.designs(), design_id, fork_name_v,
+                                              author=getattr(request, "username", None))
+        except Exception as exc:  # noqa: BLE001
+            return _warn(safety.user_message(exc, "forking the design")), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (text, version.design_id, version.design.name, *versions_update(version.design_id))
+
+    def design_delete(design_id, confirm_v):
+        if not design_id:
+            return "Open a design first.", gr.skip(), gr.skip()
+        try:
+            text = logic.delete_design(ctx.designs(), design_id, bool(confirm_v))
+        except Exception as exc:  # noqa: BLE001
+            return _warn(safety.user_message(exc, "deleting the design")), gr.skip(), gr.skip()
+        return text, (None if confirm_v else design_id), False
+
+    def design_compare(first_v, second_v):
+        if not first_v or not second_v:
+            return None, None, "Open a design and pick two of its versions."
+        try:
+            a, b, text = logic.compare_versions(ctx.designs(), first_v, second_v)
+        except Exception as exc:  # noqa: BLE001
+            return None, None, _warn(safety.user_message(exc, "comparing the versions"))
+        return _served(a), _served(b), text
+
+    listed = [table, thumbs, pick]
+    refresh.click(design_list, filters, listed)
+    query.submit(design_list, filters, listed)
+    for box in (garment, fabric):
+        box.change(design_list, filters, listed)
+    open_.click(design_open, pick, [status, open_id, name, season_v, tags, first, second, *form])
+    save.click(design_save, [open_id, name, season_v, tags, message, as_new, drape["last"], *form],
+               [status, open_id, first, second]).then(design_list, filters, listed)
+    fork.click(design_fork, [open_id, fork_name], [status, open_id, name, first, second]).then(
+        design_list, filters, listed)
+    delete.click(design_delete, [open_id, confirm], [status, open_id, confirm]).then(design_list, filters, listed)
+    compare.click(design_compare, [first, second], [render_a, render_b, diff])
+    return design_list, {"filters": filters, "outputs": listed}
 
 
 def _fabric_lists_update(*current):
@@ -561,7 +757,8 @@ def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
         servers = _server_panel(ctx)
         fabric_lists = []
         with gr.Tab("Design & drape"):
-            fabric_lists.append(design_tab(ctx, servers, token))
+            drape_form = design_tab(ctx, servers, token)
+            fabric_lists.append(drape_form["fabric"])
         with gr.Tab("Photoreal render"):
             fabric_lists.append(photoreal_tab(ctx, servers, token))
         with gr.Tab("Try-on"):
@@ -572,6 +769,9 @@ def build_app(ctx: logic.StudioContext | None = None) -> gr.Blocks:
             fabric_lists.append(batch_tab(ctx, servers, token))
         with gr.Tab("My jobs") as jobs_tab:
             listing, listed = history_tab(ctx, token)
+        with gr.Tab("Designs") as designs_tab_:
+            design_refresh, design_listed = designs_tab(ctx, drape_form)
+        designs_tab_.select(design_refresh, design_listed["filters"], design_listed["outputs"])
         scanned.then(_fabric_lists_update, fabric_lists, fabric_lists)
         jobs_tab.select(listing, token, listed)
         app.load(_ensure_token, token, token).then(_fabric_lists_update, fabric_lists, fabric_lists).then(

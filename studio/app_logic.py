@@ -10,7 +10,9 @@ them to these functions; every message meant for a user goes through :mod:`studi
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -71,6 +73,16 @@ class StudioContext:
     live: set[str] = field(default_factory=set)
     _cancels: dict[str, Callable[[], Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _designs: Any = None  # the designs store, opened on first use
+
+    def designs(self):
+        """The designs store (SQLite in the work folder, or ``$ATELIER_DB_URL``), opened once."""
+        with self._lock:
+            if self._designs is None:
+                from custom_nodes.design.store import DesignStore
+
+                self._designs = DesignStore()
+            return self._designs
 
     @classmethod
     def from_env(cls) -> StudioContext:
@@ -449,20 +461,66 @@ def batch_item(record: dict, settings: dict, folder: Path, prompt: dict) -> Batc
     return BatchItem(settings, status, verdict, reason, preview)
 
 
+RAY_ENV = "ATELIER_RAY_ADDRESS"  # set: the Batch tab runs its batches on the Ray cluster at this address
+
+
+def ray_address() -> str | None:
+    """``$ATELIER_RAY_ADDRESS`` (e.g. ``ray://head:10001``, ``auto``), or None: batches run in-process."""
+    return os.environ.get(RAY_ENV, "").strip() or None
+
+
+def ray_progress_text(progress: dict, address: str | None = None) -> str:
+    """A Ray batch's progress (``Progress.as_dict()``) as the Batch tab shows it."""
+    total, done, failed = int(progress.get("total", 0)), int(progress.get("done", 0)), int(progress.get("failed", 0))
+    eta = progress.get("eta_s")
+    eta_text = "—" if eta is None else f"{int(eta // 60)} min {int(eta % 60):02d} s"
+    where = f" at `{scrub(address)}`" if address else ""
+    return (f"**Ray{where}: {done + failed}/{total} rows** — done {done}, failed {failed}, "
+            f"running {int(progress.get('running', 0))}, {float(progress.get('rows_per_minute') or 0):.1f} rows/min, "
+            f"ETA {eta_text}")
+
+
+def _batch_on_ray(workflow: str, rows: list[dict], out: Path, servers: list[str] | None, address: str,
+                  on_progress, on_ray, cancel):
+    from .ray_backend import RayMissing, RaySettings, execute_batch_ray
+
+    def tell(progress) -> None:
+        if on_progress:
+            on_progress(progress.done + progress.failed, progress.total)
+        if on_ray:
+            on_ray(progress.as_dict())
+
+    try:
+        return execute_batch_ray(workflow, rows, out, servers, RaySettings(address=address), on_progress=tell,
+                                 cancel=cancel)
+    except RayMissing as exc:
+        raise UserError(f"{RAY_ENV} is set, but {exc}") from None
+    except ConnectionError as exc:
+        log.warning("Ray at %s: %s", address, exc)
+        raise UserError(f"the Ray cluster at {scrub(address)} ({RAY_ENV}) does not answer") from None
+
+
 def run_batch_rows(ctx: StudioContext, rows: list[dict], out: Path, servers: list[str] | None,
                    on_progress: Callable[[int, int], None] | None = None,
-                   cancel: threading.Event | None = None) -> BatchResult:
-    """Run ``rows`` of drape_preview (one job folder each under ``out``); the outcome of every row."""
+                   cancel: threading.Event | None = None, on_ray: Callable[[dict], None] | None = None,
+                   workflow: str = "drape_preview") -> BatchResult:
+    """Run ``rows`` of drape_preview (one job folder each under ``out``); the outcome of every row. With
+    ``$ATELIER_RAY_ADDRESS`` set the rows run on that Ray cluster, and ``on_ray`` gets its progress
+    (``Progress.as_dict()``: total, done, failed, running, rows_per_minute, eta_s) after every change."""
     from .batch import execute_batch
 
     chosen = allowed_servers(servers or [], ctx.servers)
+    address = ray_address()
     ctx.live.add(out.name)
     try:
-        report = execute_batch("drape_preview", rows, out, chosen or None, on_progress=on_progress, cancel=cancel,
-                               runner=None if chosen else ctx.runner)
+        if address:
+            report = _batch_on_ray(workflow, rows, out, chosen or None, address, on_progress, on_ray, cancel)
+        else:
+            report = execute_batch(workflow, rows, out, chosen or None, on_progress=on_progress, cancel=cancel,
+                                   runner=None if chosen else ctx.runner)
     finally:
         ctx.live.discard(out.name)
-    prompt = workflows.load("drape_preview")
+    prompt = workflows.load(workflow)
     items = [batch_item(r, rows[i], out / f"job_{i + 1:04d}", prompt) for i, r in enumerate(report.records)]
     return BatchResult(items, out, str(report.stopped or ""))
 
@@ -637,10 +695,12 @@ class JobSummary:
     reason: str
     started: str  # ISO time (UTC)
     files: list[Path]
+    design: str = ""  # the design version (id@vN) its result was saved to, from studio.json
 
     def row(self) -> list[str]:
         when = self.started.replace("T", " ")[:16]
-        return [when, self.kind or "job", self.what, self.status, self.reason]
+        what = f"{self.what} · design {self.design}" if self.design else self.what
+        return [when, self.kind or "job", what, self.status, self.reason]
 
 
 def _read_json(path: Path) -> dict:
@@ -665,6 +725,14 @@ def _output_files(folder: Path, names) -> list[Path]:
 def read_job(folder: Path, live: set[str] | frozenset = frozenset()) -> JobSummary:
     """A job folder as the history shows it; job.json is read tolerantly (it may be missing, partial,
     or in an older shape)."""
+    summary = _read_job(folder, live)
+    design = _read_json(folder / STUDIO_RECORD).get("design")
+    if isinstance(design, str) and re.fullmatch(r"[0-9a-f]{8,64}@v\d{1,9}", design):
+        summary.design = design
+    return summary
+
+
+def _read_job(folder: Path, live) -> JobSummary:
     studio, record = _read_json(folder / STUDIO_RECORD), _read_json(folder / "job.json")
     started = str(record.get("started") or studio.get("created") or "")
     if not started:
@@ -790,3 +858,167 @@ def needs_comfyui(prompt: dict, backend: Backend) -> str:
     result = check(prompt, backend.object_info())
     return "" if result.ok else " ".join(result.messages())
 
+
+
+# --- Designs -------------------------------------------------------------------------------------
+
+DESIGN_COLUMNS = ["name", "garment", "fabric", "season", "latest", "updated (UTC)", "id"]
+DESIGN_NAME_CHARS = 120
+
+
+def _hex_of(rgb) -> str:
+    return "" if rgb is None else "#" + "".join(f"{max(0, min(255, round(float(c) * 255))):02x}" for c in rgb)
+
+
+def _rgb_of(colour: str) -> tuple[float, float, float] | None:
+    if not colour:
+        return None
+    colour = check_colour(colour)
+    return tuple(int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+
+
+def form_from_design(design) -> DesignForm:
+    """The Design & drape form a saved design fills (what the form cannot show is kept in the design)."""
+    frames = int(getattr(design.drape, "max_frames", 240) or 240)
+    quality = min(QUALITY_FRAMES, key=lambda q: abs(QUALITY_FRAMES[q] - frames))
+    garment = design.garment if design.garment in FRAMING else "tshirt"
+    measurements = {name: round(value * 100.0, 1) for name, value in design.body.measurements_m.items()}
+    return DesignForm(garment, design.body.size, design.body.size_column, design.look.fabric_id,
+                      _hex_of(design.look.colour_srgb), quality, measurements)
+
+
+def design_from_form(form: DesignForm, name: str, base=None, season: str | None = None,
+                     tags: str | None = None):
+    """A :class:`Design` holding the form's values: ``base`` (the open design) with the form applied, or a
+    new one. Uploaded patterns and avatars are not kept in a design saved from the studio."""
+    from custom_nodes.core.design import Body, Design, Look
+    from custom_nodes.core.errors import InvalidInputError
+    from custom_nodes.pattern.params import TemplateSettings
+
+    name = clean_text(name or "", limit=DESIGN_NAME_CHARS, what="design name").strip()
+    if not name:
+        raise UserError("give the design a name")
+    try:
+        body = Body(form.size, form.body, {k: float(v) / 100.0 for k, v in form.measurements_cm.items()
+                                           if k in MEASUREMENT_FIELDS and v})
+        look = Look(form.fabric_id, "", _rgb_of(form.colour))
+        fields: dict[str, Any] = {"body": body, "look": look}
+        if season is not None:
+            fields["season"] = clean_text(season, limit=20, what="season").strip()
+        if tags is not None:
+            fields["tags"] = tuple(t for t in re.split(r"[,\s]+", clean_text(tags, limit=MAX_TEXT_CHARS, what="tags"))
+                                   if t)
+        if base is None:
+            design = Design.new(name, form.template, **fields)
+        else:
+            from custom_nodes.core.design import PatternSource
+
+            same = base.pattern.template is not None and base.garment == form.template
+            pattern = base.pattern if same else PatternSource(TemplateSettings(garment=form.template))
+            design = dataclasses.replace(base, name=name, pattern=pattern, **fields)
+        frames = QUALITY_FRAMES.get(form.quality)
+        if frames and hasattr(design.drape, "max_frames"):
+            design = dataclasses.replace(design, drape=dataclasses.replace(design.drape, max_frames=frames))
+        return design
+    except InvalidInputError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _latest_render(store, version) -> Path | None:
+    for ref in reversed(version.design.media):
+        if ref.kind == "render":
+            try:
+                path = store.media_path(ref)
+            except Exception:  # noqa: BLE001 - a missing file: no thumbnail
+                continue
+            if path.is_file():
+                return path
+    return None
+
+
+def list_designs(store, text: str = "", garment: str = "", fabric: str = "", season: str = ""):
+    """(table rows, [(thumbnail, caption)], [(label, design id)]) of the designs matching the filters."""
+    text = clean_text(text or "", limit=MAX_TEXT_CHARS, what="search")
+    season = clean_text(season or "", limit=20, what="season")
+    found = store.search(text, garment=garment or "", fabric=fabric or "", season=season)
+    rows, thumbs, choices = [], [], []
+    for d in found:
+        rows.append([d.name, d.garment, ", ".join(d.fabrics), d.season, f"v{d.latest_number}",
+                     d.updated_at.replace("T", " ")[:16], d.id])
+        choices.append((f"{d.name} · {d.garment} · v{d.latest_number} · {d.id[:8]}", d.id))
+        render = _latest_render(store, store.version(d.latest_version_id))
+        if render is not None:
+            thumbs.append((str(render), f"{d.name} v{d.latest_number}"))
+    return rows, thumbs, choices
+
+
+def version_choices(store, design_id: str) -> list[tuple[str, str]]:
+    return [(f"v{v.number} · {v.created_at.replace('T', ' ')[:16]} · {v.author} · {v.message[:60]}", v.id)
+            for v in reversed(store.versions(design_id))]
+
+
+def open_design(store, design_id: str):
+    """(latest version, the form it fills, a message)."""
+    version = store.latest(design_id)
+    return version, form_from_design(version.design), (
+        f"Opened **{version.design.name}** v{version.number} (id {design_id}): its values are in the "
+        f"Design & drape tab.")
+
+
+def link_job(job_dir: Path, ref: str) -> None:
+    """Record in the job's studio.json the design version (``id@vN``) its result was saved to."""
+    path = Path(job_dir) / STUDIO_RECORD
+    record = _read_json(path)
+    record["design"] = ref
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, path)
+
+
+def save_design(store, form: DesignForm, name: str, design_id: str | None = None, as_new: bool = False,
+                message: str = "", season: str | None = None, tags: str | None = None, render: str | Path | None = None,
+                job_dir: Path | None = None, author: str | None = None):
+    """Save the form as the next version of ``design_id`` (or a new design): ``render`` (a drape's preview)
+    becomes the version's render; ``job_dir``'s history then names the version. (version, message)."""
+    message = clean_text(message or "", limit=2000, what="message").strip()
+    base = None if as_new or not design_id else store.latest(design_id).design
+    design = design_from_form(form, name, base, season, tags)
+    if render and Path(render).is_file():
+        ref = store.add_media(render, Path(render).name, "render")
+        design = dataclasses.replace(design, media=tuple(m for m in design.media if m.kind != "render") + (ref,))
+    if base is None:
+        version = store.create(design, author=author, message=message or "created in the studio")
+    else:
+        version = store.save(design_id, design, author=author, message=message or "saved from the studio")
+    ref_text = f"{version.design_id}@v{version.number}"
+    if job_dir is not None:
+        link_job(job_dir, ref_text)
+    said = f" — “{message}”" if message else ""
+    media = " with the drape's render" if render and Path(render).is_file() else ""
+    return version, f"Saved **{version.design.name}** as v{version.number}{media} ({ref_text}){said}."
+
+
+def fork_design(store, design_id: str, name: str = "", author: str | None = None):
+    source = store.latest(design_id)
+    name = clean_text(name or "", limit=DESIGN_NAME_CHARS, what="design name").strip() or None
+    version = store.fork(source.id, author=author, name=name)
+    return version, (f"Forked {source.label} as **{version.design.name}** (id {version.design_id}); "
+                     f"it is the open design now.")
+
+
+def delete_design(store, design_id: str, confirmed: bool) -> str:
+    """Delete a design and every version of it (its media files stay in the media folder)."""
+    if not confirmed:
+        return "⚠️ tick 'Yes, delete this design and all its versions' first."
+    label = store.latest(design_id).label
+    n = store.delete(design_id)
+    return f"Deleted **{label}** and its {n} version{'' if n == 1 else 's'}."
+
+
+def compare_versions(store, old_id: str, new_id: str):
+    """(render of the first or None, render of the second or None, the field diff in words)."""
+    old, new = store.version(old_id), store.version(new_id)
+    changes = store.diff(old_id, new_id)
+    head = f"**{old.label}** → **{new.label}**"
+    text = head + ("\n\n" + "\n".join(f"- {c}" for c in changes) if changes else "\n\nNo field differs.")
+    return _latest_render(store, old), _latest_render(store, new), text

@@ -172,6 +172,19 @@ class DesignStore:
         """A new design whose version 1 is ``design``."""
         return self._new_design(design, author, message or "created", forked_from=None)
 
+    def delete(self, design_id: str) -> int:
+        """Delete a design and every version of it; returns how many versions went. Media files stay in the
+        media folder (other versions may share them); forks of it keep their own history."""
+        self.latest(design_id)  # a clear error for an unknown design
+        d, v, m = self.designs_table, self.versions_table, self.media_table
+        with self._write("deleting a design") as conn:
+            ids = [r.id for r in conn.execute(sa.select(v.c.id).where(v.c.design_id == design_id))]
+            if ids:
+                conn.execute(sa.delete(m).where(m.c.version_id.in_(ids)))
+            conn.execute(sa.delete(v).where(v.c.design_id == design_id))
+            conn.execute(sa.delete(d).where(d.c.id == design_id))
+        return len(ids)
+
     def fork(self, version_id: str, *, author: str | None = None, name: str | None = None,
              message: str = "") -> Version:
         """A new design starting as a copy of a version (optionally renamed), linked to it."""

@@ -271,3 +271,27 @@ def test_batch_captions_limits_and_history_across_a_restart(studio, page):
     page.get_by_role("option", name="batch · tshirt · 1 combination · done").click()
     page.locator("a[href$='batch.zip']").first.wait_for(timeout=30_000)  # its files, still on disk
     shot(page, "my_jobs_after_restart.png")
+
+
+def test_designs_tab_saves_lists_and_opens_a_design(studio_url, page):
+    """Issue #21: the Design & drape form saved as a design, found by a search, opened back into the form."""
+    page.goto(studio_url)
+    page.get_by_role("tab", name="Design & drape").click()
+    page.get_by_label("Size", exact=True).first.click()
+    page.get_by_role("option", name="XL", exact=True).click()
+    page.get_by_role("tab", name="Designs", exact=True).click()
+    page.locator("#designs-name textarea, #designs-name input").first.fill("Browser tee “v”")
+    page.get_by_role("button", name="Save design").click()
+    status = page.locator("#designs-status")
+    status.get_by_text("Saved Browser tee “v” as v1").wait_for(timeout=30_000)
+    page.locator("#designs-table").get_by_text("Browser tee “v”").first.wait_for(state="attached", timeout=30_000)
+    page.get_by_role("tab", name="Design & drape").click()
+    page.get_by_label("Size", exact=True).first.click()
+    page.get_by_role("option", name="S", exact=True).click()
+    page.get_by_role("tab", name="Designs", exact=True).click()
+    page.get_by_label("Design", exact=True).click()
+    page.get_by_role("option", name="Browser tee").first.click()
+    page.get_by_role("button", name="Open", exact=True).click()
+    status.get_by_text("Opened Browser tee").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Design & drape").click()
+    assert page.get_by_label("Size", exact=True).first.input_value() == "XL"
