@@ -23,7 +23,11 @@ SAMPLES = {
     "person_pose": "atelier_sample_person_pose.json",  # its OpenPose-18 pose (POSE_KEYPOINT JSON)
     "garment": "atelier_sample_garment.png",  # striped tee, flat on white
     "fabric": "atelier_sample_fabric.jpg",  # procedurally woven twill, photographed head-on
+    "body_front": "atelier_sample_body_front.jpg",  # an Anny body rendered from the front, 576×768
+    "body_side": "atelier_sample_body_side.jpg",  # the same body from the side
 }
+#: The sample body's stated height [cm] (custom_nodes/avatar/photo_eval.sample_bodies(body, 1, seed=3)).
+SAMPLE_BODY_HEIGHT_CM = 165.9
 
 
 def _sdxl(g: Graph, prompt_text: str | list, group: str = "SDXL") -> tuple[Ref, Ref, Ref, Ref]:
@@ -212,6 +216,31 @@ def batch_colorways() -> Graph:
     return g
 
 
+def avatar_from_photos() -> Graph:
+    g = Graph("avatar_from_photos")
+    g.note("Avatar from two photos: a front and a side photo of a person in fitted clothes on a plain wall, plus "
+           "the stated height, give a fitted Anny body. The overlay shows the silhouettes and the measured levels; "
+           "the fit report lists each measurement with its uncertainty. A photo that is not one whole standing "
+           "person is refused with what to retake. The defaults are the pack's sample photos (a rendered body), "
+           "then a T-shirt is draped on the result.")
+    front = g.add("LoadImage", "Front photo", "Photos", image=SAMPLES["body_front"])
+    side = g.add("LoadImage", "Side photo", "Photos", image=SAMPLES["body_side"])
+    avatar = g.add("AtelierAvatarFromPhotos", "Avatar from photos", "Avatar", front_photo=front[0],
+                   side_photo=side[0], height_cm=SAMPLE_BODY_HEIGHT_CM, body="female")
+    g.add("SaveImage", "Save overlay", "Avatar", images=avatar[3], filename_prefix="atelier/photo_overlay")
+    g.add("SaveImage", "Save avatar preview", "Avatar", images=avatar[2], filename_prefix="atelier/photo_avatar")
+    pattern = g.add("AtelierPatternTemplate", "Garment", "Drape", garment="tshirt", size="M", body="female")
+    mesh = g.add("AtelierTriangulate", "Mesh", "Drape", pattern=pattern[0], edge_length=2.0)
+    placed = g.add("AtelierPlaceGarment", "Place", "Drape", garment=mesh[0], avatar=avatar[0])
+    fabric = g.add("AtelierFabricFromCatalog", "Fabric", "Drape", fabric_id="cotton_jersey")
+    drape = g.add("AtelierDrape", "Drape", "Drape", garment=placed[0], avatar=avatar[0], fabric=fabric[0],
+                  max_frames=150)
+    camera = g.add("AtelierCamera", "Camera", "Drape", drape=drape[0], preset="full_body", width=576, height=768)
+    preview = g.add("AtelierRenderPreview", "Preview", "Drape", drape=drape[0], camera=camera[0])
+    g.add("SaveImage", "Save drape", "Drape", images=preview[0], filename_prefix="atelier/photo_drape")
+    return g
+
+
 #: Name → definition, for the generator, the studio and the tests.
 WORKFLOWS: dict[str, Callable[[], Graph]] = {
     "drape_preview": drape_preview,
@@ -220,4 +249,5 @@ WORKFLOWS: dict[str, Callable[[], Graph]] = {
     "tryon_classic": tryon_classic,
     "fabric_scan": fabric_scan,
     "batch_colorways": batch_colorways,
+    "avatar_from_photos": avatar_from_photos,
 }

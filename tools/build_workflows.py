@@ -197,6 +197,13 @@ def write_samples(folder: Path = SAMPLES_DIR) -> list[Path]:
     paths["person_pose"].write_text(json.dumps(to_pose_keypoint([person.pose], 384, 512)) + "\n")
     png(synthetic_garment("top", 384, 384)).save(paths["garment"], optimize=True)
     png(fabric_photo()).save(paths["fabric"], "JPEG", quality=85, optimize=True)
+    from custom_nodes.avatar.anny_model import load_anny  # the body photos: one Anny body, rendered
+    from custom_nodes.avatar.photo_eval import photo_pair, sample_bodies
+
+    anny = load_anny()
+    front, side = photo_pair(anny, sample_bodies(anny, 1, seed=3)[0], seed=3, rows=768, width=576)
+    png(front).save(paths["body_front"], "JPEG", quality=88, optimize=True)
+    png(side).save(paths["body_side"], "JPEG", quality=88, optimize=True)
     return list(paths.values())
 
 

@@ -239,3 +239,16 @@ def test_fabric_scan_runs_end_to_end_as_saved(runner_dirs, tmp_path):
     assert entry["status"]["status_str"] == "success", entry["status"]
     saved = [i for o in entry["outputs"].values() for i in o.get("images", [])]
     assert {i["filename"].split("_0")[0] for i in saved} == {"fabric_maps", "fabric_rerender"}
+
+
+@pytest.mark.slow
+def test_avatar_from_photos_runs_as_saved_on_the_local_runner(runner_dirs):
+    """The sample photos (an Anny body rendered front and side) give a fitted avatar, an overlay and a drape."""
+    pytest.importorskip("anny")
+    run_prestartup_script(runner_dirs["input"])
+    prompt = api("avatar_from_photos")
+    assert sorted(file_inputs(prompt)) == sorted([SAMPLES["body_front"], SAMPLES["body_side"]])
+    entry = LocalRunner(runner_dirs["output"], runner_dirs["input"], runner_dirs["temp"]).run(prompt)
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    saved = {i["filename"].split("_0")[0] for o in entry["outputs"].values() for i in o.get("images", [])}
+    assert saved == {"photo_overlay", "photo_avatar", "photo_drape"}
