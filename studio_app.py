@@ -221,6 +221,18 @@ def design_tab(ctx: logic.StudioContext, servers, token) -> dict:
             body = gr.Radio(["female", "male"], value="female", label="Body")
             with gr.Accordion("Measurements (cm, 0 = from the size)", open=False):
                 meas = [gr.Number(value=0, label=m.iso, minimum=0, maximum=m.hi_cm) for m in MEASUREMENTS]
+            with gr.Accordion("…or from two photos", open=False):
+                gr.Markdown("A front and a side photo of the person standing in fitted clothes against a plain "
+                            "wall, arms a little away from the body, head to feet in the picture; plus the height.")
+                with gr.Row():
+                    front_photo = gr.File(label=f"Front photo ({LIMITS['image']})", type="filepath",
+                                          file_types=IMAGE_TYPES, elem_id="photo-front")
+                    side_photo = gr.File(label=f"Side photo ({LIMITS['image']})", type="filepath",
+                                         file_types=IMAGE_TYPES, elem_id="photo-side")
+                photo_height = gr.Number(value=170, label="Height (cm)", minimum=120, maximum=220)
+                measure = gr.Button("Measure from the photos")
+                photo_note = gr.Markdown("", elem_id="photo-note")
+                photo_overlay = gr.Image(label="What was measured", interactive=False, height=360)
             avatar_file = gr.File(label=f"…or upload an avatar ({LIMITS['mesh']})", type="filepath",
                                   file_types=list(safety.MESH_SUFFIXES))
             fabric = gr.Dropdown(logic.fabric_ids(), value="cotton_jersey", label="Fabric")
@@ -275,6 +287,16 @@ def design_tab(ctx: logic.StudioContext, servers, token) -> dict:
         drape, inputs, [status, previews, video, report, downloads, glb, last], concurrency_limit=2).then(
         lambda path: path, glb, model)
     stop.click(_canceller(ctx, "design"), None, None)
+
+    def from_photos(front_v, side_v, height_v, body_v):
+        try:
+            overlay, values, text = logic.measure_from_photos(front_v, side_v, height_v, body_v)
+        except Exception as exc:  # noqa: BLE001 - said in words (what to retake), logged when unexpected
+            return (_warn(safety.user_message(exc, "measuring the photos")), None, *[gr.skip()] * len(meas))
+        return (text, overlay, *[values.get(m.name, 0) for m in MEASUREMENTS])
+
+    measure.click(from_photos, [front_photo, side_photo, photo_height, body], [photo_note, photo_overlay, *meas],
+                  concurrency_limit=2)
     return {"fabric": fabric, "form": [template, size, body, fabric, colour, quality, *meas], "last": last}
 
 

@@ -1022,3 +1022,41 @@ def compare_versions(store, old_id: str, new_id: str):
     head = f"**{old.label}** → **{new.label}**"
     text = head + ("\n\n" + "\n".join(f"- {c}" for c in changes) if changes else "\n\nNo field differs.")
     return _latest_render(store, old), _latest_render(store, new), text
+
+
+# --- avatar from two photos (Design tab) -----------------------------------------------------------------
+
+
+def measure_from_photos(front_path, side_path, height_cm, body: str):
+    """The Design tab's "…or from two photos": (overlay image, {measurement name: cm}, text in words).
+
+    The photos are checked as uploads before anything decodes them; an unusable photo (cut off, busy
+    background, two people) is refused with what to retake. The values fill the measurement boxes, where
+    the user can correct them before draping.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from custom_nodes.avatar.photos import measure_photos, overlay_image
+
+    from .safety import UploadRejected, check_upload
+
+    if not front_path or not side_path:
+        raise UploadRejected("give both photos: one from the front and one from the side")
+    try:
+        height = float(height_cm)
+    except (TypeError, ValueError):
+        raise UploadRejected("give the person's height in cm") from None
+    if not 120 <= height <= 220:
+        raise UploadRejected(f"the height must be 120–220 cm, got {height:g} cm")
+    photos = []
+    for path in (front_path, side_path):
+        with Image.open(check_upload(path, "image")) as im:
+            photos.append(np.asarray(im.convert("RGB")))
+    pm = measure_photos(photos[0], photos[1], height / 100, body)
+    values = {name: round(v * 100, 1) for name, v in pm.values.items()}
+    lines = [f"- {name.replace('_', ' ')}: {values[name]:.1f} ± {pm.uncertainty[name] * 100:.1f} cm"
+             for name in pm.values]
+    text = ("**Measured from the photos** (edit any box below before draping):\n" + "\n".join(lines)
+            + "".join(f"\n\n_{n}_" for n in pm.notes))
+    return overlay_image(pm, photos[0], photos[1]), values, text
