@@ -110,31 +110,7 @@ def test_photo_inputs_are_checked():
 
 # --- u2net_human_seg on tiny ONNX files ----------------------------------------------------------------
 # Protobuf written by hand (the `onnx` package is not a dependency); field numbers from onnx.proto.
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(number: int, payload) -> bytes:
-    if isinstance(payload, int):
-        return _varint(number << 3) + _varint(payload)
-    data = payload.encode() if isinstance(payload, str) else payload
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
-
-
-def _tensor(name: str, values: np.ndarray) -> bytes:  # TensorProto: dims, data_type FLOAT, raw_data, name
-    dims = b"".join(_field(1, int(d)) for d in values.shape)
-    return dims + _field(2, 1) + _field(9, values.astype("<f4").tobytes()) + _field(8, name)
-
-
-def _value_info(name: str, shape) -> bytes:
-    dims = b"".join(_field(1, _field(1, d)) for d in shape)
-    return _field(1, name) + _field(2, _field(1, _field(1, 1) + _field(2, dims)))
+from custom_nodes.tryon.tiny_onnx import _field, _tensor, _value_info  # noqa: E402  (one protobuf writer)
 
 
 def tiny_human_seg(weight: np.ndarray, bias: float, size: int = 320) -> bytes:

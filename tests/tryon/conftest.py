@@ -20,28 +20,7 @@ def people():
 
 # --- a tiny ONNX file without the `onnx` package: protobuf written by hand --------------------------
 # Field numbers from onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(number: int, payload) -> bytes:
-    """One protobuf field: ints as varints, bytes/str/nested messages length-delimited."""
-    if isinstance(payload, int):
-        return _varint(number << 3) + _varint(payload)
-    data = payload.encode() if isinstance(payload, str) else payload
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
-
-
-def _value_info(name: str, shape) -> bytes:
-    dims = b"".join(_field(1, _field(1, d)) for d in shape)  # TensorShapeProto.dim.dim_value
-    tensor_type = _field(1, 1) + _field(2, dims)  # elem_type FLOAT = 1, shape
-    return _field(1, name) + _field(2, _field(1, tensor_type))
+from custom_nodes.tryon.tiny_onnx import _field, _value_info  # noqa: E402  (the pack's one protobuf writer)
 
 
 def tiny_u2net_onnx(size: int = 32) -> bytes:
