@@ -32,7 +32,7 @@ from pathlib import Path
 
 from custom_nodes.core.serial import atomic_write_bytes
 
-from .backends import Backend, Outcome
+from .backends import Backend, Outcome, _unique
 from .comfy_types import output_files
 from .safety import safe_name
 
@@ -234,15 +234,6 @@ class JobFolder:
         for item in output_files(outputs):
             item["filename"] = renamed.get(item["filename"], item["filename"])
         return dataclasses.replace(outcome, outputs=outputs, files=moved)
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate, stem, suffix, counter = name, Path(name).stem, Path(name).suffix, 2
-    while candidate in used:
-        candidate = f"{stem}_{counter}{suffix}"
-        counter += 1
-    used.add(candidate)
-    return candidate
 
 
 def _trimmed(error: dict | None) -> dict | None:
