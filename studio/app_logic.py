@@ -1049,11 +1049,17 @@ def measure_from_photos(front_path, side_path, height_cm, body: str):
         raise UploadRejected("give the person's height in cm") from None
     if not 120 <= height <= 220:
         raise UploadRejected(f"the height must be 120–220 cm, got {height:g} cm")
-    photos = []
+    from PIL import ImageOps
+
+    from custom_nodes.avatar.photo_profile import Lens
+    from custom_nodes.avatar.photos import exif_focal_35mm
+
+    photos, focal = [], []
     for path in (front_path, side_path):
         with Image.open(check_upload(path, "image")) as im:
-            photos.append(np.asarray(im.convert("RGB")))
-    pm = measure_photos(photos[0], photos[1], height / 100, body)
+            focal.append(exif_focal_35mm(im))  # the phone's lens, for the perspective correction
+            photos.append(np.asarray(ImageOps.exif_transpose(im).convert("RGB")))  # phones store portraits turned
+    pm = measure_photos(photos[0], photos[1], height / 100, body, lens=Lens(focal_mm=focal[0] or focal[1]))
     values = {name: round(v * 100, 1) for name, v in pm.values.items()}
     lines = [f"- {name.replace('_', ' ')}: {values[name]:.1f} ± {pm.uncertainty[name] * 100:.1f} cm"
              for name in pm.values]

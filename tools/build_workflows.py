@@ -201,7 +201,7 @@ def write_samples(folder: Path = SAMPLES_DIR) -> list[Path]:
     from custom_nodes.avatar.photo_eval import photo_pair, sample_bodies
 
     anny = load_anny()
-    front, side = photo_pair(anny, sample_bodies(anny, 1, seed=3)[0], seed=3, rows=768, width=576)
+    front, side = photo_pair(anny, sample_bodies(anny, 1, seed=3)[0], seed=3, rows=768, width=576, perspective=True)
     png(front).save(paths["body_front"], "JPEG", quality=88, optimize=True)
     png(side).save(paths["body_side"], "JPEG", quality=88, optimize=True)
     return list(paths.values())

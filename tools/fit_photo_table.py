@@ -42,8 +42,11 @@ from custom_nodes.avatar.girth_table import (  # noqa: E402
     girth_design,
 )
 from custom_nodes.avatar.photo_eval import mesh_mask, posed_mesh, sample_bodies  # noqa: E402
-from custom_nodes.avatar.photo_profile import GIRTH_LEVELS, body_profile  # noqa: E402
+from custom_nodes.avatar.photo_profile import GIRTH_LEVELS, Lens, body_profile  # noqa: E402
 from custom_nodes.avatar.silhouette import PhotoRejected, Silhouette, check_person  # noqa: E402
+
+#: the table is fitted on exact parallel-projection silhouettes of the meshes: nothing to correct
+PARALLEL = Lens(parallel=True)
 
 RULES = {"chest": ("fraction", "front_max"), "waist": ("fraction", "min_width"),
          "hip": ("fraction", "back_max"), "neck": ("fraction",)}
@@ -72,7 +75,7 @@ def collect(n: int, seed: int):
         masks = [mesh_mask(v, body.faces, "front", px), mesh_mask(v, body.faces, "side", px, mirror=rng.uniform() < 0.5)]
         try:
             sils = [_crop(check_person(m, view, "mesh")) for m, view in zip(masks, ("front", "side"))]
-            prof = body_profile(*sils, s.truth["height"], 0.45)
+            prof = body_profile(*sils, s.truth["height"], 0.45, lens=PARALLEL)
         except PhotoRejected as exc:
             refused[exc.problem] = refused.get(exc.problem, 0) + 1
             continue
@@ -95,7 +98,7 @@ def fit_sex(rows: list[dict]) -> tuple[SexTable, list[str]]:
     for lv in GIRTH_LEVELS:
         t = (gt[lv] - armpit) / (H - armpit) if lv == "neck" else (gt[lv] - crotch) / (armpit - crotch)
         fractions[lv] = float(np.mean(t[ok]))
-    profiles = [body_profile(*r["sils"], r["sample"].truth["height"], cf) for r in rows]
+    profiles = [body_profile(*r["sils"], r["sample"].truth["height"], cf, lens=PARALLEL) for r in rows]
     rules = {}
     for lv in GIRTH_LEVELS:
         best = None

@@ -104,6 +104,13 @@ class PhotoBodySettings:
     hair_and_soles_cm: float = param(0.0, lo=0.0, hi=10.0, step=0.5, unit="cm",
                                      tooltip="What the photos show above the scalp (hair volume) plus under the "
                                              "feet (shoe soles): added to the height before scaling")
+    focal_mm_35: float = param(0.0, lo=0.0, hi=300.0, step=1.0, unit="mm",
+                               tooltip="The phone's 35 mm-equivalent focal length (EXIF FocalLengthIn35mmFilm) "
+                                       "for the perspective correction; 0 = unknown (then the distance is used)")
+    camera_distance_m: float = param(0.0, lo=0.0, hi=10.0, step=0.1, unit="m",
+                                     tooltip="How far the phone stood from the person; 0 = unknown (3 m, what the "
+                                             "photo instructions ask for, is assumed when the focal length is "
+                                             "unknown too)")
 
 
 class AtelierAvatarFromPhotos:
@@ -135,6 +142,7 @@ class AtelierAvatarFromPhotos:
     def build(self, front_photo, side_photo, segmentation_model: str = "", **kwargs):
         from ..core.bridge import image_to_numpy
         from ..core.paths import resolve_input
+        from .photo_profile import Lens
         from .photos import avatar_from_photos, overlay_image, photo_report
         from .preview import render_preview
 
@@ -144,7 +152,8 @@ class AtelierAvatarFromPhotos:
         front, side = image_to_numpy(front_photo)[0], image_to_numpy(side_photo)[0]
         avatar, rep, pm = avatar_from_photos(
             front, side, s.height_cm / 100, s.body, segmentation=s.segmentation, model_path=model or None,
-            allowance=s.hair_and_soles_cm / 100, age=s.age, muscle=s.muscle, pose=s.pose, arm_angle=s.arm_angle,
+            allowance=s.hair_and_soles_cm / 100, lens=Lens(s.focal_mm_35, s.camera_distance_m), age=s.age,
+            muscle=s.muscle, pose=s.pose, arm_angle=s.arm_angle,
             frame=s.walk_frame, max_iterations=s.fit_iterations, on_progress=node_progress(s.fit_iterations + 1))
         return (avatar, photo_report(pm, rep), _image(render_preview(avatar, 512)),
                 _image(overlay_image(pm, front, side)))
@@ -158,7 +167,7 @@ class AtelierAvatarFromPhotos:
 
         body = load_anny()
         sample = sample_bodies(body, 1, seed=3)[0]
-        front, side = photo_pair(body, sample, seed=3, rows=640, width=480)
+        front, side = photo_pair(body, sample, seed=3, rows=640, width=480, perspective=True)
         values = {name: spec[1]["default"] for name, spec in widgets(PhotoBodySettings).items()}
         return {**values, "front_photo": numpy_to_image(front), "side_photo": numpy_to_image(side),
                 "height_cm": round(sample.truth["height"] * 100, 1), "body": sample.sex, "fit_iterations": 0,

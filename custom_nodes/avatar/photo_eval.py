@@ -118,6 +118,22 @@ def sample_bodies(body, n: int, seed: int, relaxed_fraction: float = 0.0, keep_m
     return out
 
 
+def seated_mesh(body, sample: BodySample):
+    """``sample`` sitting on an unseen stool, thighs level and shins hanging, arms in its pose: the
+    photo a user must be told to retake standing. Vertices (n, 3) [m] with the soles on y = 0, parts."""
+    from .build import body_parts, landmark_ids
+    from .pose import pose_rotations, rot_x, skin
+
+    v, h = (a[0] for a in body.rest(sample.phenotypes[None], sample.local_changes[None]))
+    rots = pose_rotations(sample.pose, h, body.bone, sample.arm_angle)
+    for s in ("L", "R"):
+        rots[f"upperleg01.{s}"] = rot_x(-85.0)
+        rots[f"lowerleg01.{s}"] = rot_x(85.0)
+    pv, _ = skin(v, h, body.bone_parents, body.skin_weights, body.skin_indices, rots, body.bone)
+    pv = pv - np.array([0.0, pv[:, 1].min(), 0.0])
+    return pv, body_parts(body, landmark_ids(body), v)
+
+
 def posed_mesh(body, sample: BodySample):
     """Posed vertices (n, 3) [m] and the per-vertex part labels of ``sample``."""
     from .build import body_parts, landmark_ids, posed_anny
@@ -144,9 +160,70 @@ def photo_camera(height: float, view: str, frame_ratio: float, width: int, rows:
                         ortho_height=ortho, near=0.5, far=8.0)
 
 
+#: [mm] the 35 mm-equivalent focal length is defined on the 43.27 mm diagonal of a 36 × 24 mm frame; a
+#: 3:4 portrait photo's long side is 0.8 of its diagonal, so its half-height is 17.3 mm at that scale
+HALF_FRAME_MM = 0.5 * 0.8 * float(np.hypot(36.0, 24.0))
+#: [m] how far the toes reach in front of the top of the head, at most (what must stay in the frame)
+TOE_REACH = 0.25
+
+
+@dataclass(frozen=True)
+class Shot:
+    """Where a hand-held camera stood for one photo: ``distance`` [m] from the body's centre plane,
+    ``height`` [m] of the lens above the floor, ``focal_mm`` 35 mm-equivalent focal length, ``pitch``
+    [deg] (+ tilted up) and ``roll`` [deg] of the phone's small errors against the vertical."""
+
+    distance: float
+    height: float
+    focal_mm: float
+    pitch: float = 0.0
+    roll: float = 0.0
+
+    @property
+    def fov_y(self) -> float:
+        """[deg] vertical field of view of a 3:4 portrait photo."""
+        return float(np.degrees(2 * np.arctan(HALF_FRAME_MM / self.focal_mm)))
+
+
+def draw_shot(rng, body_height: float, distances=(2.0, 4.0), focals=(28.0, 85.0), heights=(0.7, 1.5),
+              margin: float = 0.04) -> Shot:
+    """A random phone photo as the instructions ask for it: the phone upright (pitch and roll within a
+    couple of degrees, what a level guide allows), ``distances`` [m] away, its lens ``heights`` [m] above
+    the floor, a 35 mm-equivalent focal length in ``focals``. The longest lenses cannot show a whole
+    adult from 2–4 m, so the focal length is drawn up to the longest that keeps the head and the toes
+    ``margin`` (fraction of the picture height) inside the frame; the lens height is drawn again when even
+    the shortest lens cannot."""
+    room = HALF_FRAME_MM * (1 - 2 * margin)
+    while True:
+        d = float(rng.uniform(*distances))
+        c = float(rng.uniform(*heights))
+        # level camera: a point y [m] high, z [m] nearer than the centre plane, lies (c − y)/(d − z)·f
+        # from the picture's middle row (in 35 mm-equivalent mm); keep the head and toes inside
+        reach = max((body_height + 0.02 - c) / d, c / (d - TOE_REACH))
+        f_max = min(focals[1], room / (reach + np.tan(np.radians(3.0))))
+        if f_max >= focals[0]:
+            f = float(rng.uniform(focals[0], f_max))
+            pitch, roll = (float(np.clip(rng.normal(0.0, 1.0), -2.0, 2.0)) for _ in range(2))
+            return Shot(d, c, f, pitch, roll)
+
+
+def shot_camera(shot: Shot, view: str, width: int, rows: int, across: float = 0.0) -> Camera:
+    """The perspective :class:`Camera` of ``shot`` looking at the body from the front (+Z) or its left
+    side (+X), ``across`` [m] to the side of the body's centre."""
+    p, r = np.radians(shot.pitch), np.radians(shot.roll)
+    fwd = np.array([0.0, np.sin(p), -np.cos(p)])  # front view: looking down −Z
+    up = np.array([np.sin(r), np.cos(r) * np.cos(p), np.cos(r) * np.sin(p)])
+    eye = np.array([across, shot.height, shot.distance])
+    if view == "side":  # the same shot turned 90° about the vertical: looking down −X from +X
+        turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])
+        fwd, up, eye = turn @ fwd, turn @ up, turn @ eye
+    return Camera(eye=eye, target=eye + fwd, up=up, fov_y=shot.fov_y, width=width, height=rows,
+                  projection="perspective", near=0.3, far=10.0)
+
+
 def render_photo(vertices: np.ndarray, faces: np.ndarray, parts: np.ndarray, camera: Camera, rng,
-                 cloth: np.ndarray, wall: np.ndarray, background: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 cloth: np.ndarray, wall: np.ndarray, background: np.ndarray | None = None,
+                 light=(0.35, 0.55, 0.75), shade=SHADE) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, 3) float32 sRGB "photo": clothing colour on torso and legs, skin on head and arms, shaded,
     over a plain wall (or ``background`` (H, W, 3)) with a gradient and sensor noise; and the body's
     coverage (H, W) float32 0..1 (the exact silhouette, anti-aliased)."""
@@ -162,9 +239,9 @@ def render_photo(vertices: np.ndarray, faces: np.ndarray, parts: np.ndarray, cam
     part = parts[faces[rp.frags.hit_face, 0]]
     skin = np.isin(part, [AVATAR_PARTS.index(p) for p in ("head", "arm_left", "arm_right")])
     albedo = np.where(skin[:, None], SKIN[None], np.asarray(cloth)[None])
-    light = np.array([0.35, 0.55, 0.75])
-    light /= np.linalg.norm(light)
-    shade = SHADE[0] + (SHADE[1] - SHADE[0]) * np.clip(rp.normal @ light, 0.0, 1.0)
+    light = np.asarray(light, np.float64)
+    light = light / np.linalg.norm(light)
+    shade = shade[0] + (shade[1] - shade[0]) * np.clip(rp.normal @ light, 0.0, 1.0)
     colour = scatter((albedo * shade[:, None]).astype(np.float32), rp.frags, -1.0)
     cover = box_down(rp.frags.hit.astype(np.float32), ss)[..., None]
     fg = box_down(np.where(colour < 0, 0.0, colour), ss) / np.maximum(cover, 1e-6)
@@ -200,17 +277,53 @@ def contrasting_colours(rng) -> tuple[np.ndarray, np.ndarray]:
             return cloth, wall
 
 
+def textured_wall(rng, rows: int, width: int, wall: np.ndarray, amount: float = 0.05) -> np.ndarray:
+    """(H, W, 3) a plain wall with a mild texture: soft blotches and a fine plaster grain, ± ``amount``
+    of its brightness, and the same gradient a lamp leaves on the plain wall."""
+    import cv2
+
+    blot = cv2.GaussianBlur(rng.normal(0, 1, (rows, width)).astype(np.float32), (0, 0), rows / 25)
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (rows, width)).astype(np.float32), (0, 0), 1.2)
+    tex = blot / (np.abs(blot).max() + 1e-6) + 0.5 * grain / (np.abs(grain).max() + 1e-6)
+    ramp = np.linspace(1.04, 0.9, rows)[:, None] * np.linspace(0.97, 1.03, width)[None, :]
+    return np.clip(np.asarray(wall)[None, None] * (ramp * (1 + amount * tex))[..., None], 0, 1)
+
+
 def photo_pair(body, sample: BodySample, seed: int, rows: int = 1024, width: int = 768,
-               mirror_side: bool | None = None, with_masks: bool = False, colours=None):
+               mirror_side: bool | None = None, with_masks: bool = False, colours=None,
+               perspective: bool = False, with_shots: bool = False, mesh=None):
     """Front and side photos (H, W, 3) float32 of ``sample``; the side photo faces left or right.
     ``with_masks`` also returns their exact coverage masks (H, W) float32: (front, side, front_mask, side_mask).
-    ``colours`` = (clothing, wall) sRGB replaces the random contrasting pair."""
+    ``colours`` = (clothing, wall) sRGB replaces the random contrasting pair.
+
+    ``perspective``: phone photos (:func:`draw_shot`: 2–4 m, 28–85 mm equivalent, the lens 0.7–1.5 m
+    high, small pitch and roll), the light from a random direction and strength, and a mildly textured
+    wall in half the pairs; the same phone position for both views, the person turned. ``with_shots``
+    then appends the two :class:`Shot` records. Otherwise orthographic (the first evaluation set)."""
     rng = np.random.default_rng(seed)
-    v, parts = posed_mesh(body, sample)
+    v, parts = mesh if mesh is not None else posed_mesh(body, sample)  # ``mesh``: (vertices, parts) instead
     h = float(v[:, 1].max())
     cloth, wall = contrasting_colours(rng)
     if colours is not None:
         cloth, wall = (np.asarray(c, float) for c in colours)
+    if perspective:
+        out, masks, shots = [], [], []
+        base = draw_shot(rng, h)
+        light = (rng.uniform(-0.6, 0.6), rng.uniform(0.3, 0.8), rng.uniform(0.5, 1.0))
+        shade = (rng.uniform(0.45, 0.65), rng.uniform(0.9, 1.1))
+        background = textured_wall(rng, rows, width, wall) if rng.uniform() < 0.5 else None
+        for view in ("front", "side"):
+            shot = Shot(base.distance, base.height, base.focal_mm,
+                        *(float(np.clip(rng.normal(0.0, 1.0), -2.0, 2.0)) for _ in range(2)))
+            cam = shot_camera(shot, view, width, rows, across=float(rng.uniform(-0.1, 0.1)))
+            img, cover = render_photo(v, body.faces, parts, cam, rng, cloth, wall, background, light, shade)
+            out.append(img)
+            masks.append(cover)
+            shots.append(shot)
+        if mirror_side if mirror_side is not None else rng.uniform() < 0.5:
+            out[1], masks[1] = out[1][:, ::-1].copy(), masks[1][:, ::-1].copy()
+        res = (out[0], out[1], masks[0], masks[1]) if with_masks else (out[0], out[1])
+        return res + tuple(shots) if with_shots else res
     out, masks = [], []
     for view in ("front", "side"):
         across = np.ptp(v[:, 0]) if view == "front" else np.ptp(v[:, 2])

@@ -65,23 +65,34 @@ def _run_at(rs: np.ndarray, x: float) -> np.ndarray | None:
 
 @dataclass(frozen=True, eq=False)
 class View:
-    """One silhouette with its scale: rows ↔ heights above the floor."""
+    """One silhouette with its scale: rows ↔ heights above the floor on the body's centre plane.
+
+    ``m_per_px`` 0 (a parallel projection): the silhouette's top edge is ``height`` and its bottom edge
+    the floor. Otherwise (a phone's perspective, :func:`perspective_scale`): the top edge is ``height``
+    and each row is ``m_per_px`` lower; the toes, nearer the lens than the centre plane, reach a little
+    below the floor."""
 
     sil: Silhouette
     height: float  # [m] what the silhouette spans (stated height + allowance)
+    m_per_px: float = 0.0
 
     @property
     def scale(self) -> float:
-        """[m / px]"""
-        return self.height / self.sil.height_px
+        """[m / px] on the body's centre plane"""
+        return self.m_per_px or self.height / self.sil.height_px
+
+    @property
+    def floor(self) -> float:
+        """Fractional row of the floor under the body's centre plane (row r spans r − ½ … r + ½)."""
+        return self.sil.top - 0.5 + self.height / self.scale
 
     def row(self, y: float) -> float:
         """Fractional row whose centre is ``y`` [m] above the floor."""
-        return self.sil.bottom + 0.5 - y / self.scale
+        return self.floor - y / self.scale
 
     def y(self, row: float) -> float:
         """[m] height above the floor of the centre of ``row``."""
-        return (self.sil.bottom + 0.5 - row) * self.scale
+        return (self.floor - row) * self.scale
 
     def rows_between(self, y0: float, y1: float) -> np.ndarray:
         """Integer rows whose centres lie between heights ``y0`` < ``y1`` [m], top to bottom."""
@@ -318,16 +329,94 @@ def _arm_angle(view: View, centre: float, side: str, rows: tuple[int, int]) -> f
     return float(np.degrees(np.arctan2(1.0, abs(slope))))
 
 
+@dataclass(frozen=True)
+class Lens:
+    """What is known of the phone that took the photos. ``focal_mm``: 35 mm-equivalent focal length
+    (EXIF ``FocalLengthIn35mmFilm``), 0 = unknown; ``distance`` [m] from the lens to the person, 0 =
+    unknown (then :data:`ASSUMED_DISTANCE`, what the photo instructions ask for); ``parallel``: the
+    photos are parallel projections (renders), nothing to correct."""
+
+    focal_mm: float = 0.0
+    distance: float = 0.0
+    parallel: bool = False
+
+
+#: [m] the distance the photo instructions ask for, assumed when neither focal length nor distance is known
+ASSUMED_DISTANCE = 3.0
+#: [mm] the diagonal of a 36 × 24 mm frame, on which 35 mm-equivalent focal lengths are defined
+FULL_FRAME_DIAGONAL = float(np.hypot(36.0, 24.0))
+#: a gap between the legs that opens this many sigmas below the usual crotch height is not the crotch
+TOUCHING_THIGHS = 2.5
+#: the lowest part of the silhouette that stands on the floor (the feet) [fraction of its height]
+FOOT_BAND = 0.025
+
+
+def perspective_scale(sil: Silhouette, span: float, reach: float, lens: Lens) -> tuple[float, float]:
+    """[m/px] on the body's centre plane of a photo taken by an upright phone (level, uncropped, so the
+    horizon is the picture's middle row), and the distance [m] it implies.
+
+    A level pinhole camera images the body's centre plane (the vertical plane through the top of the
+    head) at a uniform scale ``s = distance / f`` [m/px]. The silhouette's top edge is the head top, on
+    that plane; its bottom edge is the toes (front photo) or the outer edge of the nearer foot (side
+    photo), ``reach`` [m] nearer the lens, so they show ``distance / (distance − reach)`` lower below the
+    horizon than the floor under the head. With ``r_t``, ``r_b`` the top and bottom edge rows, ``c_y``
+    the middle row and ``f`` the focal length in pixels::
+
+        r_b − c_y = c·f / (d − reach),   c_y − r_t = (H − c)·f / d
+
+    (``c`` the lens height, ``H`` the span). Given ``f`` (from the 35 mm-equivalent focal length and the
+    picture's diagonal): ``d = (f·H + (r_b − c_y)·reach) / (r_b − r_t)``. Given ``d`` instead:
+    ``s = s0 / (1 − k·reach / d)``, ``s0 = H / (r_b − r_t)`` the scale a parallel projection would give and
+    ``k = (r_b − c_y) / (r_b − r_t)`` the share of the body below the horizon."""
+    rows, cols = sil.mask.shape
+    r_t, r_b, c_y = sil.top - 0.5, sil.bottom + 0.5, 0.5 * (rows - 1)
+    if lens.focal_mm > 0:
+        f = lens.focal_mm / FULL_FRAME_DIAGONAL * float(np.hypot(rows, cols))
+        d = (f * span + (r_b - c_y) * reach) / (r_b - r_t)
+        return d / f, d
+    d = lens.distance or ASSUMED_DISTANCE
+    k = (r_b - c_y) / (r_b - r_t)
+    return span / (r_b - r_t) / (1.0 - k * reach / d), d
+
+
+def _foot_reach(fv: View, sv: View, centre: float, facing: int) -> tuple[float, float]:
+    """[m] how far the feet reach towards the lens in each photo, measured in the other one: in the
+    front photo the toes, ahead of the head top (seen in the side photo); in the side photo the outer
+    edge of the nearer foot, beside the body's centre line (seen in the front photo)."""
+    def band(view, lo, hi):
+        rows = view.rows_between(lo * view.height, hi * view.height)
+        return view.sil.mask[rows]
+
+    head = band(sv, 0.98, 1.0).any(0).nonzero()[0]
+    feet = band(sv, 0.0, FOOT_BAND).any(0).nonzero()[0]
+    toes = 0.0
+    if len(head) and len(feet):
+        toes = max(0.0, (feet.max() - head.mean()) if facing > 0 else (head.mean() - feet.min())) * sv.scale
+    feet = band(fv, 0.0, FOOT_BAND).any(0).nonzero()[0]
+    beside = float(np.abs(feet - centre).max() + 0.5) * fv.scale if len(feet) else 0.0
+    return toes, beside
+
+
 def body_profile(front: Silhouette, side: Silhouette, height: float, crotch_fraction: float,
-                 allowance: float = 0.0) -> Profile:
+                 allowance: float = 0.0, lens: Lens = Lens(), crotch_sigma: float = 0.0) -> Profile:
     """The :class:`Profile` of a front and a side silhouette of a person ``height`` [m] tall.
 
-    ``crotch_fraction`` (crotch height / height, from the table) stands in when the legs touch.
+    ``crotch_fraction`` (crotch height / height, from the table) stands in when the legs touch, or when
+    the gap between the legs opens more than :data:`TOUCHING_THIGHS` × ``crotch_sigma`` [m] (the table's
+    spread of crotch heights) below it: full thighs that touch under the crotch. ``lens``
+    says what is known of the camera; unless ``lens.parallel`` each photo's scale is corrected for the
+    feet being nearer the lens than the body's centre plane (:func:`perspective_scale`).
     """
     span = height + allowance
     fv, sv = View(front, span), View(side, span)
     centre = _centre(fv)
+    if not lens.parallel:
+        toes, beside = _foot_reach(fv, sv, centre, _facing(sv))
+        fv = View(front, span, perspective_scale(front, span, toes, lens)[0])
+        sv = View(side, span, perspective_scale(side, span, beside, lens)[0])
     crotch = _crotch(fv, centre)
+    if crotch is not None and crotch_sigma and crotch < crotch_fraction * span - TOUCHING_THIGHS * crotch_sigma:
+        crotch = None  # the gap opens far below where crotches sit: the thighs touch under the crotch
     measured = crotch is not None
     if crotch is None:
         crotch = crotch_fraction * span

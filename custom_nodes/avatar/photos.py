@@ -2,12 +2,14 @@
 
 The photos: the whole person standing upright, from the hair to the soles, in fitted clothes, against a
 plain wall; the front photo in an A-pose (arms 30–60° below the horizontal, legs a little apart), the side
-photo in an A-pose or with relaxed arms, facing either way. The camera level with the waist and a few
-metres away (a longer lens is better: perspective makes near parts look larger).
+photo in an A-pose or with relaxed arms, facing either way. The phone upright, at waist to chest height,
+about 3 m away, the photos uncropped; its 35 mm-equivalent focal length (EXIF) or its distance makes the
+perspective correction exact (:class:`.photo_profile.Lens`).
 
 1. :mod:`.silhouette` cuts the person out (colour model + GrabCut, or rembg's u2net_human_seg when
    installed) and refuses what is not one whole standing person, saying what to retake.
-2. :mod:`.photo_profile` scales each silhouette to the stated height, finds the crotch and the armpits,
+2. :mod:`.photo_profile` scales each silhouette to the stated height, correcting for the feet standing
+   nearer the lens than the body's centre plane, finds the crotch and the armpits,
    places the chest, underbust, waist, hip and neck levels, and reads the width (front) and depth
    (side) of the body at each.
 3. :mod:`.girth_table` turns width and depth into tape girths with a cross-section model learned from
@@ -30,7 +32,7 @@ from ..core.errors import InvalidInputError
 from ..core.measurements import check_measurements
 from ..core.progress import ProgressFn, report
 from .girth_table import PhotoTable, load_table
-from .photo_profile import Profile, body_profile
+from .photo_profile import ASSUMED_DISTANCE, Lens, Profile, body_profile
 from .silhouette import PhotoRejected, as_rgb, silhouette
 
 #: [m] one-sigma doubt about a stated height (people round, shoes, posture)
@@ -75,20 +77,59 @@ def _check(height: float, sex: str, allowance: float) -> None:
         raise InvalidInputError(f"must lie in [0, 10] cm, got {allowance * 100:.1f} cm", field="allowance")
 
 
+def exif_focal_35mm(image) -> float:
+    """The 35 mm-equivalent focal length [mm] a camera wrote into a PIL image's EXIF
+    (``FocalLengthIn35mmFilm``, tag 0xA405 of the Exif IFD), or 0.0 when it is absent."""
+    try:
+        value = image.getexif().get_ifd(0x8769).get(0xA405, 0)
+        return float(value) if 13 <= float(value) <= 300 else 0.0
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return 0.0
+
+
+def _check_not_swapped(front, side, cause: Exception | None = None) -> None:
+    """Refuse a side photo given as the front and the front as the side: seen from the front, a person is
+    wider across the shoulders than they are deep anywhere seen from the side."""
+    def widest(sil, lo, hi):  # widest single run [px] between lo and hi of the height above the soles
+        rows = sil.mask[sil.top + int((1 - hi) * sil.height_px): sil.top + int((1 - lo) * sil.height_px)]
+        return max((int(np.ptp(np.nonzero(r)[0])) + 1 for r in rows if r.any()), default=0) / sil.height_px
+
+    if widest(front, 0.72, 0.84) < widest(side, 0.72, 0.84):
+        raise PhotoRejected("front", "the front and side photos look swapped: the person in the front photo is "
+                                     "narrower across the shoulders than the one in the side photo",
+                            "put the photo facing the camera first and the one turned sideways second"
+                            ) from cause
+
+
 def measure_photos(front, side, height: float, sex: str, *, segmentation: str = "auto",
                    model_path: str | Path | None = None, allowance: float = 0.0, table: PhotoTable | None = None,
-                   on_progress: ProgressFn | None = None) -> PhotoMeasurements:
+                   lens: Lens = Lens(), on_progress: ProgressFn | None = None) -> PhotoMeasurements:
     """Measurements of the person in a ``front`` and a ``side`` photo ((H, W, 3) 0..1 or uint8), ``height``
     [m] tall, ``sex`` "female"/"male"; ``allowance`` [m] is hair volume plus sole height seen in the
     photos but not part of ``height``. Raises :class:`.silhouette.PhotoRejected` for unusable photos."""
     _check(height, sex, allowance)
+    for name, value, hi in (("focal_mm_35", lens.focal_mm, 300.0), ("camera_distance_m", lens.distance, 10.0)):
+        if not (np.isfinite(value) and 0.0 <= value <= hi):
+            raise InvalidInputError(f"must lie in [0, {hi:g}] (0 = unknown), got {value!r}", field=name)
+    if 0 < lens.focal_mm < 13:
+        raise InvalidInputError(f"a 35 mm-equivalent focal length is 13 mm or more, got {lens.focal_mm:g} mm (the "
+                                "phone's real focal length is not it: look for FocalLengthIn35mmFilm)",
+                                field="focal_mm_35")
+    if 0 < lens.distance < 1.0:
+        raise InvalidInputError(f"the whole body cannot be in the picture from {lens.distance:g} m; give the "
+                                "distance in metres", field="camera_distance_m")
     tab = (table or load_table())[sex]
     report(on_progress, 0, 3)
     sil_f = silhouette(front, "front", segmentation, model_path)
     report(on_progress, 1, 3)
-    sil_s = silhouette(side, "side", segmentation, model_path)
+    try:
+        sil_s = silhouette(side, "side", segmentation, model_path)
+    except PhotoRejected as exc:
+        _check_not_swapped(sil_f, silhouette(side, "front", segmentation, model_path), exc)
+        raise
     report(on_progress, 2, 3)
-    prof = body_profile(sil_f, sil_s, height, tab.crotch_fraction, allowance)
+    _check_not_swapped(sil_f, sil_s)
+    prof = body_profile(sil_f, sil_s, height, tab.crotch_fraction, allowance, lens, tab.crotch_sigma)
     levels = prof.levels(tab.rules)
     for lv in ("chest", "underbust", "waist", "hip"):
         touching = prof.arms_clear(levels[lv])
@@ -115,12 +156,17 @@ def measure_photos(front, side, height: float, sex: str, *, segmentation: str = 
     sigma["inside_leg_length"] = float(np.hypot(il.sigma, prof.front.scale * EDGE_PX))
     if not prof.crotch_measured:
         sigma["inside_leg_length"] = float(np.hypot(sigma["inside_leg_length"], il.b * tab.crotch_sigma))
-        notes.append("the legs touch in the front photo: the crotch height comes from body proportions")
+        notes.append("the legs touch in the front photo (or the thighs below the crotch): the crotch height comes "
+                     "from body proportions")
     sh = tab.shoulder
     fw = prof.full_width(prof.armpit + tab.shoulder_fraction * (prof.height - prof.armpit))
     values["shoulder_width"] = sh(fw)
     sigma["shoulder_width"] = float(np.hypot(sh.sigma, sh.b * prof.front.scale * EDGE_PX))
     notes.append("arm length is not measured: the fitted body keeps its model's proportions")
+    if not lens.parallel:
+        how = (f"a {lens.focal_mm:g} mm-equivalent lens" if lens.focal_mm else
+               f"the phone {lens.distance or ASSUMED_DISTANCE:g} m away" + ("" if lens.distance else " (assumed)"))
+        notes.append(f"perspective corrected for {how}, an upright phone and an uncropped photo")
     notes.append(f"silhouettes by {sil_f.method}; {prof.front.scale * 1000:.1f} mm/px (front), "
                  f"{prof.side.scale * 1000:.1f} mm/px (side)")
     levels = {**levels, "crotch": prof.crotch, "armpit": prof.armpit}
@@ -129,7 +175,8 @@ def measure_photos(front, side, height: float, sex: str, *, segmentation: str = 
 
 
 def avatar_from_photos(front, side, height: float, sex: str, *, segmentation: str = "auto",
-                       model_path: str | Path | None = None, allowance: float = 0.0, age: float = 0.5,
+                       model_path: str | Path | None = None, allowance: float = 0.0, lens: Lens = Lens(),
+                       age: float = 0.5,
                        muscle: float = 0.5, pose: str = "a_pose", arm_angle: float = 45.0, frame: int = 0,
                        max_iterations: int = 12, with_sdf: bool = True, on_progress: ProgressFn | None = None):
     """Measure the photos (:func:`measure_photos`) and fit Anny to the result.
@@ -140,7 +187,7 @@ def avatar_from_photos(front, side, height: float, sex: str, *, segmentation: st
     from .build import avatar_from_measurements
 
     pm = measure_photos(front, side, height, sex, segmentation=segmentation, model_path=model_path,
-                        allowance=allowance)
+                        allowance=allowance, lens=lens)
     try:
         targets = check_measurements(pm.values)
     except InvalidInputError as exc:

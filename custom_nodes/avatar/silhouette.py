@@ -35,7 +35,7 @@ METHODS = ("auto", "classical", "u2net_human_seg")
 MIN_HEIGHT_PX = 300
 #: a standing person covers this fraction of the picture, at most / at least
 MAX_AREA_FRACTION = 0.6
-MIN_AREA_FRACTION = 0.02
+MIN_AREA_FRACTION = 0.005  # a whole person 2–4 m away with a 28 mm lens covers about 1.5 %
 #: mask pixels this close [px] to a picture border count as touching it
 BORDER_PX = 2
 #: a second blob this large (fraction of the largest) means a second person or object
@@ -57,6 +57,10 @@ MAX_FAINT = 0.15
 GRABCUT_AGREE = 0.9
 #: the longest side GrabCut runs at [px]; the mask is refined back to full resolution
 GRABCUT_SIDE = 720
+
+
+#: legs deeper than this fraction of the cut-out's height (side photo, 10–42 % above the soles): sitting
+SEATED_DEPTH = 0.24
 
 
 class PhotoRejected(InvalidInputError):
@@ -346,6 +350,15 @@ def check_person(mask: np.ndarray, view: str, method: str = "classical") -> Silh
         raise PhotoRejected(view, f"the cut-out in the {view} photo is {ratio:.1f} times as tall as it is wide, "
                                   "not the shape of a person standing",
                             "stand upright, whole body in the picture, on a plain background")
+    if view == "side":
+        # standing, the legs seen from the side are never deeper than about 0.15 of the height between
+        # the shins and the buttocks; seated, the thighs run level towards the camera's side
+        band = person[top + int(0.58 * tall): top + int(0.90 * tall)]
+        deepest = max((int(np.ptp(np.nonzero(r)[0])) + 1 for r in band if r.any()), default=0)
+        if deepest > SEATED_DEPTH * tall:
+            raise PhotoRejected(view, f"the legs in the side photo reach {deepest / tall:.0%} of the person's "
+                                      "height forwards, as when sitting",
+                                "stand upright, feet under the hips, for both photos")
     return Silhouette(person, view, method, top, bottom)
 
 

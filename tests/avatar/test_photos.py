@@ -29,8 +29,8 @@ from custom_nodes.avatar.photo_eval import (
     posed_mesh,
     sample_bodies,
 )
-from custom_nodes.avatar.photo_profile import body_profile
-from custom_nodes.avatar.photos import measure_photos
+from custom_nodes.avatar.photo_profile import FULL_FRAME_DIAGONAL, Lens, body_profile
+from custom_nodes.avatar.photos import exif_focal_35mm, measure_photos
 from custom_nodes.avatar.silhouette import PhotoRejected, check_person
 from custom_nodes.core.errors import FileFormatError, InvalidInputError
 
@@ -39,10 +39,20 @@ EVAL_SEED = 2026
 
 
 @pytest.fixture(scope="module")
-def eval_bodies(anny_body):
-    """The first four bodies of the benchmark's evaluation set (two female, two male) and their photos."""
+def eval_shots(anny_body):
+    """The first four bodies of the benchmark's evaluation set (two female, two male), their phone photos
+    (perspective, 2–4 m, 28–85 mm equivalent) and the front photo's :class:`Shot`."""
     samples = sample_bodies(anny_body, 4, EVAL_SEED)
-    return [(s, photo_pair(anny_body, s, EVAL_SEED * 1000 + i)) for i, s in enumerate(samples)]
+    out = []
+    for i, s in enumerate(samples):
+        front, side, shot, _ = photo_pair(anny_body, s, EVAL_SEED * 1000 + i, perspective=True, with_shots=True)
+        out.append((s, (front, side), shot))
+    return out
+
+
+@pytest.fixture(scope="module")
+def eval_bodies(eval_shots):
+    return [(s, pair) for s, pair, _ in eval_shots]
 
 
 # --- the table ----------------------------------------------------------------------------------------
@@ -89,7 +99,7 @@ def test_profile_finds_the_anchors_and_levels_of_a_mesh_silhouette(anny_body, mi
     sils = [check_person(mesh_mask(v, anny_body.faces, view, 1000, mirror=mirror and view == "side"), view, "mesh")
             for view in ("front", "side")]
     table = load_table()[s.sex]
-    prof = body_profile(*sils, s.truth["height"], table.crotch_fraction)
+    prof = body_profile(*sils, s.truth["height"], table.crotch_fraction, lens=Lens(parallel=True))
     assert prof.side_facing == (1 if mirror else -1)  # unmirrored, the body faces the picture's left
     assert prof.crotch_measured and abs(prof.crotch - s.truth_levels["crotch"]) < 0.015
     assert abs(prof.armpit - s.truth_levels["armpit"]) < 0.02
@@ -105,7 +115,7 @@ def test_profile_finds_the_anchors_and_levels_of_a_mesh_silhouette(anny_body, mi
 
 @pytest.mark.slow
 def test_four_evaluation_bodies_are_measured_within_generous_bounds(eval_bodies):
-    errors, sigmas = [], []
+    errors, sigmas, ellipse = [], [], []
     for s, (front, side) in eval_bodies:
         pm = measure_photos(front, side, s.truth["height"], s.sex, segmentation="classical")
         err = photo_errors(pm, s.truth)
@@ -119,11 +129,44 @@ def test_four_evaluation_bodies_are_measured_within_generous_bounds(eval_bodies)
         # a 10 % wrong height scales every girth: the same bounds would fail
         wrong = measure_photos(front, side, s.truth["height"] * 1.1, s.sex, segmentation="classical")
         assert wrong.values["hip_girth"] - pm.values["hip_girth"] > 0.05
-        # a bare ellipse through the same widths and depths misses the chest by far more than the table
+        # a bare ellipse through the same widths and depths misses the chest (on average, below)
         w, d = pm.sections["chest"]
-        assert abs(ellipse_perimeter(w, d) - s.truth["chest_girth"]) > abs(err["chest_girth"][0])
+        ellipse.append(abs(ellipse_perimeter(w, d) - s.truth["chest_girth"]))
     assert np.mean(np.abs(errors)) < 0.03
+    assert np.mean(ellipse) > 1.5 * np.mean(np.abs(np.array(errors)[:, 0]))
     assert all(0.002 < sg < 0.06 for sg in sigmas)
+
+
+@pytest.mark.slow
+def test_perspective_correction_recovers_the_cameras_own_scale(anny_body, eval_shots):
+    """The camera's truth (distance / focal length in pixels) is the ruler: the corrected scale on the
+    body's centre plane must match it, and the parallel-projection scale must not."""
+    for s, (front, side), shot in eval_shots:
+        v, _ = posed_mesh(anny_body, s)
+        head_z = float(v[v[:, 1] > v[:, 1].max() - 0.01, 2].mean())  # the centre plane: through the head top
+        f_px = shot.focal_mm / FULL_FRAME_DIAGONAL * np.hypot(*front.shape[:2])
+        truth = (shot.distance - head_z) / f_px  # [m/px] on that plane
+        pm_known = measure_photos(front, side, s.truth["height"], s.sex, segmentation="classical",
+                                  lens=Lens(focal_mm=shot.focal_mm))
+        pm_none = measure_photos(front, side, s.truth["height"], s.sex, segmentation="classical")
+        pm_flat = measure_photos(front, side, s.truth["height"], s.sex, segmentation="classical",
+                                 lens=Lens(parallel=True))
+        assert abs(pm_known.profile.front.scale / truth - 1) < 0.012, (pm_known.profile.front.scale, truth)
+        assert abs(pm_none.profile.front.scale / truth - 1) < 0.025
+        assert pm_flat.profile.front.scale / truth - 1 < -0.012  # the toes make the body look taller
+        assert pm_flat.values["hip_girth"] < pm_known.values["hip_girth"] - 0.01
+        assert any("perspective corrected" in n for n in pm_none.notes)
+
+
+def test_exif_focal_length_is_read_and_checked(tmp_path):
+    from PIL import Image
+
+    ex = Image.Exif()
+    ex.get_ifd(0x8769)[0xA405] = 52
+    Image.new("RGB", (64, 80)).save(tmp_path / "a.jpg", exif=ex)
+    Image.new("RGB", (64, 80)).save(tmp_path / "b.jpg")
+    with Image.open(tmp_path / "a.jpg") as a, Image.open(tmp_path / "b.jpg") as b:
+        assert exif_focal_35mm(a) == 52.0 and exif_focal_35mm(b) == 0.0
 
 
 def test_measure_photos_checks_its_inputs(eval_bodies):
@@ -134,6 +177,29 @@ def test_measure_photos_checks_its_inputs(eval_bodies):
         measure_photos(front, side, 3.0, "female")
     with pytest.raises(InvalidInputError, match="allowance"):
         measure_photos(front, side, 1.7, "female", allowance=0.5)
+    with pytest.raises(InvalidInputError, match="FocalLengthIn35mmFilm"):
+        measure_photos(front, side, 1.7, "female", lens=Lens(focal_mm=4.3))  # the phone's real focal length
+    with pytest.raises(InvalidInputError, match="metres"):
+        measure_photos(front, side, 1.7, "female", lens=Lens(distance=0.5))
+    with pytest.raises(InvalidInputError, match="0 = unknown"):
+        measure_photos(front, side, 1.7, "female", lens=Lens(focal_mm=float("nan")))
+
+
+def test_no_person_seated_and_swapped_photos_are_refused(anny_body, eval_bodies):
+    from custom_nodes.avatar.photo_eval import seated_mesh
+
+    s, (front, side) = eval_bodies[0]
+    wall = np.clip(front[:8, :8].reshape(-1, 3).mean(0) + np.random.default_rng(0).normal(0, 0.012, front.shape),
+                   0, 1)
+    with pytest.raises(PhotoRejected, match="no person found in the front photo"):
+        measure_photos(wall, side, s.truth["height"], s.sex, segmentation="classical")
+    with pytest.raises(PhotoRejected, match="look swapped"):
+        measure_photos(side, front, s.truth["height"], s.sex, segmentation="classical")
+    for i, smp in enumerate(sample_bodies(anny_body, 3, EVAL_SEED)):
+        f, sd = photo_pair(anny_body, smp, 99 + i, perspective=True, mesh=seated_mesh(anny_body, smp),
+                           rows=768, width=576)
+        with pytest.raises(PhotoRejected, match="sitting|person standing"):
+            measure_photos(f, sd, smp.truth["height"], smp.sex, segmentation="classical")
 
 
 def test_relaxed_arms_in_the_front_photo_are_refused(anny_body):
@@ -181,7 +247,8 @@ def test_node_refuses_a_cut_off_photo_with_what_to_retake(tmp_path, anny_body):
     from custom_nodes.core.bridge import image_to_numpy, numpy_to_image
 
     kwargs = AtelierAvatarFromPhotos.contract_inputs(tmp_path)
-    kwargs["front_photo"] = numpy_to_image(cut_off(image_to_numpy(kwargs["front_photo"])[0]))
+    # cut at about the knees (the phone photo leaves room under the feet)
+    kwargs["front_photo"] = numpy_to_image(cut_off(image_to_numpy(kwargs["front_photo"])[0], 0.35))
     with pytest.raises(PhotoRejected, match="Retake it: step back"):
         AtelierAvatarFromPhotos().build(**kwargs)
 
