@@ -78,13 +78,17 @@ def tryon_sdxl() -> Graph:
     g = Graph("tryon_sdxl")
     g.note("Try-on with SDXL inpainting: parsing + DWPose + agnostic mask + warped garment, repainted by SDXL "
            "with ControlNet OpenPose and IP-Adapter fed the garment photo, then blended back with the face and "
-           "hands of the original. Needs ComfyUI, ComfyUI_IPAdapter_plus, comfyui_controlnet_aux and the models "
-           "in models/manifest.json (python install.py models). The photos default to the pack's sample inputs.")
+           "hands of the original. Needs ComfyUI, ComfyUI_IPAdapter_plus and the models in models/manifest.json "
+           "(python install.py models: SDXL, ControlNet, IP-Adapter, SegFormer, DWPose). The pose comes from "
+           "Atelier's Detect Pose on the installed DWPose ONNX file; comfyui_controlnet_aux's DWPreprocessor "
+           "(its IMAGE to the ControlNet, its POSE_KEYPOINT to the Atelier nodes) is the alternative. The photos "
+           "default to the pack's sample inputs.")
     person = g.add("LoadImage", "Person photo", "Inputs", image=SAMPLES["person"])
     garment = g.add("LoadImage", "Garment photo", "Inputs", image=SAMPLES["garment"])
-    dw = g.add("DWPreprocessor", "DWPose", "Person", image=person[0], detect_body="enable", detect_hand="enable",
-               detect_face="enable", resolution=768)
     parse = g.add("AtelierPersonParse", "Parse", "Person", image=person[0], source="segformer")
+    detected = g.add("AtelierDetectPose", "Detect pose (DWPose ONNX)", "Person", image=person[0], model_path="",
+                     parse=parse[0])
+    dw = (detected[3], detected[0])  # (skeleton image for the ControlNet, POSE_KEYPOINT), as DWPreprocessor
     mask = g.add("AtelierAgnosticMask", "Agnostic mask", "Person", image=person[0], parse=parse[0], pose=dw[1])
     prep = g.add("AtelierGarmentPrep", "Garment prep", "Garment", garment_image=garment[0])
     warp = g.add("AtelierTryOnWarp", "Warp", "Garment", garment=prep[0], image=person[0], pose=dw[1],

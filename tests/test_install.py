@@ -186,8 +186,8 @@ def test_workflows_need_these_packs():
     needs = {name: packs for name, packs in install.workflow_packs().items() if packs}
     assert needs == {
         "drape_render_sdxl": {"ComfyUI_IPAdapter_plus": ["IPAdapterAdvanced", "IPAdapterUnifiedLoader"]},
-        "tryon_sdxl": {"comfyui_controlnet_aux": ["DWPreprocessor"],
-                       "ComfyUI_IPAdapter_plus": ["IPAdapterAdvanced", "IPAdapterUnifiedLoader"]},
+        # the pose comes from Atelier's own detector (issue #18): no comfyui_controlnet_aux any more
+        "tryon_sdxl": {"ComfyUI_IPAdapter_plus": ["IPAdapterAdvanced", "IPAdapterUnifiedLoader"]},
     }
 
 
@@ -219,8 +219,7 @@ def test_check_inside_comfyui_reports_packs_per_workflow(comfyui, monkeypatch, c
     drape, tryon = _pack_lines(out, "drape_render_sdxl"), _pack_lines(out, "tryon_sdxl")
     assert drape == ["ok       ComfyUI_IPAdapter_plus  for IPAdapterAdvanced, IPAdapterUnifiedLoader  "
                      "(custom_nodes/comfyui_ipadapter_plus)"]
-    assert tryon[0].startswith("MISSING  comfyui_controlnet_aux  for DWPreprocessor  (install: ComfyUI-Manager")
-    assert tryon[1].startswith("ok       ComfyUI_IPAdapter_plus")
+    assert tryon == drape
     assert "no third-party packs: " in out and "drape_preview" in out.split("no third-party packs: ")[1]
 
 
@@ -244,12 +243,12 @@ def test_packs_are_found_by_folder_name_or_by_their_node_ids(comfyui, capsys):
     assert install.find_pack(nodes, "comfyui_controlnet_aux", ["DWPreprocessor"]) == ("ok", nodes / "aux-fork")
     install.report_node_packs(comfyui)
     out = capsys.readouterr().out
-    assert "ok       comfyui_controlnet_aux  for DWPreprocessor  (custom_nodes/aux-fork)" in out
+    assert ("ok       ComfyUI_IPAdapter_plus  for IPAdapterAdvanced, IPAdapterUnifiedLoader  "
+            "(custom_nodes/ComfyUI_IPAdapter_plus-main)") in out
 
 
 def test_check_outside_comfyui_still_names_the_packs(capsys):
     assert install.report_node_packs(None) == 0
     out = capsys.readouterr().out
     assert "not run inside ComfyUI" in out and "--comfyui PATH" in out
-    assert _pack_lines(out, "tryon_sdxl") == ["comfyui_controlnet_aux  for DWPreprocessor",
-                                              "ComfyUI_IPAdapter_plus  for IPAdapterAdvanced, IPAdapterUnifiedLoader"]
+    assert _pack_lines(out, "tryon_sdxl") == ["ComfyUI_IPAdapter_plus  for IPAdapterAdvanced, IPAdapterUnifiedLoader"]

@@ -370,10 +370,12 @@ class AtelierDetectPose:
                    "without the file it says which file, folder, source and licence.")
     CATEGORY = CATEGORY
     FUNCTION = "detect"
-    RETURN_TYPES = ("POSE_KEYPOINT", "IMAGE", "STRING")
-    RETURN_NAMES = ("pose", "preview", "info")
+    RETURN_TYPES = ("POSE_KEYPOINT", "IMAGE", "STRING", "IMAGE")
+    RETURN_NAMES = ("pose", "preview", "info", "openpose_image")
     OUTPUT_TOOLTIPS = ("Pose in comfyui_controlnet_aux's format (pixels).", "Skeleton drawn on the photo.",
-                       "Keypoints found and the crop used.")
+                       "Keypoints found and the crop used.",
+                       "OpenPose-18 skeleton on black, the photo's size: the ControlNet OpenPose input "
+                       "(what DWPreprocessor's first output gives).")
 
     @classmethod
     def INPUT_TYPES(cls):
@@ -385,6 +387,7 @@ class AtelierDetectPose:
                                                 "person's box. Without it, the whole photo."})}}
 
     def detect(self, image, model_path="", parse=None):
+        from ..render.pose import draw_openpose
         from .pose_detect import detection_to_pose_keypoint, load_pose_detector, person_box
 
         photo = _one(image, "image")
@@ -401,7 +404,9 @@ class AtelierDetectPose:
         x0, y0, x1, y1 = det.box
         info = (f"{found}/18 body keypoints; crop {x1 - x0:.0f}×{y1 - y0:.0f} px at ({x0:.0f}, {y0:.0f})"
                 + ("" if found else "; no person found"))
-        return ([frame], numpy_to_image(draw_pose(photo, det.pose)), info)
+        points = np.where(det.pose[:, 2:3] > 0, det.pose[:, :2], np.nan)
+        skeleton = draw_openpose(points, photo.shape[1], photo.shape[0]).astype(np.float32) / 255.0
+        return ([frame], numpy_to_image(draw_pose(photo, det.pose)), info, numpy_to_image(skeleton))
 
     @classmethod
     def contract_inputs(cls, tmp_path) -> dict:

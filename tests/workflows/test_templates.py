@@ -109,8 +109,8 @@ def test_third_party_table_covers_the_recorded_packs(third_party_object_info):
 
 
 def test_the_sdxl_workflows_name_their_third_party_packs():
-    assert packs_used(ui("tryon_sdxl")) == {"comfyui_controlnet_aux": ["DWPreprocessor"],
-                                            "ComfyUI_IPAdapter_plus": ["IPAdapterAdvanced", "IPAdapterUnifiedLoader"]}
+    # the pose comes from the pack's own detector: comfyui_controlnet_aux is no longer needed (issue #18)
+    assert packs_used(ui("tryon_sdxl")) == {"ComfyUI_IPAdapter_plus": ["IPAdapterAdvanced", "IPAdapterUnifiedLoader"]}
     assert list(packs_used(ui("drape_render_sdxl"))) == ["ComfyUI_IPAdapter_plus"]
     assert packs_used(ui("tryon_classic")) == {}
 

@@ -110,7 +110,8 @@ def test_preflight_on_the_local_runner_explains_what_tryon_sdxl_needs(runner_dir
     runner = LocalRunner(runner_dirs["output"], runner_dirs["input"], runner_dirs["temp"])
     messages = " ".join(preflight.check(load("tryon_sdxl"), runner.object_info()).messages())
     assert "needs a running ComfyUI" in messages
-    assert "ComfyUI_IPAdapter_plus" in messages and "comfyui_controlnet_aux" in messages
+    assert "ComfyUI_IPAdapter_plus" in messages
+    assert "comfyui_controlnet_aux" not in messages  # the pose comes from Atelier's own detector now
 
 
 def test_tryon_classic_runs_end_to_end_on_the_local_runner(runner_dirs, tryon_inputs):
