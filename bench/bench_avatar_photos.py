@@ -1,14 +1,18 @@
 """Avatar-from-photos accuracy on rendered Anny bodies, against tape measurements on the meshes.
 
-Run from the repository root: ``python bench/bench_avatar_photos.py [--bodies 64] [--fits 16]``.
+Run from the repository root: ``python bench/bench_avatar_photos.py [--bodies 64] [--fits 16]
+[--overlays DIR] [--parallel]``.
 
 The evaluation set (:mod:`custom_nodes.avatar.photo_eval`): ``--bodies`` random Anny bodies, half female
 and half male, across the XS–3XL range and beyond (seed 2026; the table in
 ``custom_nodes/avatar/data/photo_girths.json`` was fitted on other bodies, seed 7), each posed in an A-pose
-and drawn front and side by the project's renderer — orthographic camera, clothing colour on torso and
-legs, skin on head and arms, shading, a plain wall with a gradient and noise, random framing, the side
-view facing left or right. The photos go through the whole engine (segmentation without weights,
-levels, girth table). Ground truth: the tape on each rest-pose mesh (plane sections at the body's own
+and drawn front and side by the project's renderer as phone photos — a pinhole camera 2–4 m away, 28 mm
+up to the longest lens that frames the whole person (≤ 85 mm), the lens 0.7–1.5 m high, pitch and roll
+within ±2°, clothing colour on torso and legs, skin on head and arms, light from a random direction,
+a plain or mildly textured wall with a gradient and noise, the side view facing left or right
+(``--parallel``: the first, orthographic set). The photos go through the whole engine (segmentation
+without weights, perspective correction with the focal length known, with nothing known, and none,
+levels, girth table); ``--overlays`` writes the five worst bodies' overlays. Ground truth: the tape on each rest-pose mesh (plane sections at the body's own
 landmarks, convex hull, ISO 8559-1 definitions: chest/bust girth at the bust points, waist girth at the
 natural waist, hip girth at the buttocks' greatest prominence). The first ``--fits`` bodies also get
 the full Anny fit, and the fitted avatar is measured against the same truth.

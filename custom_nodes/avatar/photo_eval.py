@@ -4,14 +4,16 @@
 Bodies are random Anny phenotypes (both sexes, adult ages, weight from thin to well past Anny's own
 "max weight" anchor, muscle, proportions, cup size, ethnic mix) plus random MakeHuman torso changes,
 so the set spans the XS–3XL size table and beyond. Each body is posed (A-pose with a random arm angle,
-or relaxed) and drawn by the project's rasteriser (:mod:`..render.maps`) with an orthographic camera:
-the torso and legs in a flat "clothing" colour, head and arms in a skin tone, lambert shading with a
-soft key light, a plain wall with a gradient and sensor noise behind. The ground truth is taken on the
+or relaxed) and drawn by the project's rasteriser (:mod:`..render.maps`) with an orthographic camera
+or, with ``perspective=True``, as a phone photo (:func:`draw_shot`: a pinhole camera 2–4 m away, 28–85
+mm equivalent as far as the person fits, small tilt, random light, half on a textured wall): the torso
+and legs in a flat "clothing" colour, head and arms in a skin tone, lambert shading, a plain wall with a
+gradient and sensor noise behind. The ground truth is taken on the
 mesh itself (:func:`.anny_body.measure_anny`: horizontal plane sections at the body's own landmarks,
 tape = convex hull of the section loop, ISO 8559-1 definitions), never from a silhouette.
 
 Also makes the photos a user should be told to retake: a cluttered background, a person cut off at
-the bottom of the frame, two people side by side.
+the bottom of the frame, two people side by side, a person seated (:func:`seated_mesh`).
 """
 
 from __future__ import annotations
