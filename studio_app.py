@@ -390,8 +390,10 @@ def tryon_steps(ctx: logic.StudioContext, owner: str, key: str, person, garment,
 
 def tryon_tab(ctx: logic.StudioContext, servers, token) -> None:
     gr.Markdown("**Classic try-on** (no diffusion) runs anywhere; the **SDXL** result needs a ComfyUI server "
-                "with the packs and models of `models/manifest.json`. Without the SegFormer parsing weights and a "
-                "pose detector, give the person's label map and pose JSON — or load the sample to see how.")
+                "with the packs and models of `models/manifest.json`. With the DWPose pose detector installed "
+                "(`python install.py models --download --only dwpose_wholebody`) the pose is found in the photo; "
+                "without it, and without the SegFormer parsing weights, give the person's pose JSON and label "
+                "map — or load the sample to see how.")
     with gr.Row():
         person, person_view = _image_input("Person photo", "tryon-person")
         garment, garment_view = _image_input("Garment photo (plain background)", "tryon-garment")

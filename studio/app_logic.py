@@ -538,10 +538,12 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 def tryon_prompt(backend: Backend, person: str, garment: str, labels: str | None, pose: str | None,
                  job_dir: Path | None = None) -> dict:
-    """tryon_classic with the uploads staged; a label map / pose JSON replace parsing / pose detection."""
-    if not pose:
-        raise UserError("add the person's pose JSON (OpenPose-18): the local runner has no pose detector "
-                        "(on a ComfyUI server the SDXL try-on runs DWPose itself)")
+    """tryon_classic with the uploads staged; a label map / pose JSON replace parsing / pose detection.
+
+    Without a pose JSON the pose is detected (Detect Pose) when the DWPose ONNX file is installed."""
+    if not pose and not pose_detector_installed():
+        raise UserError("add the person's pose JSON (OpenPose-18), or install the pose detector once so the "
+                        "studio finds the pose itself: python install.py models --download --only dwpose_wholebody")
     prompt = workflows.load("tryon_classic")
     settings = {"Person photo.image": stage_upload(backend, person, "image", job_dir),
                 "Garment photo.image": stage_upload(backend, garment, "image", job_dir)}
@@ -549,13 +551,31 @@ def tryon_prompt(backend: Backend, person: str, garment: str, labels: str | None
         settings["Person labels.image"] = stage_upload(backend, labels, "image", job_dir)
     else:
         settings["Parse.source"] = "segformer"
-    settings["Pose.path"] = stage_upload(backend, pose, "pose", job_dir)
+    if pose:
+        settings["Pose.path"] = stage_upload(backend, pose, "pose", job_dir)
     prompt = workflows.with_settings(prompt, settings)
+    if not pose:  # the pose file's loader becomes the detector, in place: its output 0 is POSE_KEYPOINT too
+        nid = by_title(prompt, "Pose")
+        prompt[nid] = {"class_type": "AtelierDetectPose", "_meta": {"title": "Pose"},
+                       "inputs": {"image": [by_title(prompt, "Person photo"), 0], "model_path": "",
+                                  "parse": [by_title(prompt, "Parse"), 0]}}
     if not labels:
         nid = by_title(prompt, "Parse")
         prompt[nid]["inputs"].pop("label_map", None)
         prompt.pop(by_title(prompt, "Person labels"), None)
     return prompt
+
+
+def pose_detector_installed() -> bool:
+    """Whether the DWPose ONNX file the Detect Pose node reads is in one of the usual model folders."""
+    from custom_nodes.core.errors import ModelMissingError
+    from custom_nodes.tryon.models import DWPOSE, locate
+
+    try:
+        locate(DWPOSE)
+    except ModelMissingError:
+        return False
+    return True
 
 
 def tryon_sdxl_prompt(backend: Backend, person: str, garment: str, job_dir: Path | None = None) -> dict:

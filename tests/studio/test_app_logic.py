@@ -131,8 +131,31 @@ def test_tryon_prompt_stages_uploads_and_needs_a_pose(backend, tmp_path, runner_
                                    str(tmp_path / "pose.json"))
     assert logic.by_title(no_labels, "Person labels") is None
     assert no_labels[logic.by_title(no_labels, "Parse")]["inputs"]["source"] == "segformer"
-    with pytest.raises(logic.UserError, match="pose JSON"):
+    with pytest.raises(logic.UserError, match="pose JSON.*install.py models --download --only dwpose_wholebody"):
         logic.tryon_prompt(backend, str(tmp_path / "person.png"), str(tmp_path / "garment.png"), None, None)
+
+
+def test_without_a_pose_json_the_installed_detector_finds_the_pose(backend, tmp_path, runner_dirs, monkeypatch):
+    """Issue #18: with the DWPose file in the models folder, no pose JSON is needed; Detect Pose takes the
+    photo and the parse in place of the pose file's loader."""
+    import custom_nodes.core.paths as paths
+    from custom_nodes.tryon.tiny_onnx import tiny_rtmpose_onnx
+
+    models = tmp_path / "models"
+    (models / "atelier" / "dwpose").mkdir(parents=True)
+    monkeypatch.setattr(paths, "MODELS_DIR", models)
+    assert not logic.pose_detector_installed()
+    (models / "atelier" / "dwpose" / "dw-ll_ucoco_384.onnx").write_bytes(tiny_rtmpose_onnx(133, 48, 64))
+    assert logic.pose_detector_installed()
+    for name in ("person.png", "garment.png"):
+        Image.new("RGB", (32, 32)).save(tmp_path / name)
+    prompt = logic.tryon_prompt(backend, str(tmp_path / "person.png"), str(tmp_path / "garment.png"), None, None)
+    node = prompt[logic.by_title(prompt, "Pose")]
+    assert node["class_type"] == "AtelierDetectPose"
+    assert node["inputs"]["image"] == [logic.by_title(prompt, "Person photo"), 0]
+    assert node["inputs"]["parse"] == [logic.by_title(prompt, "Parse"), 0]
+    users = [n for n in prompt.values() if [logic.by_title(prompt, "Pose"), 0] in n["inputs"].values()]
+    assert users and all(n["class_type"].startswith("Atelier") for n in users)
 
 
 def test_uploads_land_in_their_own_job_folder(backend, tmp_path, runner_dirs):
