@@ -88,15 +88,15 @@ def tryon_sdxl() -> Graph:
     parse = g.add("AtelierPersonParse", "Parse", "Person", image=person[0], source="segformer")
     detected = g.add("AtelierDetectPose", "Detect pose (DWPose ONNX)", "Person", image=person[0], model_path="",
                      parse=parse[0])
-    dw = (detected[3], detected[0])  # (skeleton image for the ControlNet, POSE_KEYPOINT), as DWPreprocessor
-    mask = g.add("AtelierAgnosticMask", "Agnostic mask", "Person", image=person[0], parse=parse[0], pose=dw[1])
+    skeleton, pose = detected[3], detected[0]  # what DWPreprocessor's IMAGE and POSE_KEYPOINT would give
+    mask = g.add("AtelierAgnosticMask", "Agnostic mask", "Person", image=person[0], parse=parse[0], pose=pose)
     prep = g.add("AtelierGarmentPrep", "Garment prep", "Garment", garment_image=garment[0])
-    warp = g.add("AtelierTryOnWarp", "Warp", "Garment", garment=prep[0], image=person[0], pose=dw[1],
+    warp = g.add("AtelierTryOnWarp", "Warp", "Garment", garment=prep[0], image=person[0], pose=pose,
                  agnostic_mask=mask[0])
     init = g.add("ImageCompositeMasked", "Warped garment on agnostic", "Garment", destination=mask[1], source=warp[0],
                  x=0, y=0, resize_source=False, mask=warp[1])
     ckpt, pos, neg, _ = _sdxl(g, "a photo of a person wearing the garment, natural light, detailed fabric")
-    pos2, neg2 = _control(g, pos, neg, dw[0], "openpose", 0.7, ckpt[2])
+    pos2, neg2 = _control(g, pos, neg, skeleton, "openpose", 0.7, ckpt[2])
     inpaint = g.add("InpaintModelConditioning", "Inpaint conditioning", "SDXL", positive=pos2, negative=neg2,
                     vae=ckpt[2], pixels=init[0], mask=mask[0], noise_mask=True)
     model = _ipadapter(g, ckpt[0], garment[0], 0.8, "style and composition")
@@ -105,7 +105,7 @@ def tryon_sdxl() -> Graph:
                     scheduler="karras", denoise=0.85)
     decoded = g.add("VAEDecode", "Decode", "SDXL", samples=sampled[0], vae=ckpt[2])
     blend = g.add("AtelierTryOnBlend", "Blend back", "Output", original=person[0], generated=decoded[0],
-                  mask=mask[0], method="feather", parse=parse[0], pose=dw[1], garment=prep[0])
+                  mask=mask[0], method="feather", parse=parse[0], pose=pose, garment=prep[0])
     g.add("SaveImage", "Save result", "Output", images=blend[0], filename_prefix="atelier/tryon_sdxl")
     return g
 

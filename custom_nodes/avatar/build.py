@@ -53,10 +53,13 @@ def body_parts(body: AnnyBody, ids: AnnyLandmarkIds, rest_vertices: np.ndarray) 
 
 
 def posed_anny(body: AnnyBody, phen: np.ndarray, local: np.ndarray, pose: str, arm_angle: float,
-               frame: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rest vertices/heads and posed vertices/heads [m] of one Anny body."""
+               frame: int = 0, extra_rotations: dict | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rest vertices/heads and posed vertices/heads [m] of one Anny body; ``extra_rotations`` (bone name →
+    rotation) override or add to the pose's."""
     v, h = (a[0] for a in body.rest(phen, local))
     rots = pose_rotations(pose, h, body.bone, arm_angle, frame, body.bone_labels, body.bone_parents)
+    rots.update(extra_rotations or {})
     pv, ph = skin(v, h, body.bone_parents, body.skin_weights, body.skin_indices, rots, body.bone)
     return v, h, pv, ph
 

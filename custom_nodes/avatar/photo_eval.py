@@ -123,17 +123,14 @@ def sample_bodies(body, n: int, seed: int, relaxed_fraction: float = 0.0, keep_m
 def seated_mesh(body, sample: BodySample):
     """``sample`` sitting on an unseen stool, thighs level and shins hanging, arms in its pose: the
     photo a user must be told to retake standing. Vertices (n, 3) [m] with the soles on y = 0, parts."""
-    from .build import body_parts, landmark_ids
-    from .pose import pose_rotations, rot_x, skin
+    from .build import body_parts, landmark_ids, posed_anny
+    from .pose import rot_x
 
-    v, h = (a[0] for a in body.rest(sample.phenotypes[None], sample.local_changes[None]))
-    rots = pose_rotations(sample.pose, h, body.bone, sample.arm_angle)
-    for s in ("L", "R"):
-        rots[f"upperleg01.{s}"] = rot_x(-85.0)
-        rots[f"lowerleg01.{s}"] = rot_x(85.0)
-    pv, _ = skin(v, h, body.bone_parents, body.skin_weights, body.skin_indices, rots, body.bone)
-    pv = pv - np.array([0.0, pv[:, 1].min(), 0.0])
-    return pv, body_parts(body, landmark_ids(body), v)
+    sitting = {f"{bone}.{s}": rot_x(angle) for s in ("L", "R")
+               for bone, angle in (("upperleg01", -85.0), ("lowerleg01", 85.0))}
+    v, _, pv, _ = posed_anny(body, sample.phenotypes[None], sample.local_changes[None], sample.pose,
+                             sample.arm_angle, extra_rotations=sitting)
+    return pv - np.array([0.0, pv[:, 1].min(), 0.0]), body_parts(body, landmark_ids(body), v)
 
 
 def posed_mesh(body, sample: BodySample):
@@ -308,40 +305,35 @@ def photo_pair(body, sample: BodySample, seed: int, rows: int = 1024, width: int
     cloth, wall = contrasting_colours(rng)
     if colours is not None:
         cloth, wall = (np.asarray(c, float) for c in colours)
+    shots: list[Shot] = []
     if perspective:
-        out, masks, shots = [], [], []
         base = draw_shot(rng, h)
         light = (rng.uniform(-0.6, 0.6), rng.uniform(0.3, 0.8), rng.uniform(0.5, 1.0))
         shade = (rng.uniform(0.45, 0.65), rng.uniform(0.9, 1.1))
         background = textured_wall(rng, rows, width, wall) if rng.uniform() < 0.5 else None
-        for view in ("front", "side"):
-            shot = Shot(base.distance, base.height, base.focal_mm,
-                        *(float(np.clip(rng.normal(0.0, 1.0), -2.0, 2.0)) for _ in range(2)))
-            cam = shot_camera(shot, view, width, rows, across=float(rng.uniform(-0.1, 0.1)))
-            img, cover = render_photo(v, body.faces, parts, cam, rng, cloth, wall, background, light, shade)
-            out.append(img)
-            masks.append(cover)
-            shots.append(shot)
-        if mirror_side if mirror_side is not None else rng.uniform() < 0.5:
-            out[1], masks[1] = out[1][:, ::-1].copy(), masks[1][:, ::-1].copy()
-        res = (out[0], out[1], masks[0], masks[1]) if with_masks else (out[0], out[1])
-        return res + tuple(shots) if with_shots else res
     out, masks = [], []
     for view in ("front", "side"):
-        across = np.ptp(v[:, 0]) if view == "front" else np.ptp(v[:, 2])
-        centre = (0.5 * (v[:, 0].max() + v[:, 0].min())) if view == "front" else -0.5 * (v[:, 2].max() + v[:, 2].min())
-        ratio = max(rng.uniform(1.08, 1.25), 1.08 * across / h * rows / width)
-        room = 0.5 * (1 - across / (h * ratio * width / rows)) - 0.02  # free width each side [picture widths]
-        shift = (rng.uniform(-1, 1) * max(room, 0.0) - centre / (h * ratio * width / rows),
-                 rng.uniform(-0.02, 0.02))
-        cam = photo_camera(h, view, ratio, width, rows, shift)
-        img, cover = render_photo(v, body.faces, parts, cam, rng, cloth, wall)
+        if perspective:
+            shot = Shot(base.distance, base.height, base.focal_mm,
+                        *(float(np.clip(rng.normal(0.0, 1.0), -2.0, 2.0)) for _ in range(2)))
+            shots.append(shot)
+            cam = shot_camera(shot, view, width, rows, across=float(rng.uniform(-0.1, 0.1)))
+            img, cover = render_photo(v, body.faces, parts, cam, rng, cloth, wall, background, light, shade)
+        else:
+            across = np.ptp(v[:, 0]) if view == "front" else np.ptp(v[:, 2])
+            centre = (0.5 * (v[:, 0].max() + v[:, 0].min())) if view == "front" else -0.5 * (v[:, 2].max() + v[:, 2].min())
+            ratio = max(rng.uniform(1.08, 1.25), 1.08 * across / h * rows / width)
+            room = 0.5 * (1 - across / (h * ratio * width / rows)) - 0.02  # free width each side [picture widths]
+            shift = (rng.uniform(-1, 1) * max(room, 0.0) - centre / (h * ratio * width / rows),
+                     rng.uniform(-0.02, 0.02))
+            cam = photo_camera(h, view, ratio, width, rows, shift)
+            img, cover = render_photo(v, body.faces, parts, cam, rng, cloth, wall)
         out.append(img)
         masks.append(cover)
     if mirror_side if mirror_side is not None else rng.uniform() < 0.5:
         out[1], masks[1] = out[1][:, ::-1].copy(), masks[1][:, ::-1].copy()
-    return (out[0], out[1], masks[0], masks[1]) if with_masks else (out[0], out[1])
-
+    res = (out[0], out[1], masks[0], masks[1]) if with_masks else (out[0], out[1])
+    return res + tuple(shots) if with_shots else res
 
 def cluttered(photo: np.ndarray, rng) -> np.ndarray:
     """The same person pasted (by colour key) over a busy room: shelves, frames, posters, a plant."""

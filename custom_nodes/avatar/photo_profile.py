@@ -351,9 +351,9 @@ TOUCHING_THIGHS = 2.5
 FOOT_BAND = 0.025
 
 
-def perspective_scale(sil: Silhouette, span: float, reach: float, lens: Lens) -> tuple[float, float]:
+def perspective_scale(sil: Silhouette, span: float, reach: float, lens: Lens) -> float:
     """[m/px] on the body's centre plane of a photo taken by an upright phone (level, uncropped, so the
-    horizon is the picture's middle row), and the distance [m] it implies.
+    horizon is the picture's middle row).
 
     A level pinhole camera images the body's centre plane (the vertical plane through the top of the
     head) at a uniform scale ``s = distance / f`` [m/px]. The silhouette's top edge is the head top, on
@@ -372,11 +372,10 @@ def perspective_scale(sil: Silhouette, span: float, reach: float, lens: Lens) ->
     r_t, r_b, c_y = sil.top - 0.5, sil.bottom + 0.5, 0.5 * (rows - 1)
     if lens.focal_mm > 0:
         f = lens.focal_mm / FULL_FRAME_DIAGONAL * float(np.hypot(rows, cols))
-        d = (f * span + (r_b - c_y) * reach) / (r_b - r_t)
-        return d / f, d
+        return (f * span + (r_b - c_y) * reach) / (r_b - r_t) / f  # d / f
     d = lens.distance or ASSUMED_DISTANCE
     k = (r_b - c_y) / (r_b - r_t)
-    return span / (r_b - r_t) / (1.0 - k * reach / d), d
+    return span / (r_b - r_t) / (1.0 - k * reach / d)
 
 
 def _foot_reach(fv: View, sv: View, centre: float, facing: int) -> tuple[float, float]:
@@ -412,8 +411,8 @@ def body_profile(front: Silhouette, side: Silhouette, height: float, crotch_frac
     centre = _centre(fv)
     if not lens.parallel:
         toes, beside = _foot_reach(fv, sv, centre, _facing(sv))
-        fv = View(front, span, perspective_scale(front, span, toes, lens)[0])
-        sv = View(side, span, perspective_scale(side, span, beside, lens)[0])
+        fv = View(front, span, perspective_scale(front, span, toes, lens))
+        sv = View(side, span, perspective_scale(side, span, beside, lens))
     crotch = _crotch(fv, centre)
     if crotch is not None and crotch_sigma and crotch < crotch_fraction * span - TOUCHING_THIGHS * crotch_sigma:
         crotch = None  # the gap opens far below where crotches sit: the thighs touch under the crotch

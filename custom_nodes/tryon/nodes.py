@@ -387,26 +387,15 @@ class AtelierDetectPose:
                                                 "person's box. Without it, the whole photo."})}}
 
     def detect(self, image, model_path="", parse=None):
-        from ..render.pose import draw_openpose
-        from .pose_detect import detection_to_pose_keypoint, load_pose_detector, person_box
+        from .pose_detect import detect_pose
 
         photo = _one(image, "image")
         model = model_path.strip() and resolve_input(model_path, field="model_path", relative_to="models",
                                                      what="model")
-        detector = load_pose_detector(model or None)
-        box = None
         if parse is not None:
             _same_size(parse.labels, photo.shape, "parse")
-            box = person_box(parse.labels)
-        det = detector(photo, box)
-        frame = detection_to_pose_keypoint(det, photo.shape[1], photo.shape[0])
-        found = int((det.pose[:, 2] > 0).sum())
-        x0, y0, x1, y1 = det.box
-        info = (f"{found}/18 body keypoints; crop {x1 - x0:.0f}×{y1 - y0:.0f} px at ({x0:.0f}, {y0:.0f})"
-                + ("" if found else "; no person found"))
-        points = np.where(det.pose[:, 2:3] > 0, det.pose[:, :2], np.nan)
-        skeleton = draw_openpose(points, photo.shape[1], photo.shape[0]).astype(np.float32) / 255.0
-        return ([frame], numpy_to_image(draw_pose(photo, det.pose)), info, numpy_to_image(skeleton))
+        out = detect_pose(photo, model or None, None if parse is None else parse.labels)
+        return ([out.frame], numpy_to_image(out.preview), out.info, numpy_to_image(out.openpose))
 
     @classmethod
     def contract_inputs(cls, tmp_path) -> dict:

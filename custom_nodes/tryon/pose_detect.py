@@ -206,3 +206,32 @@ def load_pose_detector(path: str | Path | None = None, spec: ModelSpec = DWPOSE)
 @functools.lru_cache(maxsize=2)
 def _load(path: str, stamp: int) -> OnnxPoseDetector:
     return OnnxPoseDetector(Path(path))
+
+
+@dataclass(frozen=True, eq=False)
+class PoseResult:
+    """What the Detect Pose node outputs, made by :func:`detect_pose`."""
+
+    frame: dict  # POSE_KEYPOINT frame (comfyui_controlnet_aux's format, pixels)
+    preview: np.ndarray  # (H, W, 3) float32 the skeleton drawn on the photo
+    info: str  # keypoints found and the crop used
+    openpose: np.ndarray  # (H, W, 3) float32 OpenPose-18 skeleton on black, the ControlNet OpenPose input
+
+
+def detect_pose(photo: np.ndarray, model_path: str | Path | None = None, labels: np.ndarray | None = None
+                ) -> PoseResult:
+    """Detect the person's pose in ``photo`` (H, W, 3) with the installed RTMPose/DWPose file (or
+    ``model_path``), looking inside the person's box of the label map ``labels`` when given."""
+    from ..render.pose import draw_openpose
+    from .preview import draw_pose
+
+    detector = load_pose_detector(model_path)
+    det = detector(photo, None if labels is None else person_box(labels))
+    h, w = photo.shape[:2]
+    found = int((det.pose[:, 2] > 0).sum())
+    x0, y0, x1, y1 = det.box
+    info = (f"{found}/18 body keypoints; crop {x1 - x0:.0f}×{y1 - y0:.0f} px at ({x0:.0f}, {y0:.0f})"
+            + ("" if found else "; no person found"))
+    points = np.where(det.pose[:, 2:3] > 0, det.pose[:, :2], np.nan)
+    skeleton = draw_openpose(points, w, h).astype(np.float32) / 255.0
+    return PoseResult(detection_to_pose_keypoint(det, w, h), draw_pose(photo, det.pose), info, skeleton)
