@@ -279,10 +279,12 @@ def _frame(body: Body, panel: Panel, uv: np.ndarray, anchor: str | float, cleara
 
 
 def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anchor: str | float,
-                 drop: float = 0.0) -> np.ndarray:
+                 drop: float = 0.0, span: tuple[float, float, str] | None = None, whole: bool = True) -> np.ndarray:
     """Wrap one panel on its body part's cylinder, row by row without stretching: the cylinder grows
     where a row is wider than the body needs, so the panel's side edges land where its neighbours' do.
-    ``drop`` [m]: start that far down the limb (a cuff below the sleeve or trouser leg it is sewn to)."""
+    ``drop`` [m]: start that far down the limb (a cuff below the sleeve or trouser leg it is sewn to).
+    ``span``: (angle, angle, anchoring) round the body instead of the one the panel's side names (see
+    :func:`_ring_spans`). ``whole``: ``uv`` is the whole panel's mesh (False: a few sample points)."""
     from .curves import outline
 
     origin, up, (a, b), (length, end) = _frame(body, panel, uv, anchor, clearance)
@@ -307,17 +309,35 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
     down = float(np.dot(_limb_frame(body, panel.body_part)[0] - origin, up)) - along if profile is not None else None
     if profile is not None:  # the measured arm (``down``: distance below the shoulder joint), plus a little
         a = b = np.interp(down / length, PROFILE_T, profile[0]) + min(clearance, LIMB_CLEARANCE)
-    th_lo, th_hi, anchored = _span(panel)
+    th_lo, th_hi, anchored = span if span is not None else _span(panel)
+    if panel.body_part in ("torso", "none") and anchor != "shoulder" and panel.facing in ("front", "back"):
+        top = int(np.argmax(uv[:, 1]))
+        cone = _cone_wrap(panel, uv, origin + offset[top], float(a[top] if np.ndim(a) else a),
+                          float(b[top] if np.ndim(b) else b), th_lo, th_hi, anchored)
+        if cone is not None:
+            return cone
     width = np.maximum(hi - lo, 1e-6)
     if anchored == "centre":  # rows sit about the panel's centre line, not their own middles: a slanted or
         # notched hem has rows that cover one side only, and centring those folds the side seam inwards
         mid = 0.5 * (float(uv[:, 0].min()) + float(uv[:, 0].max()))
         width = 2.0 * np.maximum(np.maximum(mid - lo, hi - mid), 1e-6)
+    elif anchored == "low":  # likewise a half panel's rows start at its centre line, not at their own ends:
+        # a row beside a neckline starts at the shoulder, not at the centre, or both halves pile up there
+        lo = np.full(len(uv), float(uv[:, 0].min()))
+        width = np.maximum(hi - lo, 1e-6)
+    elif anchored == "high":
+        hi = np.full(len(uv), float(uv[:, 0].max()))
+        width = np.maximum(hi - lo, 1e-6)
     if panel.body_part in ("head", "neck"):  # a hood: a circle round the head, as wide as its widest row
         a = b = np.full(len(uv), float(np.max(a)))
     a, b = np.broadcast_to(a, (len(uv),)).astype(np.float64), np.broadcast_to(b, (len(uv),)).astype(np.float64)
     # grow the ellipse where the row is wider than the body's span (cloth hanging free of the body)
     scale = np.maximum(1.0, width / _ellipse_arc(a, b, th_lo, np.full(len(uv), th_hi - th_lo)))
+    if whole and panel.body_part in ("torso", "none") and anchor != "shoulder":  # hanging: see _row_max
+        mean_r = 0.5 * (a + b)
+        scale = _row_max(scale * mean_r, uv[:, 1], down_only=True) / mean_r
+    elif whole:  # (a few sample points, as seam inference passes, have no rows to even out)
+        scale = _row_max(scale, uv[:, 1])
     a, b = a * scale, b * scale
     # rows keep their length (no initial strain): angles follow the ellipse's arc length, measured from the
     # panel's centre line (centre front/back, top of the arm) outwards; a narrow row covers fewer angles
@@ -332,8 +352,11 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
         centre, up_at = _arm_axis(body, panel.body_part, down)
         centre = centre + np.stack([np.interp(down / length, PROFILE_T, profile[1][:, k]) for k in range(3)], 1)
     else:
-        if panel.body_part == "torso" and anchor != "waist" and panel.facing in ("front", "back"):
+        if panel.body_part == "torso" and anchor == "shoulder" and panel.facing in ("front", "back"):
+            # (only panels hung from the shoulders: a band or skirt sewn under a bodice hangs straight)
             along, depth = _over_shoulder(along, depth, 0.6 * (body.torso_radii[1] + clearance))
+        elif panel.body_part in ("torso", "none") and anchor != "shoulder":
+            along = _slant(along, 0.5 * (a + b))
         centre, up_at = origin + np.outer(along, up) + offset, np.broadcast_to(up, (len(uv), 3))
     ez = np.array([0.0, 0.0, 1.0]) - up_at[:, 2:3] * up_at
     ez /= np.maximum(np.linalg.norm(ez, axis=1, keepdims=True), 1e-9)
@@ -342,6 +365,118 @@ def _place_panel(panel: Panel, uv: np.ndarray, body: Body, clearance: float, anc
 
 
 _ARC_STEPS = np.linspace(0.0, 1.0, 129)
+CONE_MIN_SAGITTA = 0.015  # [m] a waist edge curved at least this much is a flared panel's waist arc
+CONE_MIN_SIN = 0.5  # flares of 30 degrees and more off the vertical (circle skirts) are laid on their cone
+
+
+def _waist_arc(panel: Panel) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """(centre (2,), radius [m], points (k, 2)) of the circle through a panel's curved top edge, or None.
+
+    A flared or circle skirt's panel is a ring sector: its waist is an arc whose ends rise above its middle.
+    The top edges are the mostly horizontal ones in the panel's upper part."""
+    from .curves import dense_edge
+
+    pts_all = [dense_edge(panel, i, 24) for i in range(len(panel.edges))]
+    allp = np.concatenate(pts_all)
+    v_lo, v_hi = float(allp[:, 1].min()), float(allp[:, 1].max())
+    top = [q for q in pts_all if (np.ptp(q[:, 1]) < 0.5 * np.ptp(q[:, 0]) or np.ptp(q[:, 1]) < 1e-3)
+           and q[:, 1].mean() > v_lo + 0.6 * (v_hi - v_lo)]
+    if not top:
+        return None
+    q = np.concatenate(top)
+    if np.ptp(q[:, 1]) < CONE_MIN_SAGITTA:
+        return None
+    # algebraic circle fit (Kåsa): x² + y² + D x + E y + F = 0
+    m = np.c_[q, np.ones(len(q))]
+    sol, *_ = np.linalg.lstsq(m, -(q ** 2).sum(1), rcond=None)
+    centre = -0.5 * sol[:2]
+    radius2 = centre @ centre - sol[2]
+    if radius2 <= 0:
+        return None
+    radius = float(np.sqrt(radius2))
+    resid = np.abs(np.linalg.norm(q - centre, axis=1) - radius)
+    if resid.max() > 0.005 or not (0.05 <= radius <= 3.0) or centre[1] <= q[:, 1].mean():
+        return None
+    return centre, radius, q
+
+
+def _cone_wrap(panel: Panel, uv: np.ndarray, top: np.ndarray, a: float, b: float, th_lo: float, th_hi: float,
+               anchored: str) -> np.ndarray | None:
+    """A ring-sector panel (flared skirt) laid on the cone it develops onto, or None for other panels.
+
+    Wrapped row by row, a ring sector's rising waist ends start high and twisted, through the panel beside
+    them. A ring sector of inner radius R is exactly a cone whose waist is R sin α round: pattern radius ρ
+    goes to slant distance ρ − R below the waist, pattern angle φ to angle φ / sin α round the body. The
+    waist circle's radius is the body's (``a``, ``b`` at the top, clearance included) or, when the waist
+    arc is longer than the span it must cover, as wide as that arc needs."""
+    arc = _waist_arc(panel)
+    if arc is None:
+        return None
+    centre, radius, q = arc
+    phi_of = lambda p: np.arctan2(p[:, 0] - centre[0], centre[1] - p[:, 1])  # noqa: E731  0 straight down
+    phis = phi_of(q)
+    phi_lo, phi_hi = float(phis.min()), float(phis.max())
+    waist_len = radius * (phi_hi - phi_lo)
+    span = th_hi - th_lo
+    mean_r = 0.5 * (a + b)
+    r_cloth = max(mean_r, waist_len / max(span, 1e-6))
+    sin_a = r_cloth / radius
+    if not CONE_MIN_SIN <= sin_a < 1.0:  # an A-line's gentle flare wraps well row by row; an arc tighter
+        return None  # than the waist it must go round is no flared panel
+    cos_a = float(np.sqrt(1.0 - sin_a * sin_a))
+    rho, phi = np.linalg.norm(uv - centre, axis=1), phi_of(uv)
+    theta_ref, phi_ref = {"low": (th_lo, phi_lo), "high": (th_hi, phi_hi)}.get(
+        anchored, (0.5 * (th_lo + th_hi), 0.5 * (phi_lo + phi_hi)))
+    theta = theta_ref + (phi - phi_ref) / sin_a  # R Δφ of waist round a waist circle R sin α
+    r = rho * sin_a
+    y = top[1] - (rho - radius) * cos_a
+    # a round cone: an elliptic one (the body's cross-section) stretches the slant by up to a/b (16 %); the
+    # body clearing that follows pushes the few waist points a round waist leaves inside the hips out
+    return np.column_stack([top[0] + r * np.sin(theta), y, top[2] + r * np.cos(theta)])
+ROW_WINDOW = 0.02  # [m] a row's cylinder is as wide as the widest row this close to it
+
+
+def _row_max(values: np.ndarray, v: np.ndarray, step: float = 0.005, down_only: bool = False) -> np.ndarray:
+    """Per point, the largest of ``values`` over the rows within ``ROW_WINDOW`` of its row (``v`` [m]), or
+    and with ``down_only`` also over every row above it in the panel's lower half (a skirt hangs: the radius
+    of its flare never shrinks again where a curved hem cuts the lowest rows short).
+
+    A row cut short by a slanted hem or cap covers only part of the panel's width; given a cylinder of its
+    own it lands at other angles than the full row 7 mm above, and the edges between them start stretched
+    to nearly three times their length (GarmentCode's sleeves), which snaps the sleeve through itself."""
+    rows = np.round(v / step).astype(np.int64)
+    uniq, inv = np.unique(rows, return_inverse=True)
+    per_row = np.full(len(uniq), -np.inf)
+    np.maximum.at(per_row, inv, values)
+    reach = int(round(ROW_WINDOW / step))
+    near = np.abs(uniq[:, None] - uniq[None, :]) <= reach
+    out = np.where(near, per_row[None, :], -np.inf).max(1)
+    if down_only:  # the lower half only: the top rows of a curved waist are its two far-apart ends
+        low = uniq <= 0.5 * (uniq[0] + uniq[-1])
+        out[low] = np.maximum.accumulate(out[low][::-1])[::-1]  # rows ascend in v: the middle row last
+    return out[inv]
+
+
+SLANT_MIN_DROP = 0.2  # a row at least this share of its pattern spacing below the one above it
+
+
+def _slant(along: np.ndarray, radius: np.ndarray, step: float = 0.005) -> np.ndarray:
+    """Heights below the panel's top (n,) [m, <= 0] for rows whose radius round the body grows downwards.
+
+    A flared skirt wrapped with rows at their pattern heights has its flare stretched: where the radius grows
+    by dr over a row spacing dv, the cloth between rows spans √(dv² + dr²). Rows drop by √(dv² − dr²)
+    instead, as on the cone the panel is, and by at least ``SLANT_MIN_DROP`` × dv where the flare is
+    wider than a cone can be (the rest the solver relaxes)."""
+    rows = np.round(along / step).astype(np.int64)
+    uniq, inv = np.unique(rows, return_inverse=True)
+    r = np.full(len(uniq), -np.inf)
+    np.maximum.at(r, inv, radius)
+    v = uniq * step  # ascending: the lowest row first, the top row (0) last
+    dv = np.diff(v)
+    dr = np.abs(np.diff(r))
+    drop = np.sqrt(np.maximum(dv * dv - dr * dr, (SLANT_MIN_DROP * dv) ** 2))
+    heights = np.concatenate([-np.cumsum(drop[::-1])[::-1], [0.0]]) + v[-1]
+    return heights[inv] + (along - v[inv])
 
 
 def _ellipse_arc(a: np.ndarray, b: np.ndarray, th0: float, dth: np.ndarray) -> np.ndarray:
@@ -471,14 +606,15 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
     anchors = dict(pattern.metadata.get("anchors", {}))
     rest = garment.rest.astype(np.float64)
     positions = np.zeros((garment.n_vertices, 3))
-    order = sorted(range(len(pattern.panels)), key=lambda i: anchors.get(pattern.panels[i].name) == "waist")
+    order, above, level = _hang_order(garment, anchors)
+    spans = _ring_spans(pattern, anchors, level)
     for done, i in enumerate(order):  # waist-anchored panels last: they may hang from a placed bodice
         panel = pattern.panels[i]
         sel = garment.vertex_panel == i
         uv = rest[sel]
         anchor = anchors.get(panel.name, "shoulder")
         if anchor == "waist":
-            hem = _under_bodice(garment, i, positions, anchors)
+            hem = _under_bodice(garment, i, positions, anchors, above.get(i, ()))
             anchor = anchor if hem is None else hem
         if use_pattern_placement and panel.translation is not None and panel.rotation is not None:
             positions[sel] = _garmentcode_positions(panel, uv, body)
@@ -486,7 +622,7 @@ def place_garment(garment: Garment, avatar: Avatar | None = None, *, measurement
             positions[sel] = _place_hood_half(panel, uv, body, avatar, clearance)
         else:
             panel, uv = _limb_upright(panel, uv, body)
-            positions[sel] = _place_panel(panel, uv, body, clearance, anchor)
+            positions[sel] = _place_panel(panel, uv, body, clearance, anchor, span=spans.get(i))
         if on_progress:
             on_progress(done + 1, len(pattern.panels))
     for i, panel in enumerate(pattern.panels):  # cuffs: below the limb panels they are sewn to
@@ -531,12 +667,96 @@ def _limb_drop(garment: Garment, panel: int, positions: np.ndarray, body: Body) 
     return max(max(gaps), 0.0)
 
 
-def _under_bodice(garment: Garment, panel: int, positions: np.ndarray, anchors: dict) -> float | None:
+HANG_SHARE = 0.3  # a seam within this share of a panel's height from its top (bottom) edge is at its top (bottom)
+
+
+def _hang_order(garment: Garment, anchors: dict) -> tuple[list[int], dict[int, list[int]], dict[int, int]]:
+    """(panel placing order, per waist panel the waist panels it hangs under, per waist panel its level).
+
+    Waist-anchored panels are all wrapped from the waist down, so a skirt and its waistband, or a tiered
+    skirt's tiers, start on top of each other, cloth through cloth. The seams say which hangs under which:
+    a panel whose top edge is sewn to another's bottom edge hangs under it. Shoulder-hung panels come
+    first, then waist panels top level first (level 0: hung under no waist panel)."""
+    panels = garment.pattern.panels
+    waist = [i for i, p in enumerate(panels) if anchors.get(p.name) == "waist"]
+    rest, vp, pairs = garment.rest, garment.vertex_panel, garment.seam_pairs
+    lo = {i: float(rest[vp == i, 1].min()) for i in waist}
+    hi = {i: float(rest[vp == i, 1].max()) for i in waist}
+    above: dict[int, list[int]] = {i: [] for i in waist}
+    if len(pairs):
+        for p in waist:
+            for q in waist:
+                if p == q:
+                    continue
+                fwd = (vp[pairs[:, 0]] == p) & (vp[pairs[:, 1]] == q)
+                bwd = (vp[pairs[:, 1]] == p) & (vp[pairs[:, 0]] == q)
+                mine = np.concatenate([pairs[fwd, 0], pairs[bwd, 1]])
+                theirs = np.concatenate([pairs[fwd, 1], pairs[bwd, 0]])
+                if len(mine) < 2:
+                    continue
+                at_my_top = rest[mine, 1].mean() >= hi[p] - HANG_SHARE * (hi[p] - lo[p])
+                at_their_bottom = rest[theirs, 1].mean() <= lo[q] + HANG_SHARE * (hi[q] - lo[q])
+                if at_my_top and at_their_bottom:
+                    above[p].append(q)
+    level: dict[int, int] = {}
+    todo = list(waist)
+    while todo:  # levels by repeated passes; a cycle (never in a real garment) is broken at level 0
+        ready = [i for i in todo if all(q in level for q in above[i])]
+        if not ready:
+            ready = todo[:1]
+            above[ready[0]] = []
+        for i in ready:
+            level[i] = 1 + max((level[q] for q in above[i]), default=-1)
+            todo.remove(i)
+    order = [i for i in range(len(panels)) if i not in level] + sorted(level, key=lambda i: (level[i], i))
+    return order, above, level
+
+
+def _garmentcode_centre(panel: Panel) -> np.ndarray | None:
+    """Centre (3,) of a GarmentCode panel as GarmentCode lays it round its own body, or None."""
+    if panel.translation is None or panel.rotation is None:
+        return None
+    v = np.asarray(panel.vertices, np.float64)
+    pts = Rotation.from_euler("XYZ", panel.rotation, degrees=True).apply(np.c_[v, np.zeros(len(v))])
+    return (pts + np.asarray(panel.translation, np.float64)).mean(0)
+
+
+def _ring_spans(pattern, anchors: dict, level: dict[int, int]) -> dict[int, tuple[float, float, str]]:
+    """Angle spans round the body for torso panels that name alone would stack on one another.
+
+    Front/back and left/right say where two or four panels go; a skirt of eleven gores has three "front
+    right" panels, and wrapping all three at the front right puts them through each other. GarmentCode
+    stores where each panel sits round its body: where panels of one ring (same anchor and hanging level)
+    share a side, the ring's panels are spread by that stored angle instead, each between the midpoints
+    to its neighbours. Panels whose side is unique keep the usual span."""
+    rings: dict[tuple, list[int]] = {}
+    for i, p in enumerate(pattern.panels):
+        if p.body_part in ("torso", "none") and p.facing in ("front", "back") and _garmentcode_centre(p) is not None:
+            rings.setdefault((anchors.get(p.name, "shoulder"), level.get(i, -1)), []).append(i)
+    out: dict[int, tuple[float, float, str]] = {}
+    for members in rings.values():
+        sides = [(pattern.panels[i].facing, pattern.panels[i].lateral) for i in members]
+        if len(set(sides)) == len(sides) or len(members) < 3:
+            continue
+        az = np.array([np.arctan2(*_garmentcode_centre(pattern.panels[i])[[0, 2]]) for i in members])
+        order = np.argsort(az)
+        a = az[order]
+        gap_next = np.mod(np.roll(a, -1) - a, 2 * np.pi)
+        gap_prev = np.mod(a - np.roll(a, 1), 2 * np.pi)
+        for k, i in enumerate(np.asarray(members)[order]):
+            out[int(i)] = (float(a[k] - 0.5 * gap_prev[k]), float(a[k] + 0.5 * gap_next[k]), "centre")
+    return out
+
+
+def _under_bodice(garment: Garment, panel: int, positions: np.ndarray, anchors: dict,
+                  above=()) -> float | None:
     """Height [m] for the top of waist-anchored ``panel`` when it is sewn to panels hung from the
-    shoulders (a dress's skirt under its bodice): the mean height of their seam vertices, so the waist
-    seam starts closed instead of the bodice overlapping the skirt. None for a skirt on its own."""
+    shoulders (a dress's skirt under its bodice) or to the waist panels ``above`` it (a skirt under its
+    waistband, a tier under the one above): the mean height of their seam vertices, so the seam starts
+    closed instead of the two overlapping. None for a skirt on its own."""
     names = garment.pattern.panels
     hung = np.array([anchors.get(p.name, "shoulder") != "waist" for p in names])
+    hung[list(above)] = True
     pairs = garment.seam_pairs
     vp = garment.vertex_panel
     ours = (vp[pairs] == panel)

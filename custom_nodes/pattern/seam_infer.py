@@ -100,7 +100,7 @@ def _sides(pattern: Pattern, body) -> list[Side]:
             uv = _run_points(panel, run, (0.0, 0.5, 1.0))
             length = sum(edge_length(panel, e) for e in run)
             both = np.concatenate([panel.vertices.astype(np.float64), uv])
-            placed = _place_panel(panel, both, body, 0.02, anchors.get(panel.name, "shoulder"))[-3:]
+            placed = _place_panel(panel, both, body, 0.02, anchors.get(panel.name, "shoulder"), whole=False)[-3:]
             knees = max(body.kp("left_knee")[1], body.kp("right_knee")[1])
             chord = placed[2] - placed[0]
             along = panel.body_part.startswith("arm") or (

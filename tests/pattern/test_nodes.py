@@ -27,4 +27,4 @@ def test_nodes_take_centimetres():
     (near,) = AtelierPlaceGarment().place(fine, clearance=0.0, use_pattern_placement=True)
     (far,) = AtelierPlaceGarment().place(fine, clearance=10.0, use_pattern_placement=True)
     r = [np.linalg.norm(g.positions[:, [0, 2]], axis=1).mean() for g in (near, far)]
-    assert r[1] - r[0] > 0.05
+    assert r[1] - r[0] > 0.04  # 10 cm more clearance (the hem stands off the body either way)

@@ -152,3 +152,90 @@ def test_cuffs_start_below_the_limb_panels_they_are_sewn_to():
         assert len(hem), g.panel_names[c]
         gap = np.abs(x[mine[np.char.find(np.asarray(g.panel_names)[vp[other]], "cuff") < 0], 1] - x[hem, 1]).mean()
         assert gap < 0.05, (g.panel_names[c], gap)
+
+
+# --- placement without cloth through cloth (counted by the report's ruler, cloth_sim.intersections) -------
+
+def _placed_gc(name, spacing=0.02):
+    from custom_nodes.pattern.garmentcode import load_garmentcode
+    from tests.conftest import corpus_path
+
+    pattern = load_garmentcode(corpus_path("garmentcode", name, "specification.json"))
+    return place_garment(triangulate(pattern, spacing), measurements=size_measurements("M"))
+
+
+def _crossings_between(g, a=None, b=None):
+    """Cloth edges through cloth triangles at placement; with panel names ``a``/``b``, only edges of ``a``
+    through triangles of ``b``."""
+    from custom_nodes.cloth_sim.intersections import segments_through_triangles
+    from custom_nodes.cloth_sim.model import representatives, unique_edges
+
+    e, _ = unique_edges(g.faces)
+    rep = representatives(g.n_vertices, g.seam_pairs.astype(np.int64))
+    f = g.faces
+    if a is not None:
+        e = e[g.vertex_panel[e[:, 0]] == g.panel_names.index(a)]
+        f = f[g.vertex_panel[f[:, 0]] == g.panel_names.index(b)]
+    fr, er = rep[f], rep[e]
+    x = g.positions.astype(np.float64)
+    hit = segments_through_triangles(x[e[:, 0]], x[e[:, 1]], x, f, skip=lambda s, t: (
+        (fr[t] == er[s, :1]) | (fr[t] == er[s, 1:])).any(1))
+    return int(hit.sum())
+
+
+def test_gores_that_share_a_side_are_spread_round_the_body():
+    """GarmentCode's eleven-gore skirt has three "front right" gores; wrapped by name they lay on one
+    another (97,730 crossing edges). Spread by the angle GarmentCode stores, none crosses another."""
+    g = _placed_gc("skirt_many_panels_00", 0.03)
+    gores = [n for n in g.panel_names if n.startswith("skirt_panel")]
+    azimuth = sorted(np.degrees(np.arctan2(*_centroid(g, n)[[0, 2]])) for n in gores)
+    assert np.diff(azimuth).min() > 15  # 11 gores round 360 degrees, none on top of another
+    assert _crossings_between(g) < 10
+
+
+def test_a_skirt_hangs_under_its_waistband():
+    """Both are waist panels; the seams say the skirt's top edge is sewn to the band's bottom edge, so the
+    skirt starts where the band ends instead of on top of it."""
+    g = _placed_gc("skirt_pencil_01")
+    for side in ("front", "back"):
+        band = g.positions[g.vertex_panel == g.panel_names.index(f"wb_{side}")]
+        skirt = g.positions[g.vertex_panel == g.panel_names.index(f"skirt_{side}")]
+        assert skirt[:, 1].max() < band[:, 1].min() + 0.02
+        assert _crossings_between(g, f"skirt_{side}", f"wb_{side}") == 0
+
+
+def test_a_circle_skirt_is_laid_on_the_cone_it_develops_onto():
+    """A ring sector's waist arc lands on one level round the waist, and its cloth is not stretched."""
+    g = _placed_gc("skirt_circle_00")
+    for side in ("front", "back"):
+        i = g.panel_names.index(f"skirt_{side}")
+        own = g.vertex_panel == i
+        sewn_up = np.zeros(g.n_vertices, bool)  # its vertices sewn to its waistband
+        for p, q in g.seam_pairs:
+            if own[p] and g.panel_names[g.vertex_panel[q]].startswith("wb"):
+                sewn_up[p] = True
+            if own[q] and g.panel_names[g.vertex_panel[p]].startswith("wb"):
+                sewn_up[q] = True
+        waist = g.positions[sewn_up]
+        assert len(waist) > 10 and np.ptp(waist[:, 1]) < 0.03  # (row wrapping: its ends rose 20+ cm)
+    strain = _edge_strain(g)
+    assert np.percentile(np.abs(strain), 99) < 0.05  # (elliptic rows: 16 %)
+    assert _crossings_between(g) < 10
+
+
+def test_half_panels_wrap_from_their_centre_line_and_sleeves_are_not_torn():
+    """A bodice half's rows beside the neckline start at the shoulder, not at the centre line (both halves
+    piled up there: 200+ crossing edges), and a sleeve's rows cut short by its cap keep the cylinder of the
+    full rows (edges between them started stretched to 2.9 times their length)."""
+    from custom_nodes.pattern.garmentcode import load_garmentcode
+    from tests.conftest import corpus_path
+
+    g = place_garment(triangulate(load_garmentcode(corpus_path("garmentcode", "shirt_mean", "specification.json")),
+                                  0.02), measurements=size_measurements("M"))
+    assert _crossings_between(g, "left_ftorso", "right_ftorso") == 0
+    assert _crossings_between(g, "right_ftorso", "left_ftorso") == 0
+    sleeve = np.isin(g.vertex_panel, [g.panel_names.index(n) for n in g.panel_names if "sleeve" in n])
+    from custom_nodes.cloth_sim.model import unique_edges
+
+    e, _ = unique_edges(g.faces)
+    assert _edge_strain(g)[sleeve[e[:, 0]]].max() < 0.8
