@@ -27,7 +27,8 @@ B3 = ti.types.ndarray(dtype=ti.types.vector(3, ti.f32), ndim=1)
 B4 = ti.types.ndarray(dtype=ti.types.vector(4, ti.f32), ndim=1)
 
 
-STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4  # constraint types (see model.py)
+STRETCH, BEND, SEAM, LONG, LONG_SEAM, SEAM_BEND = 0, 1, 2, 3, 4, 5  # constraint types (see model.py)
+FOLDED = 0.4  # cloth nearer in space than this share of its pattern distance has folded onto itself
 # Slots of substeps_serial's parameter array (see XPBDSolver._cpu_frame)
 PARAMS = ("dt", "keep", "seam_step", "voxel", "thickness", "friction", "use_body", "max_speed", "body_t0",
           "body_t1", "long_begin", "long_end")
@@ -90,6 +91,9 @@ class ClothKernels:
         """One XPBD projection of constraint ``c`` (``scale`` from :meth:`prepare`)."""
         if ctype[c] == BEND:
             self._bend(c, x, inv_mass, cidx, cw, scale[c])
+        elif ctype[c] == SEAM_BEND:
+            if seam_step > 1.0:  # bending across a seam waits until it is sewn
+                self._bend(c, x, inv_mass, cidx, cw, scale[c])
         elif ctype[c] == SEAM:
             self._distance(c, x, inv_mass, cidx, cw, scale[c], seam_step, 0)
         elif ctype[c] == STRETCH:
@@ -105,8 +109,9 @@ class ClothKernels:
         (seams are never over-relaxed: ω = 1)."""
         for c in range(ctype.shape[0]):
             denom = compliance[c] / (dt * dt)
-            if ctype[c] == BEND:  # every substep: at half rate (one 2 dt step) stiff fabrics such as denim
-                # grew a ripple at the long-range anchors and tangled (67 of 82 denim sweep drapes)
+            if ctype[c] == BEND or ctype[c] == SEAM_BEND:  # every substep: at half rate (one 2 dt step) stiff
+                # fabrics such as denim grew a ripple at the long-range anchors and tangled (67 of 82 denim
+                # sweep drapes)
                 for k in ti.static(range(4)):
                     denom += inv_mass[cidx[c, k]] * cw[c, k] * cw[c, k]
             else:
@@ -319,14 +324,19 @@ class ClothKernels:
                     t = items[s]
                     a, b, c = faces[t, 0], faces[t, 1], faces[t, 2]
                     if rep[a] != ci and rep[b] != ci and rep[c] != ci:
-                        own = ri[2] == rest[a][2] and ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(),
-                                                             (rest[c] - ri).norm()) < near_rest
-                        if ri[2] != rest[a][2] and seam_dist[i] < near_rest:
-                            own = ti.min(seam_dist[a], seam_dist[b], seam_dist[c]) < near_rest
-                        if not own:
-                            d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
-                            if d < best_d or (d == best_d and t < best_t):
-                                best_d, best_t = d, t
+                        apart = 1e9  # [m] how far apart the two lie in the pattern (through the seam)
+                        if ri[2] == rest[a][2]:
+                            apart = ti.min((rest[a] - ri).norm(), (rest[b] - ri).norm(), (rest[c] - ri).norm())
+                        elif seam_dist[i] < near_rest:
+                            apart = seam_dist[i] + ti.min(seam_dist[a], seam_dist[b], seam_dist[c])
+                        d = (p - _closest_on_triangle(p, x[a], x[b], x[c])).norm()
+                        # a neighbour in the pattern, as far away in space as in the pattern, is the sheet
+                        # itself; one much closer in space than in the pattern is cloth folded onto it (a
+                        # vertex on a seam is the seam's to hold: pushing it off the cloth beside its partner
+                        # opens the seam)
+                        own = apart < near_rest and (d >= FOLDED * apart or seam_dist[i] < 1e-6)
+                        if not own and (d < best_d or (d == best_d and t < best_t)):
+                            best_d, best_t = d, t
         return best_d, best_t
 
     @ti.kernel

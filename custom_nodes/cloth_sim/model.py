@@ -18,7 +18,7 @@ from ..core.fabric import Fabric
 from ..core.garment import Garment
 from .longrange import long_range_constraints
 
-STRETCH, BEND, SEAM, LONG, LONG_SEAM = 0, 1, 2, 3, 4
+STRETCH, BEND, SEAM, LONG, LONG_SEAM, SEAM_BEND = 0, 1, 2, 3, 4, 5
 MIN_AREA = 1e-10  # [m²] rest triangles smaller than this are rejected
 
 
@@ -31,7 +31,8 @@ class ClothModel:
     inv_mass: np.ndarray  # [1/kg], (n,) float32, 0 for pinned vertices
     faces: np.ndarray  # (m, 3) int32
     edges: np.ndarray  # (e, 2) int32 unique mesh edges
-    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM / LONG (one-sided long-range limit) / LONG_SEAM (same, across a seam)
+    ctype: np.ndarray  # (c,) int32 STRETCH / BEND / SEAM / LONG (one-sided long-range limit) / LONG_SEAM (same, across a seam) / SEAM_BEND
+    # (bending across a seam, once it is sewn)
     cidx: np.ndarray  # (c, 4) int32 vertex ids (distance constraints use the first two)
     cw: np.ndarray  # (c, 4) float32: rest length [m] in column 0, or bending weights K
     compliance: np.ndarray  # (c,) float32 [m/N] (inverse stiffness)
@@ -148,6 +149,56 @@ def _bending(garment: Garment, fabric: Fabric, edges, adj, areas):
     return idx, weights[keep], 1.0 / k[keep]
 
 
+def _seam_hinges(garment: Garment, fabric: Fabric, edges, adj, areas):
+    """Bending stencils across seams: a boundary edge (a, b) sewn to a boundary edge (a', b') of another
+    panel (or of the same one) is a hinge between their two triangles, as if the seam's vertices were
+    merged, which is how GarmentCode meshes a garment (pygarment/meshgen/boxmeshgen.py: seam vertices are
+    shared). Without it a seam is a free hinge: a sleeve folds under the bodice at its armhole at no cost,
+    and the fold is cloth through cloth. Weights come from each triangle's own rest shape."""
+    empty = np.zeros((0, 4), np.int64), np.zeros((0, 4)), np.zeros(0)
+    if len(garment.seam_pairs) == 0:
+        return empty
+    border = np.flatnonzero(adj[:, 1] < 0)
+    rep = representatives(garment.n_vertices, garment.seam_pairs.astype(np.int64))
+    key = np.sort(rep[edges[border]], axis=1).astype(np.int64)
+    flat = key[:, 0] * garment.n_vertices + key[:, 1]
+    order = np.argsort(flat, kind="stable")
+    flat, border = flat[order], border[order]
+    first = np.flatnonzero((flat[:-1] == flat[1:]) & np.r_[True, flat[1:-1] != flat[:-2]]
+                           & np.r_[flat[2:] != flat[1:-1], True])  # keys held by exactly two border edges
+    e1, e2 = border[first], border[first + 1]
+    if len(e1) == 0:
+        return empty
+    faces = garment.faces
+    a, b = edges[e1, 0], edges[e1, 1]
+    a2, b2 = edges[e2, 0], edges[e2, 1]
+    flip = rep[a2] != rep[a]
+    a2, b2 = np.where(flip, b2, a2), np.where(flip, a2, b2)
+    f1, f2 = adj[e1, 0], adj[e2, 0]
+    r = garment.rest.astype(np.float64)
+    t0, t1 = r[b] - r[a], r[b2] - r[a2]  # the hinge edge in each panel's own pattern space
+    l0, l1 = np.linalg.norm(t0, axis=1), np.linalg.norm(t1, axis=1)
+    # a gathered edge has no flat rest state across the seam: leave it a hinge
+    ok = (f1 != f2) & (rep[a] != rep[b]) & (np.abs(l0 - l1) <= 0.1 * np.maximum(l0, l1))
+
+    def opposite(f, p, q):
+        fv = faces[f]
+        mask = (fv != p[:, None]) & (fv != q[:, None])
+        return fv[np.arange(len(f)), np.argmax(mask, axis=1)]
+
+    c, d = opposite(f1, a, b), opposite(f2, a2, b2)
+    c01, c03 = _cot(t0, r[c] - r[a]), _cot(-t0, r[c] - r[b])
+    c02, c04 = _cot(t1, r[d] - r[a2]), _cot(-t1, r[d] - r[b2])
+    weights = np.stack([c03 + c04, c01 + c02, -c01 - c03, -c02 - c04], 1)
+    grain = garment.panel_grain[garment.vertex_panel[a]].astype(np.float64)
+    grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
+    w_warp, w_weft, w_bias = _direction_weights(t0, grain)
+    bend = w_weft * fabric.bend_warp + w_warp * fabric.bend_weft + w_bias * 0.5 * (fabric.bend_warp + fabric.bend_weft)
+    k = bend * 3.0 / (areas[f1] + areas[f2])
+    ok &= k > 0
+    return np.stack([a, b, c, d], 1)[ok], weights[ok], 1.0 / k[ok]
+
+
 def _seams(garment: Garment):
     pairs = garment.seam_pairs.astype(np.int64)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
@@ -216,11 +267,12 @@ def build_model(garment: Garment, fabric: Fabric, pins: np.ndarray | None = None
     parts = [_stretch(garment, fabric, edges, adj, areas)]
     max_edge = parts[0][3]
     edge = float(np.median(parts[0][1][:, 0]))
-    parts = [parts[0][:3], _bending(garment, fabric, edges, adj, areas), _seams(garment),
+    parts = [parts[0][:3], _bending(garment, fabric, edges, adj, areas),
+             _seam_hinges(garment, fabric, edges, adj, areas), _seams(garment),
              long_range_constraints(garment, fabric, edge, _direction_weights)]
     types = np.concatenate([np.full(len(p[0]), t)
-                            for t, p in zip((STRETCH, BEND, SEAM, LONG), parts, strict=True)])
-    same_panel = garment.vertex_panel[parts[3][0][:, 0]] == garment.vertex_panel[parts[3][0][:, 1]]
+                            for t, p in zip((STRETCH, BEND, SEAM_BEND, SEAM, LONG), parts, strict=True)])
+    same_panel = garment.vertex_panel[parts[4][0][:, 0]] == garment.vertex_panel[parts[4][0][:, 1]]
     types[len(types) - len(same_panel):][~same_panel] = LONG_SEAM
     idx = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cw = np.concatenate([p[1] for p in parts])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from custom_nodes.cloth_sim.fabrics import custom_fabric
-from custom_nodes.cloth_sim.model import BEND, LONG, LONG_SEAM, SEAM, STRETCH, build_model
+from custom_nodes.cloth_sim.model import BEND, LONG, LONG_SEAM, SEAM, SEAM_BEND, STRETCH, build_model
 from custom_nodes.cloth_sim.scenes import sheet, tube
 from custom_nodes.core.errors import InvalidInputError
 from custom_nodes.core.garment import Garment
@@ -26,7 +26,7 @@ def test_colours_share_no_vertex_and_rest_shape_is_at_rest():
         idx = m.cidx[m.colour_offsets[c]:m.colour_offsets[c + 1]]
         verts = np.concatenate([np.unique(row) for row in idx])
         assert len(verts) == len(np.unique(verts)), f"colour {c} shares a vertex"
-    assert set(np.unique(m.ctype)) == {STRETCH, BEND, SEAM, LONG, LONG_SEAM}
+    assert set(np.unique(m.ctype)) == {STRETCH, BEND, SEAM, LONG, LONG_SEAM, SEAM_BEND}
     rest3 = np.concatenate([g.rest, np.zeros((g.n_vertices, 1), np.float32)], 1)
     bend = m.ctype == BEND
     assert np.abs(np.einsum("ck,ckd->cd", m.cw[bend], rest3[m.cidx[bend]])).max() < 1e-6
@@ -87,3 +87,23 @@ def test_a_gathered_seam_takes_the_shorter_sides_rest_length():
         assert length[k] == pytest.approx(0.1) and out[k] == pytest.approx(0.05)
     off = ~np.isin(edges, [5, 6, 7]).all(1)
     assert np.array_equal(out[off], length[off])
+
+
+def test_each_sewn_edge_pair_is_a_bending_hinge_flat_at_rest():
+    """Across each seam, every pair of sewn edges gets a bending stencil over the two triangles they belong
+    to, at rest when the back panel is laid flat beside the front (unfolded across that seam)."""
+    g = tube(0.6, 0.3, 0.05)
+    m = build_model(g, FABRIC)
+    hinge = m.ctype == SEAM_BEND
+    rows = int(np.sum(g.rest[g.vertex_panel == 0, 0] == 0))  # vertices up one side seam
+    assert hinge.sum() == 2 * (rows - 1)
+    idx, w = m.cidx[hinge], m.cw[hinge]
+    assert np.all(g.vertex_panel[idx[:, :3]] == g.vertex_panel[idx[:, :1]]) and np.all(
+        g.vertex_panel[idx[:, 3]] != g.vertex_panel[idx[:, 0]])
+    width = float(g.rest[:, 0].max())
+    residual = []
+    for shift in (width, -width):  # the back laid beside the front's right side, or its left
+        flat = np.concatenate([g.rest, np.zeros((g.n_vertices, 1), np.float32)], 1).astype(np.float64)
+        flat[g.vertex_panel == 1, 0] += shift
+        residual.append(np.abs(np.einsum("ck,ckd->cd", w, flat[idx])).max(1))
+    assert np.minimum(*residual).max() < 1e-5

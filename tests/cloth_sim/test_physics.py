@@ -254,3 +254,73 @@ def test_a_garment_that_falls_off_the_body_stops_early_and_fails():
     r = drape(g, sphere_avatar(0.1, (0.6, 0.8, 0.0)), fabric_preset("cotton_jersey"), DrapeSettings(max_frames=400))
     assert "fell off the body" in r.report["stop_reason"]
     assert r.report["frames"] < 100 and not r.report["passed"]
+
+
+
+def _book(sewn: bool, spacing=0.02):
+    """A page (0.1 x 0.1) held flat and a second page standing up at right angles along one edge: two panels
+    whose shared edge is sewn shut from the start, or one panel folded there."""
+    from custom_nodes.cloth_sim.scenes import grid_panel
+    from custom_nodes.core.garment import Garment
+
+    rest, faces, nx, _ = grid_panel(0.2 if not sewn else 0.1, 0.1, spacing)
+    if not sewn:
+        pos = np.stack([np.minimum(rest[:, 0], 0.1), 1.0 + np.maximum(rest[:, 0] - 0.1, 0.0), rest[:, 1]], 1)
+        return (Garment("page", rest, pos.astype(np.float32), faces, np.zeros(len(rest), np.int32), ("page",),
+                        ("torso",), np.float32([[1, 0]]), np.zeros((0, 2), np.int32), np.zeros(0, np.int32), ()),
+                np.flatnonzero(rest[:, 0] <= 0.1 + 1e-6))
+    n = len(rest)
+    flat = np.stack([rest[:, 0], np.full(n, 1.0), rest[:, 1]], 1)
+    up = np.stack([np.full(n, 0.1), 1.0 + rest[:, 0], rest[:, 1]], 1)
+    col = np.arange(n) % nx
+    pairs = np.stack([np.flatnonzero(col == nx - 1), np.flatnonzero(col == 0) + n], 1).astype(np.int32)
+    g = Garment("book", np.concatenate([rest, rest]), np.concatenate([flat, up]).astype(np.float32),
+                np.concatenate([faces, faces + n]), np.repeat([0, 1], n).astype(np.int32), ("a", "b"),
+                ("torso", "torso"), np.float32([[1, 0], [1, 0]]), pairs, np.zeros(len(pairs), np.int32), ("spine",))
+    return g, np.arange(n)
+
+
+def test_a_sewn_seam_bends_like_the_cloth_not_like_a_hinge():
+    """A page folded upright along a sewn seam opens towards flat as the same page folded in one piece does:
+    bending acts across a seam once it is sewn, as on GarmentCode's merged seam vertices. Without it the seam
+    is a free hinge (the page stays where it is put), and a sleeve folds under a bodice at its armhole at no
+    cost, cloth through cloth."""
+    from custom_nodes.cloth_sim.model import build_model
+    from custom_nodes.cloth_sim.solver import StepControls, XPBDSolver
+
+    opened = {}
+    for sewn in (False, True):
+        g, pins = _book(sewn)
+        solver = XPBDSolver(build_model(g, fabric_preset("denim"), pins=pins))
+        state = solver.state(g.positions)
+        for _ in range(30):
+            state = solver.frame(state, 20, 1 / 1200, StepControls(gravity_scale=0.0, seam_step=1e9))
+        free = np.setdiff1d(np.arange(g.n_vertices), pins)
+        opened[sewn] = float(g.positions[free, 1].mean() - state.positions()[free, 1].mean())  # [m] it came down
+    assert opened[False] > 0.05  # the one-piece fold springs open (9.5 cm)
+    assert opened[True] > 0.5 * opened[False]  # and so does the sewn one (7.9 cm; 0 as a free hinge)
+
+
+
+def test_self_collision_sees_a_panel_folded_onto_itself_near_the_fold():
+    """A strip folded flat on itself, its halves 2 mm apart: the cloth just past the fold lies within a few
+    centimetres of the cloth under it in the pattern, where self-collision used to ignore its own panel as
+    mesh neighbours, so such folds passed through themselves. Cloth much nearer in space than in the pattern
+    has folded onto itself: it is pushed apart like another layer."""
+    from custom_nodes.cloth_sim.model import build_model
+    from custom_nodes.cloth_sim.scenes import grid_panel
+    from custom_nodes.cloth_sim.solver import StepControls, XPBDSolver
+    from custom_nodes.core.garment import Garment
+
+    rest, faces, _, _ = grid_panel(0.2, 0.06, 0.01)
+    u = rest[:, 0].astype(np.float64)
+    top = u > 0.1 + 1e-6
+    x = np.stack([np.where(top, 0.2 - u, u), 1.0 + 0.002 * top, rest[:, 1]], 1).astype(np.float32)
+    g = Garment("folded", rest, x, faces, np.zeros(len(rest), np.int32), ("strip",), ("torso",),
+                np.float32([[1, 0]]), np.zeros((0, 2), np.int32), np.zeros(0, np.int32), ())
+    solver = XPBDSolver(build_model(g, fabric_preset("cotton_jersey")))
+    state = solver.state(x)
+    solver._self_collide(solver.state(x).x, state, StepControls(self_collision=True, self_thickness=0.003), 1 / 60)
+    pushed = np.linalg.norm(state.positions() - x, axis=1) > 1e-5
+    near_fold = top & (u > 0.105) & (u < 0.125) & (rest[:, 1] > 0.005) & (rest[:, 1] < 0.055)
+    assert near_fold.sum() >= 10 and pushed[near_fold].all()
