@@ -185,7 +185,7 @@ def _crossings_between(g, a=None, b=None):
 
 def test_gores_that_share_a_side_are_spread_round_the_body():
     """GarmentCode's eleven-gore skirt has three "front right" gores; wrapped by name they lay on one
-    another (97,730 crossing edges). Spread by the angle GarmentCode stores, none crosses another."""
+    another (100,831 crossing edges at a 1 cm mesh). Spread by the angle GarmentCode stores, none crosses another."""
     g = _placed_gc("skirt_many_panels_00", 0.03)
     gores = [n for n in g.panel_names if n.startswith("skirt_panel")]
     azimuth = sorted(np.degrees(np.arctan2(*_centroid(g, n)[[0, 2]])) for n in gores)
