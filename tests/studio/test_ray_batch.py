@@ -135,21 +135,39 @@ def test_a_killed_worker_is_retried_and_no_row_is_lost_or_doubled(cluster, tmp_p
     assert running.wait(WAIT_S)
     time.sleep(1.0)
     victim = sorted(pool)[0]
+    born = _start_time(victim)
     os.kill(victim, signal.SIGKILL)
     thread.join(4 * WAIT_S)
     assert box["report"].stopped is None
     _assert_each_row_once(tmp_path / "b", len(rows), files_per_row=1)
-    assert _dead(victim)  # the worker really died
+    assert _dead(victim, born)  # the worker really died
 
 
-def _dead(pid: int) -> bool:
-    """Whether process ``pid`` is gone or a zombie: killed, not yet reaped by its parent (the raylet), where
-    ``os.kill(pid, 0)`` still succeeds (that made this check flaky)."""
+def _stat(pid: int) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` after the command name (state first), or None when there is none."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
-        return True
-    return state in ("Z", "X")
+        return None
+
+
+def _start_time(pid: int) -> str | None:
+    fields = _stat(pid)
+    return None if fields is None else fields[19]  # field 22 of stat: start time in clock ticks
+
+
+def _dead(pid: int, born: str | None, wait_s: float = 10.0) -> bool:
+    """Whether the process that had ``pid`` (started at ``born``) is gone: no such pid, a zombie not yet reaped
+    by its parent (the raylet, where ``os.kill(pid, 0)`` still succeeds), or the pid now names a newer process.
+    A process killed in uninterruptible sleep dies when its I/O returns, so this waits up to ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        fields = _stat(pid)
+        if fields is None or fields[0] in ("Z", "X") or fields[19] != born:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 def test_a_dead_comfyui_gives_its_rows_back_to_the_pool(cluster, servers, tmp_path):
