@@ -123,6 +123,13 @@ def _cot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", u, v) / np.maximum(cross, 1e-12)
 
 
+def _bend_stiffness(fold: np.ndarray, grain: np.ndarray, fabric: Fabric) -> np.ndarray:
+    """Bending rigidity [N·m] about fold lines ``fold`` (e, 2) in cloth of unit ``grain`` (e, 2): a fold
+    along the weft bends the warp yarns (KES "warp" bending)."""
+    w_warp, w_weft, w_bias = _direction_weights(fold, grain)
+    return w_weft * fabric.bend_warp + w_warp * fabric.bend_weft + w_bias * 0.5 * (fabric.bend_warp + fabric.bend_weft)
+
+
 def _bending(garment: Garment, fabric: Fabric, edges, adj, areas):
     """Isometric bending stencils (Bergou et al. 2006) on interior edges, K weights from the rest shape."""
     inner = np.all(adj >= 0, axis=1)
@@ -140,9 +147,7 @@ def _bending(garment: Garment, fabric: Fabric, edges, adj, areas):
     weights = np.stack([c03 + c04, c01 + c02, -c01 - c03, -c02 - c04], 1)
     grain = garment.panel_grain[garment.vertex_panel[e[:, 0]]].astype(np.float64)
     grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
-    # The fold line is the edge: a fold along the weft bends the warp yarns (KES "warp" bending).
-    w_warp, w_weft, w_bias = _direction_weights(e0, grain)
-    bend = w_weft * fabric.bend_warp + w_warp * fabric.bend_weft + w_bias * 0.5 * (fabric.bend_warp + fabric.bend_weft)
+    bend = _bend_stiffness(e0, grain, fabric)
     k = bend * 3.0 / (areas[f[:, 0]] + areas[f[:, 1]])  # [N/m] on C = Σ K x
     keep = k > 0
     idx = np.stack([e[:, 0], e[:, 1], other[:, 0], other[:, 1]], 1)[keep]
@@ -192,8 +197,7 @@ def _seam_hinges(garment: Garment, fabric: Fabric, edges, adj, areas):
     weights = np.stack([c03 + c04, c01 + c02, -c01 - c03, -c02 - c04], 1)
     grain = garment.panel_grain[garment.vertex_panel[a]].astype(np.float64)
     grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
-    w_warp, w_weft, w_bias = _direction_weights(t0, grain)
-    bend = w_weft * fabric.bend_warp + w_warp * fabric.bend_weft + w_bias * 0.5 * (fabric.bend_warp + fabric.bend_weft)
+    bend = _bend_stiffness(t0, grain, fabric)
     k = bend * 3.0 / (areas[f1] + areas[f2])
     ok &= k > 0
     return np.stack([a, b, c, d], 1)[ok], weights[ok], 1.0 / k[ok]

@@ -433,12 +433,14 @@ def _cone_wrap(panel: Panel, uv: np.ndarray, top: np.ndarray, a: float, b: float
     # a round cone: an elliptic one (the body's cross-section) stretches the slant by up to a/b (16 %); the
     # body clearing that follows pushes the few waist points a round waist leaves inside the hips out
     return np.column_stack([top[0] + r * np.sin(theta), y, top[2] + r * np.cos(theta)])
+
+
 ROW_WINDOW = 0.02  # [m] a row's cylinder is as wide as the widest row this close to it
 
 
 def _row_max(values: np.ndarray, v: np.ndarray, step: float = 0.005, down_only: bool = False) -> np.ndarray:
-    """Per point, the largest of ``values`` over the rows within ``ROW_WINDOW`` of its row (``v`` [m]), or
-    and with ``down_only`` also over every row above it in the panel's lower half (a skirt hangs: the radius
+    """Per point, the largest of ``values`` over the rows within ``ROW_WINDOW`` of its row (``v`` [m]); with
+    ``down_only`` also over every row above it in the panel's lower half (a skirt hangs: the radius
     of its flare never shrinks again where a curved hem cuts the lowest rows short).
 
     A row cut short by a slanted hem or cap covers only part of the panel's width; given a cylinder of its
@@ -684,12 +686,13 @@ def _hang_order(garment: Garment, anchors: dict) -> tuple[list[int], dict[int, l
     hi = {i: float(rest[vp == i, 1].max()) for i in waist}
     above: dict[int, list[int]] = {i: [] for i in waist}
     if len(pairs):
+        side_a, side_b = vp[pairs[:, 0]], vp[pairs[:, 1]]
         for p in waist:
             for q in waist:
                 if p == q:
                     continue
-                fwd = (vp[pairs[:, 0]] == p) & (vp[pairs[:, 1]] == q)
-                bwd = (vp[pairs[:, 1]] == p) & (vp[pairs[:, 0]] == q)
+                fwd = (side_a == p) & (side_b == q)
+                bwd = (side_b == p) & (side_a == q)
                 mine = np.concatenate([pairs[fwd, 0], pairs[bwd, 1]])
                 theirs = np.concatenate([pairs[fwd, 1], pairs[bwd, 0]])
                 if len(mine) < 2:
@@ -730,15 +733,16 @@ def _ring_spans(pattern, anchors: dict, level: dict[int, int]) -> dict[int, tupl
     share a side, the ring's panels are spread by that stored angle instead, each between the midpoints
     to its neighbours. Panels whose side is unique keep the usual span."""
     rings: dict[tuple, list[int]] = {}
+    centres = {i: _garmentcode_centre(p) for i, p in enumerate(pattern.panels)}
     for i, p in enumerate(pattern.panels):
-        if p.body_part in ("torso", "none") and p.facing in ("front", "back") and _garmentcode_centre(p) is not None:
+        if p.body_part in ("torso", "none") and p.facing in ("front", "back") and centres[i] is not None:
             rings.setdefault((anchors.get(p.name, "shoulder"), level.get(i, -1)), []).append(i)
     out: dict[int, tuple[float, float, str]] = {}
     for members in rings.values():
         sides = [(pattern.panels[i].facing, pattern.panels[i].lateral) for i in members]
         if len(set(sides)) == len(sides) or len(members) < 3:
             continue
-        az = np.array([np.arctan2(*_garmentcode_centre(pattern.panels[i])[[0, 2]]) for i in members])
+        az = np.array([np.arctan2(*centres[i][[0, 2]]) for i in members])
         order = np.argsort(az)
         a = az[order]
         gap_next = np.mod(np.roll(a, -1) - a, 2 * np.pi)
