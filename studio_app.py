@@ -355,23 +355,27 @@ def _image_input(label: str, elem_id: str):
     return upload, view
 
 
-def tryon_steps(ctx: logic.StudioContext, owner: str, key: str, person, garment, labels, pose, servers):
+def tryon_steps(ctx: logic.StudioContext, owner: str, key: str, person, garment, labels, pose, servers,
+                clicks: dict | None = None):
     """(status text, result files or None) as a try-on goes: the classic result, then the SDXL one when a
-    ComfyUI that can run it answers. Every failure says why."""
+    ComfyUI that can run it answers. Without a pose JSON or the pose model, the pose (and, without the
+    parser, the label map) comes from the guided ``clicks``. Every failure says why."""
     if not (person and garment):
         yield _warn("add a person photo and a garment photo (or load the sample)"), None
         return
     try:
         backend = ctx.backend(logic.workflows.load("tryon_classic"), servers)
         job_dir = ctx.new_job_dir(owner, "try-on", "classic try-on")
+        labels, pose, note = logic.guided_fallback(person, labels, pose, clicks, job_dir)
         prompt = logic.tryon_prompt(backend, person, garment, labels, pose, job_dir)
     except Exception as exc:  # noqa: BLE001 - said in words, logged when unexpected
         yield _warn(safety.user_message(exc, "preparing the try-on")), None
         return
+    note = f"\n\n_{note}_" if note else ""
     classic: list = []
     for text, files in _run(ctx, prompt, backend, job_dir, key, logic.collect_images("Save result")):
         classic = files or classic
-        yield f"Classic try-on (no diffusion): {text}", files
+        yield f"Classic try-on (no diffusion): {text}{note}", files
     try:  # the SDXL result, when a ComfyUI that can run it answers
         comfy = ctx.backend(logic.workflows.load("tryon_sdxl"), servers)
     except UserError:
@@ -388,24 +392,107 @@ def tryon_steps(ctx: logic.StudioContext, owner: str, key: str, person, garment,
         yield f"SDXL try-on: {text}", (None if files is None else list(classic) + list(files))
 
 
+def _guided_photo(person) -> tuple:
+    """(photo array, message) of the person upload for the guided section; (None, why) when unusable."""
+    if not person:
+        return None, _warn("add a person photo first (or load the sample)")
+    try:
+        return logic.read_person(person), ""
+    except Exception as exc:  # noqa: BLE001 - said in words
+        return None, _warn(safety.user_message(exc, "reading the person photo"))
+
+
+def guided_section(person) -> tuple[gr.State, gr.Button]:
+    """"No pose model? Click the joints": the person photo to click the joints and a box on, Undo / Clear,
+    and a cut-out preview. Returns the clicks' state ({item: [x, y] photo pixels}) for the Try on button,
+    and the button loading the sample without its pose and label map."""
+    first = logic.guided_items()[0]
+    clicks = gr.State({})
+    with gr.Accordion(logic.GUIDED_TITLE, open=True, visible=logic.guided_wanted(), elem_id="tryon-guided"):
+        gr.Markdown(logic.guided_intro())
+        with gr.Row():
+            photo = gr.Image(label="Click on the person", show_label=False, interactive=False, type="numpy",
+                             format="png", height=520, elem_id="tryon-guided-photo", buttons=[])
+            with gr.Column():
+                target = gr.Radio(logic.guided_choices(), value=first, label="The next click sets",
+                                  elem_id="tryon-guided-target")
+                with gr.Row():
+                    undo = gr.Button("Undo last", size="sm")
+                    clear = gr.Button("Clear", size="sm")
+                cut = gr.Button("Cut out the person", elem_id="tryon-guided-cut")
+                sample = gr.Button("Load the sample person and garment only (to click)", size="sm")
+                told = gr.Markdown(logic.guided_progress({}), elem_id="tryon-guided-status")
+            cutout = gr.Image(label="What the try-on will use", interactive=False, type="numpy", format="png",
+                              height=520, elem_id="tryon-guided-cutout", buttons=["fullscreen"])
+
+    def redraw(person_v, clicks_v, target_v):
+        image, why = _guided_photo(person_v)
+        if image is None:
+            return None, why
+        return logic.guided_view(image, clicks_v), logic.guided_progress(clicks_v, target_v)
+
+    def new_person(person_v):
+        clicks_v, target_v = logic.guided_clear()
+        return (*redraw(person_v, clicks_v, target_v), clicks_v, target_v, None)
+
+    def clicked(person_v, clicks_v, target_v, evt: gr.SelectData):
+        image, why = _guided_photo(person_v)
+        index = evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else None
+        if image is not None and index is not None and not logic.guided_on_view(image, *index):
+            index = None  # not a point of the photo (only an API call can send that)
+        if image is None or index is None:
+            return gr.skip(), clicks_v, target_v, why or _warn("click on the photo itself")
+        clicks_v, target_v = logic.guided_click(clicks_v, target_v, *index, scale=logic.guided_scale(image))
+        return logic.guided_view(image, clicks_v), clicks_v, target_v, logic.guided_progress(clicks_v, target_v)
+
+    def take_back(person_v, clicks_v):
+        clicks_v, target_v = logic.guided_undo(clicks_v)
+        return (*redraw(person_v, clicks_v, target_v), clicks_v, target_v)
+
+    def clear_all(person_v):
+        clicks_v, target_v = logic.guided_clear()
+        return (*redraw(person_v, clicks_v, target_v), clicks_v, target_v, None)
+
+    def cut_out(person_v, clicks_v):
+        image, why = _guided_photo(person_v)
+        if image is None:
+            return gr.skip(), why
+        try:
+            guided = logic.guided_cutout(image, clicks_v)
+        except Exception as exc:  # noqa: BLE001 - said in words, logged when unexpected
+            return None, _warn(safety.user_message(exc, "cutting out the person"))
+        view = logic.guided_view(image, clicks_v, guided.labels, guided.person_mask)
+        return view, logic.guided_cutout_text(guided)
+
+    person.change(new_person, person, [photo, told, clicks, target, cutout])
+    photo.select(clicked, [person, clicks, target], [photo, clicks, target, told])
+    target.change(logic.guided_progress, [clicks, target], told)
+    undo.click(take_back, [person, clicks], [photo, told, clicks, target])
+    clear.click(clear_all, person, [photo, told, clicks, target, cutout])
+    cut.click(cut_out, [person, clicks], [cutout, told])
+    return clicks, sample
+
+
 def tryon_tab(ctx: logic.StudioContext, servers, token) -> None:
     gr.Markdown("**Classic try-on** (no diffusion) runs anywhere; the **SDXL** result needs a ComfyUI server "
                 "with the packs and models of `models/manifest.json`. With the DWPose pose detector installed "
                 "(`python install.py models --download --only dwpose_wholebody`) the pose is found in the photo; "
                 "without it, and without the SegFormer parsing weights, give the person's pose JSON and label "
-                "map — or load the sample to see how.")
+                "map, or click the person's joints and a box below — or load the sample to see how.")
     with gr.Row():
         person, person_view = _image_input("Person photo", "tryon-person")
         garment, garment_view = _image_input("Garment photo (plain background)", "tryon-garment")
         labels, labels_view = _image_input("Label map (ATR-18, optional)", "tryon-labels")
         pose = gr.File(label=f"Pose JSON (optional; {LIMITS['pose']})", type="filepath", file_types=[".json"],
                        elem_id="tryon-pose")
+    clicks, sample_to_click = guided_section(person)
     with gr.Row():
         sample = gr.Button("Load the sample person, garment, label map and pose")
         go = gr.Button("Try on", variant="primary")
         stop = gr.Button("Cancel")
     status = gr.Markdown(elem_id="tryon-status")
-    result = gr.Gallery(label="Results", columns=2, height=420, object_fit="contain")
+    result = gr.Gallery(label="Results: the photo and the try-on side by side", columns=3, height=560,
+                        object_fit="contain", preview=True, elem_id="tryon-results")
 
     for upload, view in ((person, person_view), (garment, garment_view), (labels, labels_view)):
         upload.change(_checked_preview, upload, [view, status])
@@ -416,13 +503,22 @@ def tryon_tab(ctx: logic.StudioContext, servers, token) -> None:
 
     sample.click(load_sample, None, [person, garment, labels, pose])
 
-    def run(request: gr.Request, person_v, garment_v, labels_v, pose_v, servers_v, token_v):
-        steps = tryon_steps(ctx, _owner(request, token_v), _key(request, "tryon"), person_v, garment_v, labels_v,
-                            pose_v, servers_v)
-        for text, files in steps:
-            yield text, (gr.skip() if files is None else _served_all(files))
+    def load_sample_to_click():
+        found = logic.sample_inputs()
+        return _served(found.get("person")), _served(found.get("garment")), None, None
 
-    go.click(run, [person, garment, labels, pose, servers, token], [status, result], concurrency_limit=2)
+    sample_to_click.click(load_sample_to_click, None, [person, garment, labels, pose])
+
+    def run(request: gr.Request, person_v, garment_v, labels_v, pose_v, servers_v, token_v, clicks_v):
+        steps = tryon_steps(ctx, _owner(request, token_v), _key(request, "tryon"), person_v, garment_v, labels_v,
+                            pose_v, servers_v, clicks_v)
+        for text, files in steps:
+            if files is None:
+                yield text, gr.skip()
+            else:  # the whole person, photo and result at one scale, first (a lone thumbnail is cropped)
+                yield text, gr.Gallery(_served_gallery(logic.tryon_gallery(person_v, files)), selected_index=0)
+
+    go.click(run, [person, garment, labels, pose, servers, token, clicks], [status, result], concurrency_limit=2)
     stop.click(_canceller(ctx, "tryon"), None, None)
 
 

@@ -578,10 +578,341 @@ def pose_detector_installed() -> bool:
     return True
 
 
+def parser_installed() -> bool:
+    """Whether the SegFormer clothes parser the Parse node runs is in one of the usual model folders."""
+    from custom_nodes.core.errors import ModelMissingError
+    from custom_nodes.tryon.models import SEGFORMER_CLOTHES, locate
+
+    try:
+        locate(SEGFORMER_CLOTHES)
+    except ModelMissingError:
+        return False
+    return True
+
+
+# --- Try-on without the models: clicked joints and a box (custom_nodes/tryon/guided.py) ------------
+
+GUIDED_TITLE = "No pose model? Click the joints"
+GUIDED_BOX = ("box_corner_1", "box_corner_2")
+GUIDED_VIEW_SIDE = 1600  # photos larger than this are shown (and clicked) scaled down
+_SIDE_COLOUR = {"right": (255, 140, 0), "left": (0, 190, 255), "": (255, 225, 0)}  # RGB; the person's sides
+_BOX_COLOUR = (60, 220, 60)
+_BONES = (("neck", "right_shoulder"), ("neck", "left_shoulder"), ("right_shoulder", "right_elbow"),
+          ("right_elbow", "right_wrist"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+          ("neck", "right_hip"), ("neck", "left_hip"), ("right_hip", "left_hip"))
+
+
+def guided_wanted() -> bool:
+    """Whether the try-on tab offers the guided clicks: the pose or the parsing model is not installed."""
+    return not (pose_detector_installed() and parser_installed())
+
+
+def guided_intro() -> str:
+    """The guided section's first lines (Markdown): why it is there, how to click, what makes it automatic."""
+    from custom_nodes.tryon.guided import AUTOMATIC_HINT
+
+    why = AUTOMATIC_HINT if not pose_detector_installed() else (
+        "No parsing model installed: the label map is cut out from your box and clicks.")
+    return (f"{why}\n\nPick what the next click sets (each click moves on to the next item), then click it on "
+            "the photo: the joints — right and left are the person's, so seen from the front their right "
+            "shoulder is on your left — and two opposite corners of a box around the whole person. "
+            "**Cut out the person** shows what the try-on will use; **Try on** uses it when no pose JSON is given.")
+
+
+def guided_items() -> tuple[str, ...]:
+    """What a click on the guided photo can set, in the order it is asked for: the joints, then the box."""
+    from custom_nodes.tryon.guided import CLICK_JOINTS
+
+    return tuple(CLICK_JOINTS) + GUIDED_BOX
+
+
+def guided_label(item: str) -> str:
+    """An item in the user's words: 'right shoulder', 'box corner 1'."""
+    return item.replace("_", " ")
+
+
+def guided_choices() -> list[tuple[str, str]]:
+    """(label, item) for the radio choosing what the next click sets."""
+    return [(guided_label(i) + (" (optional)" if i == "neck" else ""), i) for i in guided_items()]
+
+
+def guided_required(need_box: bool = True) -> tuple[str, ...]:
+    """The items a try-on needs: every joint but the neck (the shoulders' midpoint), and the box when the
+    label map is cut out from it."""
+    return tuple(i for i in guided_items() if i != "neck" and (need_box or i not in GUIDED_BOX))
+
+
+def guided_missing(clicks: dict | None, need_box: bool = True) -> list[str]:
+    """The required items not clicked yet, in the user's words."""
+    clicks = clicks or {}
+    return [guided_label(i) for i in guided_required(need_box) if i not in clicks]
+
+
+def guided_next(clicks: dict | None, after: str | None = None) -> str:
+    """The first item not clicked yet, looking after ``after`` first; ``after`` (or the first item) when
+    every item is set."""
+    items, clicks = guided_items(), clicks or {}
+    start = items.index(after) + 1 if after in items else 0
+    for item in items[start:] + items[:start]:
+        if item not in clicks:
+            return item
+    return after if after in items else items[0]
+
+
+def guided_click(clicks: dict | None, target: str, x: float, y: float, scale: float = 1.0) -> tuple[dict, str]:
+    """Record a click at (x, y) of the shown photo for ``target`` → (new clicks, the item the next click
+    sets). Clicks are kept in photo pixels (the view is the photo × ``scale``), in the order made, so
+    Undo takes back the last one; clicking an item again moves it."""
+    clicks = dict(clicks or {})
+    if target not in guided_items():
+        target = guided_next(clicks)
+    clicks.pop(target, None)
+    clicks[target] = [round(float(x) / scale, 1), round(float(y) / scale, 1)]
+    return clicks, guided_next(clicks, target)
+
+
+def guided_undo(clicks: dict | None) -> tuple[dict, str]:
+    """Take back the last click → (clicks, the item it had set, which the next click sets again)."""
+    clicks = dict(clicks or {})
+    if not clicks:
+        return clicks, guided_next(clicks)
+    last = list(clicks)[-1]
+    del clicks[last]
+    return clicks, last
+
+
+def guided_clear() -> tuple[dict, str]:
+    """No clicks; the next one sets the first item."""
+    return {}, guided_items()[0]
+
+
+def guided_joints(clicks: dict | None) -> dict[str, list[float]]:
+    """The clicked joints (no box corners)."""
+    return {k: v for k, v in (clicks or {}).items() if k not in GUIDED_BOX}
+
+
+def guided_box(clicks: dict | None) -> tuple[float, float, float, float] | None:
+    """(x0, y0, x1, y1) photo pixels from the two box corners, or None until both are clicked."""
+    clicks = clicks or {}
+    if not all(c in clicks for c in GUIDED_BOX):
+        return None
+    (ax, ay), (bx, by) = clicks[GUIDED_BOX[0]], clicks[GUIDED_BOX[1]]
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def guided_progress(clicks: dict | None, target: str | None = None) -> str:
+    """What is clicked and what is still needed, in words (Markdown)."""
+    clicks = clicks or {}
+    missing = guided_missing(clicks)
+    done = len([i for i in guided_required() if i in clicks])
+    text = f"**{done} of {len(guided_required())} clicked.** "
+    if missing:
+        text += f"Next: **{guided_label(target or guided_next(clicks))}**. Still needed: {', '.join(missing)}."
+    else:
+        text += "Every joint and the box are set: **Cut out the person** to check, then **Try on**."
+    right, left = clicks.get("right_shoulder"), clicks.get("left_shoulder")
+    if right and left and right[0] > left[0]:
+        text += ("\n\n_The right shoulder is right of the left one in the photo: fine for a photo from the back; "
+                 "from the front, the person's right is on your left._")
+    return text
+
+
+def read_person(path: str | Path):
+    """The person photo as (H, W, 3) uint8, upright as the Load Image node reads it (EXIF turned)."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    with Image.open(check_upload(path, "image")) as im:
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+
+def guided_scale(photo) -> float:
+    """How much the guided view shrinks ``photo`` (1 up to GUIDED_VIEW_SIDE pixels a side)."""
+    return min(1.0, GUIDED_VIEW_SIDE / max(photo.shape[:2]))
+
+
+def guided_on_view(photo, x, y) -> bool:
+    """Whether (x, y) is a point of ``photo``'s guided view (finite numbers inside it)."""
+    import math
+
+    h, w = (s * guided_scale(photo) for s in photo.shape[:2])
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)) and (
+        0 <= x <= w and 0 <= y <= h)
+
+
+def guided_view(photo, clicks: dict | None, labels=None, mask=None):
+    """The photo with the clicked joints (labelled dots, skeleton lines) and the box drawn on it, and,
+    when given, the cut-out: ``labels`` (ATR-18) coloured and ``mask`` outlined, the rest dimmed.
+
+    (H, W, 3) uint8 at the photo's size × :func:`guided_scale`."""
+    import cv2
+    import numpy as np
+
+    from custom_nodes.tryon.preview import colour_labels
+
+    scale = guided_scale(photo)
+    h, w = (max(1, round(s * scale)) for s in photo.shape[:2])
+    view = np.ascontiguousarray(photo if scale == 1 else cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA),
+                                np.uint8).copy()
+    if mask is not None:
+        small = cv2.resize(np.asarray(mask, np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+        view[~small] = (view[~small] * 0.4).astype(np.uint8)
+        if labels is not None:
+            parts = cv2.resize(np.asarray(labels, np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+            tint = (colour_labels(parts) * 255).astype(np.float32)
+            on = parts > 0
+            view[on] = (0.45 * view[on] + 0.55 * tint[on]).astype(np.uint8)
+        contours, _ = cv2.findContours(small.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(view, contours, -1, (255, 255, 255), max(1, round(max(h, w) / 400)), cv2.LINE_AA)
+    pts = {k: (round(v[0] * scale), round(v[1] * scale)) for k, v in (clicks or {}).items()}
+    size = max(h, w)
+    line, radius = max(1, round(size / 250)), max(3, round(size / 110))
+    for a, b in _BONES:
+        if a in pts and b in pts:
+            cv2.line(view, pts[a], pts[b], (255, 255, 255), line, cv2.LINE_AA)
+    box = guided_box(clicks)
+    if box is not None:
+        x0, y0, x1, y1 = (round(v * scale) for v in box)
+        cv2.rectangle(view, (x0, y0), (x1, y1), _BOX_COLOUR, line, cv2.LINE_AA)
+    font, fscale = cv2.FONT_HERSHEY_SIMPLEX, max(0.4, size / 1100)
+    joints = [p for k, p in pts.items() if k not in GUIDED_BOX]
+    centre = sum(p[0] for p in joints) / len(joints) if joints else w / 2
+    for item, (x, y) in pts.items():
+        corner = item in GUIDED_BOX
+        colour = _BOX_COLOUR if corner else _SIDE_COLOUR[item.split("_")[0] if "_" in item else ""]
+        if corner:
+            cv2.drawMarker(view, (x, y), colour, cv2.MARKER_CROSS, 3 * radius, line + 1, cv2.LINE_AA)
+        else:
+            cv2.circle(view, (x, y), radius, (0, 0, 0), -1, cv2.LINE_AA)
+            cv2.circle(view, (x, y), radius - 1, colour, -1, cv2.LINE_AA)
+        text = guided_label(item).replace("right ", "R ").replace("left ", "L ").replace("box corner ", "corner ")
+        (tw, th), _ = cv2.getTextSize(text, font, fscale, 1)
+        outward = x >= centre if item != "neck" else True  # away from the body, over the background
+        if item == "neck":  # above the dot, between the shoulders' labels
+            tx, ty = x - tw // 2, y - radius - 3
+        else:
+            tx = x + radius + 3 if outward else x - radius - 3 - tw
+            ty = y + th // 2
+        tx, ty = min(max(0, tx), max(0, w - tw)), min(max(ty, th + 1), h - 2)  # inside the photo
+        cv2.putText(view, text, (tx, ty), font, fscale, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(view, text, (tx, ty), font, fscale, (255, 255, 255), 1, cv2.LINE_AA)
+    return view
+
+
+def _guided_error(exc) -> UserError:
+    """The engine's refusal (a clicked joint, the box) as a sentence without its field prefix."""
+    return UserError(re.sub(r"^field '[^']*': ", "", str(exc)))
+
+
+def guided_cutout(photo, clicks: dict | None):
+    """Run the guided inputs (pose from the clicks, GrabCut in the box, coarse labels) on ``photo``
+    ((H, W, 3) array). Raises UserError naming what is still to click, or what GrabCut could not do."""
+    from custom_nodes.core.errors import InvalidInputError
+    from custom_nodes.tryon.guided import guided_inputs
+
+    missing = guided_missing(clicks)
+    if missing:
+        raise UserError(f"click {', '.join(missing)} first")
+    try:
+        return guided_inputs(photo, guided_joints(clicks), box=guided_box(clicks))
+    except InvalidInputError as exc:
+        raise _guided_error(exc) from None
+
+
+def guided_cutout_text(guided) -> str:
+    """What the cut-out shows, in words (Markdown)."""
+    share = 100 * float(guided.person_mask.mean())
+    return (f"**Cut out:** the person covers {share:.0f} % of the photo (the rest is dimmed). Red: upper clothes, "
+            "what the garment replaces; blue: lower garment; purple: arms; orange and peach: hair and face. If a "
+            "part is wrong, move the box corners or joints (choose one, click again) and cut out again.")
+
+
+def guided_fallback(person: str, labels: str | None, pose: str | None, clicks: dict | None,
+                    job_dir: Path) -> tuple[str | None, str | None, str]:
+    """(labels, pose, note) for :func:`tryon_prompt`. Unchanged when a pose JSON is given or the pose
+    detector is installed; otherwise the pose JSON (AtelierLoadPose's format) made from the clicks, and,
+    when no label map is given and the SegFormer parser is missing, the coarse label map cut out from
+    the box — both written into ``job_dir/guided``. Raises UserError saying what is still to click."""
+    import numpy as np
+    from PIL import Image
+
+    from custom_nodes.core.errors import InvalidInputError
+    from custom_nodes.tryon.guided import INSTALL_POSE, pose_from_clicks
+    from custom_nodes.tryon.pose import to_pose_keypoint
+
+    need_pose = not pose and not pose_detector_installed()
+    need_labels = not labels and not parser_installed()
+    if not need_pose and not (need_labels and not guided_missing(clicks)):
+        return labels, pose, ""  # the models (or the uploads) do it; clicks are only used when complete
+    missing = guided_missing(clicks, need_box=need_labels)
+    if missing:
+        raise UserError(f"add the person's pose JSON, or click the person's joints under '{GUIDED_TITLE}' "
+                        f"(still needed: {', '.join(missing)}). To find the pose automatically, run "
+                        f"`{INSTALL_POSE}` once.")
+    photo = read_person(person)
+    folder = Path(job_dir) / "guided"
+    folder.mkdir(parents=True, exist_ok=True)
+    if need_labels:
+        guided = guided_cutout(photo, clicks)
+        frame = guided.pose_keypoint
+        labels = str(folder / "person_labels.png")
+        Image.fromarray(np.asarray(guided.labels, np.uint8), "L").save(labels)
+        note = "Pose from your clicks, label map cut out from your box"
+        if not need_pose:
+            return labels, pose, "Label map cut out from your box (no parsing model is installed)"
+    else:
+        h, w = photo.shape[:2]
+        try:
+            frame = to_pose_keypoint([pose_from_clicks(guided_joints(clicks), w, h)], w, h)
+        except InvalidInputError as exc:
+            raise _guided_error(exc) from None
+        note = "Pose from your clicks"
+    pose = str(folder / "person_pose.json")
+    Path(pose).write_text(json.dumps(frame), encoding="utf-8")
+    return labels, pose, f"{note}. Run `{INSTALL_POSE}` once to find the pose automatically."
+
+
 def tryon_sdxl_prompt(backend: Backend, person: str, garment: str, job_dir: Path | None = None) -> dict:
     return workflows.with_settings(workflows.load("tryon_sdxl"), {
         "Person photo.image": stage_upload(backend, person, "image", job_dir),
         "Garment photo.image": stage_upload(backend, garment, "image", job_dir)})
+
+
+def before_after(person: str | Path, results: list, target: Path) -> Path:
+    """The person photo and the try-on results side by side at one height (each result scaled as a whole,
+    never cropped), written to ``target``: what the results gallery shows first."""
+    from PIL import Image, ImageOps
+
+    with Image.open(check_upload(person, "image")) as im:
+        panels = [ImageOps.exif_transpose(im).convert("RGB")]  # upright, as the try-on read it
+    for path in results:
+        with Image.open(path) as im:
+            panels.append(im.convert("RGB"))
+    height = min(panels[0].height, 1536)
+    panels = [p if p.height == height else p.resize((max(1, round(p.width * height / p.height)), height),
+                                                    Image.Resampling.LANCZOS) for p in panels]
+    gap = max(4, height // 100)
+    sheet = Image.new("RGB", (sum(p.width for p in panels) + gap * (len(panels) - 1), height), (255, 255, 255))
+    x = 0
+    for panel in panels:
+        sheet.paste(panel, (x, 0))
+        x += panel.width + gap
+    sheet.save(target)
+    return target
+
+
+def tryon_gallery(person: str | Path, files: list) -> list[tuple[Path, str]]:
+    """(image, caption) for the results gallery: photo | results side by side, then each result."""
+    files = [Path(f) for f in files]
+    if not files:
+        return []
+    names = ["classic try-on" if "classic" in f.name else "SDXL try-on" for f in files]
+    try:
+        sheet = before_after(person, files, files[-1].with_name(f"{files[-1].stem}_before_after.png"))
+    except Exception as exc:  # noqa: BLE001 - the results themselves still show
+        log.warning("before/after image: %s", exc)
+        return [(f, n) for f, n in zip(files, names, strict=True)]
+    return [(sheet, "photo | " + " | ".join(names)), *zip(files, names, strict=True)]
 
 
 def collect_images(title: str):

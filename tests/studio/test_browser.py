@@ -195,6 +195,57 @@ def test_try_on_the_sample(studio_url, page):
     shot(page, "tryon_sample.png")
 
 
+def _click_photo(page, x: float, y: float) -> None:
+    """Click pixel (x, y) of the guided photo as shown (object-fit: contain or scale-down, centred)."""
+    img = page.locator("#tryon-guided-photo img").first
+    img.scroll_into_view_if_needed()
+    g = img.evaluate("e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height, "
+                     "nw: e.naturalWidth, nh: e.naturalHeight, fit: getComputedStyle(e).objectFit}; }")
+    f = min(g["w"] / g["nw"], g["h"] / g["nh"])
+    f = min(1.0, f) if g["fit"] == "scale-down" else f
+    page.mouse.click(g["x"] + (g["w"] - g["nw"] * f) / 2 + (x + 0.5) * f, g["y"] + (g["h"] - g["nh"] * f) / 2 + (y + 0.5) * f)
+
+
+def test_guided_try_on_from_clicks(studio_url, page):
+    """Issue #18: no pose JSON, no label map, no models — click the sample's joints and a box, cut out, try on;
+    the result is shown beside the photo, whole."""
+    import numpy as np
+    from PIL import Image
+
+    sys.path.insert(0, str(REPO))
+    from custom_nodes.tryon.pose import K
+    from studio import app_logic as logic
+
+    samples = logic.sample_inputs()
+    pose = np.array(json.loads(samples["pose"].read_text())["people"][0]["pose_keypoints_2d"]).reshape(-1, 3)
+    ys, xs = np.nonzero(np.asarray(Image.open(samples["labels"])))
+    points = [pose[K[i], :2] for i in logic.guided_items() if i in K] + [(xs.min() - 20, ys.min() - 10),
+                                                                         (xs.max() + 20, ys.max() + 10)]
+    page.goto(studio_url)
+    page.get_by_role("tab", name="Try-on").click()
+    if not page.locator("#tryon-guided").is_visible():
+        pytest.skip("the pose and parsing models are installed here: the studio needs no clicks")
+    page.get_by_role("button", name="Load the sample person and garment only (to click)").click()
+    page.locator("#tryon-guided-photo img").first.wait_for(timeout=30_000)
+    assert page.locator("#tryon-pose").get_by_text(".json").count() == 0  # no pose JSON, no label map
+    status = page.locator("#tryon-guided-status")
+    for i, (x, y) in enumerate(points):
+        _click_photo(page, x, y)
+        status.get_by_text(f"{i} of 10 clicked").wait_for(timeout=30_000)  # the neck comes first, uncounted
+    status.get_by_text("Every joint and the box are set").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Cut out the person").click()
+    status.get_by_text("the person covers").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Try on", exact=True).click()
+    page.locator("#tryon-status").get_by_text("Done").wait_for(timeout=120_000)
+    assert "Pose from your clicks" in page.locator("#tryon-status").inner_text()
+    shown = page.locator("#tryon-results img[src*='before_after']").first
+    shown.wait_for(timeout=30_000)
+    box = shown.evaluate("e => { const r = e.getBoundingClientRect(); return [r.height, e.naturalWidth, "
+                         "e.naturalHeight, getComputedStyle(e).objectFit]; }")
+    assert box[3] == "contain" and box[1] > box[2]  # photo | result, scaled whole into the gallery
+    shot(page, "tryon_guided.png")
+
+
 def test_a_scan_reaches_every_fabric_list(studio_url, page):
     """A new scan is offered at once by the design, render and batch fabric lists; 'Behaves like' offers
     only the solver's presets (never a scan)."""
