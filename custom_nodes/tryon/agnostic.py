@@ -152,9 +152,12 @@ def hands_mask(pose: np.ndarray, labels: np.ndarray, hands: list[np.ndarray] | N
 
 
 def _target_person(labels: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    """(H, W) bool: the connected person region holding this pose's torso; other people excluded."""
+    """(H, W) bool: the connected person region holding this pose's torso; other people excluded.
+
+    Pixels touching diagonally are connected, and specks under 0.1 % of the photo (a parser's stray pixels
+    at an outline) are this person's: no other person is that small."""
     person = labels > 0
-    comp, n = ndimage.label(person)
+    comp, n = ndimage.label(person, structure=np.ones((3, 3), bool))
     if n <= 1:
         return person
     keep = set()
@@ -163,7 +166,11 @@ def _target_person(labels: np.ndarray, pose: np.ndarray) -> np.ndarray:
             x, y = np.round(point(pose, name)).astype(int)
             if 0 <= y < labels.shape[0] and 0 <= x < labels.shape[1] and comp[y, x] > 0:
                 keep.add(int(comp[y, x]))
-    return np.isin(comp, list(keep)) if keep else person
+    if not keep:
+        return person
+    sizes = ndimage.sum(person, comp, index=np.arange(1, n + 1))
+    keep |= {i + 1 for i in np.flatnonzero(sizes < 1e-3 * labels.size)}
+    return np.isin(comp, list(keep))
 
 
 def _body_region(labels, pose, s: MaskSettings) -> np.ndarray:

@@ -24,6 +24,8 @@ KINDS = ("top", "bottom", "dress")
 BG_TOLERANCE = 12.0
 #: A border is "plain" when at least this fraction of it matches one colour.
 PLAIN_BORDER = 0.85
+#: Light bands up to this fraction of the photo's size across are closed into the garment (threshold cut).
+STRIPE_REACH = 0.05
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,16 @@ def _clean(mask: np.ndarray) -> np.ndarray:
         return np.zeros(mask.shape, bool)
     sizes = ndimage.sum(m, comp, index=np.arange(1, n + 1))
     return ndimage.binary_fill_holes(comp == 1 + int(np.argmax(sizes)))
+
+
+def _close_light_bands(mask: np.ndarray, reach: float = STRIPE_REACH) -> np.ndarray:
+    """Vertical closing over ``reach`` × the photo's height: horizontal bands of the garment as light as the
+    background (white stripes, a pale yoke) that run out to its outline are garment, not background cutting
+    into it. Only bands with garment above and below are closed, so the gap between trouser legs or under a
+    sleeve, open at one end, stays open."""
+    r = max(1, int(reach * mask.shape[0] / 2))
+    k = np.ones((2 * r + 1, 1), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, k).astype(bool)
 
 
 def _grabcut(image: np.ndarray, max_side: int = 320, iterations: int = 4) -> np.ndarray:
@@ -96,7 +108,7 @@ def cut_garment(image, method: str = "auto", matting=None) -> GarmentCut:
             raise InvalidInputError(f"busy background: only {uniformity:.0%} of the border is one colour; "
                                     "photograph the garment on a plain background, or use grabcut/matting",
                                     field="garment_image")
-        raw = np.linalg.norm(lab - bg, axis=-1) > BG_TOLERANCE
+        raw = _close_light_bands(np.linalg.norm(lab - bg, axis=-1) > BG_TOLERANCE)
         method = "threshold"
     else:
         if uniformity < PLAIN_BORDER:

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from .pose import point, visible
-from .tps import fit_affine
+from .tps import fit_affine, remap_filtered
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def warp_sleeve(image: np.ndarray, sleeve: Sleeve, chain: list[np.ndarray], scal
     mapx = (sleeve.root[0] + (t * u[0] + s * n[0]) / scale - 0.5).astype(np.float32)
     mapy = (sleeve.root[1] + (t * u[1] + s * n[1]) / scale - 0.5).astype(np.float32)
     stacked = np.dstack([image, sleeve.mask.astype(np.float32)]).astype(np.float32)
-    warped = cv2.remap(stacked, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = remap_filtered(stacked, mapx, mapy)
     out_img[y0:y1, x0:x1] = np.clip(warped[..., :3], 0, 1)
     out_mask[y0:y1, x0:x1] = warped[..., 3] > 0.5
     return out_img, out_mask

@@ -95,8 +95,38 @@ def warp_image(image: np.ndarray, src, dst, out_shape: tuple[int, int], rigidity
     ry, rx = _interp_matrix(ys, h), _interp_matrix(xs, w)
     map_x = (ry @ mapped[..., 0] @ rx.T).astype(np.float32)
     map_y = (ry @ mapped[..., 1] @ rx.T).astype(np.float32)
-    return cv2.remap(np.asarray(image, np.float32), map_x, map_y, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
+    return remap_filtered(image, map_x, map_y, border_value)
+
+
+def remap_filtered(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border_value: float = 0.0) -> np.ndarray:
+    """``cv2.remap`` (bilinear) of ``image`` at source pixel coordinates ``map_x``/``map_y``, anti-aliased: where
+    the map shrinks the source (a 512 px garment photo onto a 100 px torso) the source is first reduced by
+    area averaging to about the output's scale, so stripes and prints do not alias into moiré."""
+    image = np.asarray(image, np.float32)
+    shrink = _minification(map_x, map_y, image.shape[:2])
+    if shrink > 1.5:
+        h, w = image.shape[:2]
+        small = cv2.resize(image, (max(1, round(w / shrink)), max(1, round(h / shrink))), interpolation=cv2.INTER_AREA)
+        if small.ndim < image.ndim:
+            small = small[..., None]
+        fx, fy = small.shape[1] / w, small.shape[0] / h
+        map_x = ((map_x + 0.5) * fx - 0.5).astype(np.float32)
+        map_y = ((map_y + 0.5) * fy - 0.5).astype(np.float32)
+        image = small
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
+
+
+def _minification(map_x: np.ndarray, map_y: np.ndarray, source_shape) -> float:
+    """Median source pixels per output pixel (square root of the map's Jacobian determinant) over the output
+    pixels that land inside the source; 1 when none does."""
+    if min(map_x.shape) < 2:
+        return 1.0
+    dxx, dxy = np.gradient(map_x)[::-1]
+    dyx, dyy = np.gradient(map_y)[::-1]
+    det = np.abs(dxx * dyy - dxy * dyx)
+    h, w = source_shape
+    inside = (map_x >= 0) & (map_x < w) & (map_y >= 0) & (map_y < h)
+    return float(np.sqrt(np.median(det[inside]))) if inside.any() else 1.0
 
 
 def _grid_axis(n: int, step: int) -> np.ndarray:

@@ -66,7 +66,7 @@ def person_targets(kind: str, landmarks: dict[str, np.ndarray], pose: np.ndarray
         raise InvalidInputError(f"both {joint}s must be visible to place a {kind}", field="pose")
     if joint == "shoulder":  # garment shoulder seams sit a little outside the joints (inside for dresses)
         anchor = "shoulder"
-        al, ar = _outward(*_pair(pose, "right_shoulder", "left_shoulder"), 0.08 if kind == "top" else -0.1)
+        al, ar = _outward(*_pair(pose, "right_shoulder", "left_shoulder"), 0.08 if kind == "top" else 0.0)
     else:  # waistband corners: above and outside the hip joints
         anchor = "waist"
         al, ar = _outward(*_pair(pose, "right_hip", "left_hip"), 0.45, up=0.35)

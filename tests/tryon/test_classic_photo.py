@@ -111,4 +111,6 @@ def test_folds_of_the_old_garment_show_on_the_new_one():
     lum = res.image.mean(-1)
     ring = old & res.garment_mask & (np.arange(192)[None, :] > 86) & (np.arange(192)[None, :] < 92)
     inside = fold & res.garment_mask
-    assert inside.sum() > 20 and lum[inside].mean() < 0.85 * lum[ring].mean()
+    # carried at half strength (classic.SHADING_STRENGTH, measured against rendered truth): a fold 40 % dark
+    # leaves the new garment about 12 % darker there; without the shading it would be 0 %
+    assert inside.sum() > 20 and lum[inside].mean() < 0.93 * lum[ring].mean()
