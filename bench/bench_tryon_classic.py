@@ -4,8 +4,8 @@ Run: python bench/bench_tryon_classic.py   (prints figures, asserts nothing)
 
 The last section compares the committed classic path (``git show HEAD:custom_nodes/tryon/classic.py``,
 loaded beside the package) with the working tree's on synthetic people: the share of old-garment pixels
-left unchanged outside the new garment, and the time. (A ground-truth mode rendered from Anny bodies is
-not written yet.)
+left unchanged outside the new garment, and the time. The judgement against rendered ground truth is
+bench/bench_tryon_truth.py.
 """
 
 from __future__ import annotations
