@@ -117,14 +117,20 @@ def ignored_here(collider: BodyCollider, points: np.ndarray, skip: np.ndarray | 
     return ((skip >> part) & 1).astype(bool)
 
 
+#: Vertices deeper in the body than the proxy's gradient reaches (an armpit crease) up to this share of the
+#: garment are moved beside their nearest vertex outside; more means the garment was placed inside the body.
+STUCK_SHARE = 0.01
+
+
 def recover_inside(positions: np.ndarray, collider: BodyCollider, thickness: float,
                    iterations: int = 30, skip: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Move vertices that start inside (or within ``thickness`` of) the body out along the SDF gradient.
 
     ``skip`` (n,) bitmasks of body parts each vertex ignores (see :func:`skip_masks`): a sleeve cap that
     starts inside the torso at the armpit is left there while seams pull. Returns the new positions (n, 3)
-    float32 and how many vertices started inside. Raises when some cannot be pushed out (deep inside
-    where the proxy's gradient vanishes).
+    float32 and how many vertices started inside. A few vertices that cannot be pushed out (deep inside,
+    where the proxy's gradient vanishes) join the nearest vertex that got out; raises when more than
+    STUCK_SHARE of them cannot.
     """
     x = positions.astype(np.float64).copy()
     free = ignored_here(collider, x, skip)
@@ -136,11 +142,20 @@ def recover_inside(positions: np.ndarray, collider: BodyCollider, thickness: flo
         if not low.any():
             break
         x[low] += n[low] * (thickness - d[low])[:, None] * 1.05
-    d, _ = collider.query(x)
+    d, n = collider.query(x)
     stuck = np.flatnonzero((d < 0) & ~free)
-    if len(stuck):
+    if len(stuck) > STUCK_SHARE * len(x):
         raise InvalidInputError(f"{len(stuck)} vertices start inside the body and cannot be pushed out (first: "
                                 f"{stuck[:5].tolist()}); place the garment around the body", field="Garment.positions")
+    if len(stuck):  # deep in a crease (armpit) where the field is flat: join the nearest vertex that got out
+        from scipy.spatial import cKDTree
+
+        out = np.flatnonzero(d >= thickness * 0.5)
+        if not len(out):
+            raise InvalidInputError("every vertex starts inside the body; place the garment around the body",
+                                    field="Garment.positions")
+        _, j = cKDTree(positions[out].astype(np.float64)).query(positions[stuck].astype(np.float64))
+        x[stuck] = x[out[j]] + n[out[j]] * thickness
     return x.astype(np.float32), started_inside
 
 

@@ -75,3 +75,29 @@ def test_progress_reports_frames_and_cancel_stops():
     with pytest.raises(Cancelled):
         drape(sheet(0.2, 0.05), None, JERSEY, DrapeSettings(max_frames=50), on_progress=on_progress)
     assert seen == [(1, 50), (2, 50), (3, 50)]
+
+
+class _Crease:
+    """A floor (y = 0) whose field is flat, −2 cm with no gradient, near the origin: an armpit crease."""
+
+    def query(self, x):
+        x = np.asarray(x, np.float64)
+        deep = np.linalg.norm(x, axis=1) < 0.01
+        d = np.where(deep, -0.02, x[:, 1])
+        n = np.where(deep[:, None], 0.0, np.array([[0.0, 1.0, 0.0]]))
+        return d, n
+
+
+def test_a_vertex_deep_in_a_crease_joins_its_nearest_neighbour_outside():
+    from custom_nodes.cloth_sim.body import STUCK_SHARE, recover_inside
+
+    xs, zs = np.meshgrid(np.linspace(-0.5, 0.5, 21), np.linspace(-0.5, 0.5, 21))
+    grid = np.stack([xs.ravel(), np.full(xs.size, 0.01), zs.ravel()], 1)
+    grid[np.argmin(np.linalg.norm(grid, axis=1))] = 0.0  # one vertex at the crease's flat bottom
+    out, inside = recover_inside(grid, _Crease(), 0.0025)
+    d, _ = _Crease().query(out)
+    assert inside == 1 and d.min() >= 0.0025 and np.isfinite(out).all()
+    many = grid.copy()
+    many[: int(STUCK_SHARE * len(grid)) + 2] = 0.0  # more than a few: the garment was placed inside
+    with pytest.raises(InvalidInputError, match="cannot be pushed out"):
+        recover_inside(many, _Crease(), 0.0025)
