@@ -31,9 +31,9 @@ STRETCH, BEND, SEAM, LONG, LONG_SEAM, SEAM_BEND = 0, 1, 2, 3, 4, 5  # constraint
 FOLDED = 0.4  # cloth nearer in space than this share of its pattern distance has folded onto itself
 # Slots of substeps_serial's parameter array (see XPBDSolver._cpu_frame)
 PARAMS = ("dt", "keep", "seam_step", "voxel", "thickness", "friction", "use_body", "max_speed", "body_t0",
-          "body_t1", "long_begin", "long_end")
-DT, KEEP, SEAM_STEP, VOXEL, THICKNESS, FRICTION, USE_BODY, MAX_SPEED, BODY_T0, BODY_T1, LONG_BEGIN, LONG_END = \
-    range(len(PARAMS))
+          "body_t1", "long_begin", "long_end", "seam_begin")
+(DT, KEEP, SEAM_STEP, VOXEL, THICKNESS, FRICTION, USE_BODY, MAX_SPEED, BODY_T0, BODY_T1, LONG_BEGIN, LONG_END,
+ SEAM_BEGIN) = range(len(PARAMS))
 
 
 @ti.func
@@ -160,6 +160,9 @@ class ClothKernels:
                 t = p[BODY_T0] + (p[BODY_T1] - p[BODY_T0]) * (_s + 1) / nsub
                 self._collide(i, x_prev, x, v, inv_mass, skip_parts, sdf, sdf_to, t, parts, far, floor, origin, p[VOXEL],
                               p[THICKNESS], p[FRICTION], p[DT], ti.cast(p[USE_BODY], ti.i32), p[MAX_SPEED])
+            if p[SEAM_STEP] > 1.0:  # sewn: the seams once more, after the body's friction moved the partners
+                for c in range(ti.cast(p[SEAM_BEGIN], ti.i32), ctype.shape[0]):
+                    self._solve(c, x, inv_mass, ctype, cidx, cw, scale, p[SEAM_STEP])
 
     @ti.func
     def _distance(self, c, x: ti.template(), inv_mass: ti.template(), cidx: ti.template(), cw: ti.template(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .body import BodyCollider
-from .model import LONG, LONG_SEAM, ClothModel
+from .model import LONG, LONG_SEAM, SEAM, ClothModel
 from .runtime import ensure_taichi, taichi_arch
 
 GRAVITY = np.array([0.0, -9.81, 0.0])  # [m/s²], Y up
@@ -113,6 +113,8 @@ class XPBDSolver:
         self.params = ti.ndarray(ti.f32, len(PARAMS))
         long = np.flatnonzero((model.ctype == LONG) | (model.ctype == LONG_SEAM))  # contiguous: own colours
         self.long_range = begin, end = (int(long[0]), int(long[-1]) + 1) if len(long) else (0, 0)
+        seams = np.flatnonzero(model.ctype == SEAM)  # the last colours (model.build_model's sweep order)
+        self.seam_begin = int(seams[0]) if len(seams) else len(model.ctype)
         colours = range(len(self.offsets) - 1)  # the GPU path's sweep, as the CPU kernel's: limits twice
         self._sweep = ([c for c in colours if self.offsets[c] < end]
                        + [c for c in colours if self.offsets[c] >= begin])
@@ -191,6 +193,11 @@ class XPBDSolver:
                          self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far, self.floor,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
+        if ctl.seam_step > 1.0:  # sewn: the seams once more, after the body's friction moved the partners apart
+            for c in range(len(offs) - 1):
+                if offs[c] >= self.seam_begin:
+                    k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx,
+                                   self.cw, self.scale, ctl.seam_step)
 
     def frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
         """Advance ``substeps`` substeps of ``dt`` seconds (then one self-collision pass); returns the new
@@ -224,7 +231,7 @@ class XPBDSolver:
             p = {"dt": dt, "keep": np.exp(-ctl.damping * dt), "seam_step": ctl.seam_step, "voxel": self.voxel,
                  "thickness": ctl.thickness, "friction": ctl.friction, "use_body": self.use_body,
                  "max_speed": ctl.max_speed, "body_t0": t0, "body_t1": t1, "long_begin": self.long_range[0],
-                 "long_end": self.long_range[1]}
+                 "long_end": self.long_range[1], "seam_begin": self.seam_begin}
             self.params.from_numpy(np.array([p[name] for name in self.param_names], np.float32))
             if ctl.self_collision:
                 self.x_start.copy_from(state.x)
