@@ -14,7 +14,8 @@ colour difference, over B's garment region in the truth and over the whole image
 old-garment pixels left over: pixels of A that the truth changes (ΔE00 ≥ 10 from the person photo) but the
 try-on leaves as they were (ΔE00 < 2.3, one just-noticeable difference, Sharma et al. 2005).
 
-Drapes are cached outside the checkout (``--cache``, default ``~/.cache/atelier/tryon_truth``).
+Drapes are cached outside the checkout (``--cache``, default ``~/.cache/atelier/tryon_truth``); the cache is
+keyed by garment, body and ``CACHE_VERSION`` only, so delete it (or bump the version) after changing the drape.
 
 Usage: python tools/tryon_truth.py --out /tmp/tryon_truth [--limit N]   (renders the triples as PNGs)
 The bench that scores them is bench/bench_tryon_truth.py.
@@ -118,7 +119,8 @@ def drape_on(garment: str, size: str, pose: str, frame: int, cache: Path | None 
     body = _avatar(size, pose, frame)
     result = drape(_placed(garment, size, body), body, Catalog().fabric("cotton_jersey"),
                    DrapeSettings(max_frames=250))
-    log(f"  draped {garment} on {size} {pose}{frame if pose == 'walk' else ''}: {'PASS' if result.report.get('passed') else 'FAIL'}")
+    verdict = "PASS" if result.report.get("passed") else "FAIL"
+    log(f"  draped {garment} on {size} {pose}{frame if pose == 'walk' else ''}: {verdict}")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".partial")
