@@ -314,6 +314,8 @@ def infer_seams(pattern: Pattern) -> Pattern:
     out = tuple(Seam(SeamSide(a[0], tuple(a[1])), SeamSide(b[0], tuple(b[1]), reverse=True),
                      f"{a[0]}:{b[0]} {why}") for a, b, why in seams)
     out, dropped = _equal_sides(pattern, out)
+    out, twice = _sewn_once(out)
+    dropped += twice
     meta = {**pattern.metadata, "inferred_seams": [s.label for s in out]}
     if dropped:
         meta["import_notes"] = list(meta.get("import_notes", [])) + dropped
@@ -322,6 +324,22 @@ def infer_seams(pattern: Pattern) -> Pattern:
             f"part '{n}' not sewn by inference: a pocket, facing or other detail part is placed, not matched by "
             f"side length" for n in sorted(loose)]
     return replace(pattern, seams=out, metadata=meta)
+
+
+def _sewn_once(seams: tuple[Seam, ...]) -> tuple[tuple[Seam, ...], list[str]]:
+    """Seams in order (darts, sleeve caps, then equal lengths), each left out with a note when one of its edges
+    is already in an earlier one: a cap split renumbers a panel's edges, and an edge sewn twice would refuse
+    the whole design at meshing."""
+    keep, notes, sewn = [], [], set()
+    for seam in seams:
+        edges = {(x.panel, e) for x in (seam.a, seam.b) for e in x.edges}
+        if edges & sewn:
+            panel, edge = sorted(edges & sewn)[0]
+            notes.append(f"inferred seam '{seam.label}' left out: edge {edge} of '{panel}' is already sewn")
+            continue
+        sewn |= edges
+        keep.append(seam)
+    return tuple(keep), notes
 
 
 def _equal_sides(pattern: Pattern, seams: tuple[Seam, ...]) -> tuple[tuple[Seam, ...], list[str]]:

@@ -173,3 +173,15 @@ def test_detail_words_are_found_in_names_written_without_capitals():
 
     assert is_detail("frontpocketfacing_left") and is_detail("backPocket") and is_detail("flyshield")
     assert not is_detail("front") and not is_detail("sleeve_left") and not is_detail("elbowPatch")
+
+
+def test_an_inferred_seam_reusing_a_sewn_edge_is_left_out_and_the_design_meshes():
+    """Devon's sleeve-cap split renumbered the under sleeve's edges, and an edge landed in two inferred seams:
+    meshing refused the whole jacket ("an edge can be sewn only once"). The later seam is left out, named."""
+    from custom_nodes.pattern.triangulate import triangulate
+
+    p = load_pattern(CORPUS / "devon_cisMaleAdult36.svg")
+    assert any("already sewn" in n for n in p.metadata.get("import_notes", []))
+    sewn = [(x.panel, e) for s in p.seams for x in (s.a, s.b) for e in x.edges]
+    assert len(sewn) == len(set(sewn))
+    assert triangulate(p, 0.03).n_vertices > 0
