@@ -449,10 +449,6 @@ def guided_section(person) -> tuple[gr.State, gr.Button]:
         clicks_v, target_v = logic.guided_undo(clicks_v)
         return (*redraw(person_v, clicks_v, target_v), clicks_v, target_v)
 
-    def clear_all(person_v):
-        clicks_v, target_v = logic.guided_clear()
-        return (*redraw(person_v, clicks_v, target_v), clicks_v, target_v, None)
-
     def cut_out(person_v, clicks_v):
         image, why = _guided_photo(person_v)
         if image is None:
@@ -468,7 +464,7 @@ def guided_section(person) -> tuple[gr.State, gr.Button]:
     photo.select(clicked, [person, clicks, target], [photo, clicks, target, told])
     target.change(logic.guided_progress, [clicks, target], told)
     undo.click(take_back, [person, clicks], [photo, told, clicks, target])
-    clear.click(clear_all, person, [photo, told, clicks, target, cutout])
+    clear.click(new_person, person, [photo, told, clicks, target, cutout])
     cut.click(cut_out, [person, clicks], [cutout, told])
     return clicks, sample
 

@@ -85,15 +85,6 @@ def run_before(triples, rev: str = BEFORE) -> list | None:
                 (a if isinstance(a, str) else b) for a, b in zip(done[::2], done[1::2], strict=True)]
 
 
-def _strip(t, now, before) -> np.ndarray:
-    from PIL import Image
-
-    h = t.person.image.shape[0]
-    photo = np.asarray(Image.fromarray((t.garment_photo * 255).astype(np.uint8)).resize((h, h)), np.float32) / 255
-    panels = [t.person.image, photo, t.truth.image, now] + ([before] if isinstance(before, np.ndarray) else [])
-    return np.concatenate([np.clip(p, 0, 1) for p in panels], 1)
-
-
 def _save(img: np.ndarray, path: Path) -> None:
     from PIL import Image
 
@@ -178,7 +169,8 @@ def main() -> None:
     print("\nworst five (garment SSIM now):")
     for i in worst:
         old = before[i][0] if before and isinstance(before[i], tuple) else None
-        _save(_strip(triples[i], now[i][0], old), args.out / f"worst_{triples[i].name}.png")
+        shown = [now[i][0]] + ([] if old is None else [old])
+        _save(tt.strip(triples[i], *shown), args.out / f"worst_{triples[i].name}.png")
         print(f"  {triples[i].name}: {rows[i]['now']['ssim_garment']:.3f}")
     thumbs = [np.concatenate([triples[i].truth.image, np.clip(now[i][0], 0, 1)], 1)[::2, ::2]
               for i in range(len(rows))]

@@ -881,10 +881,9 @@ def tryon_sdxl_prompt(backend: Backend, person: str, garment: str, job_dir: Path
 def before_after(person: str | Path, results: list, target: Path) -> Path:
     """The person photo and the try-on results side by side at one height (each result scaled as a whole,
     never cropped), written to ``target``: what the results gallery shows first."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(check_upload(person, "image")) as im:
-        panels = [ImageOps.exif_transpose(im).convert("RGB")]  # upright, as the try-on read it
+    panels = [Image.fromarray(read_person(person))]  # upright, as the try-on read it
     for path in results:
         with Image.open(path) as im:
             panels.append(im.convert("RGB"))

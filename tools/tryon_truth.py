@@ -175,6 +175,14 @@ def _camera(drape):
     return frame_drape(drape, "full_body", width=WIDTH, height=HEIGHT)
 
 
+def _shaded(rp, exposure: float = 1.0) -> np.ndarray:
+    """(k, 3) sRGB of every hit sample of render pass ``rp`` under the studio lights (as render_preview)."""
+    from custom_nodes.render.shading import _aces, shade
+    from custom_nodes.render.texture import linear_to_srgb
+
+    return linear_to_srgb(_aces(shade(rp) * exposure)).astype(np.float32)
+
+
 def render_person(drape, fabric, camera, bg: np.ndarray, garment_label: int, ss: int = 2) -> Person:
     """The dressed body through ``camera`` over ``bg``; labels and pose from the scene itself."""
     from custom_nodes.core.avatar import AVATAR_PARTS
@@ -182,9 +190,6 @@ def render_person(drape, fabric, camera, bg: np.ndarray, garment_label: int, ss:
     from custom_nodes.render.pose import project_keypoints
     from custom_nodes.render.raster import box_down, scatter
     from custom_nodes.render.scenes import GARMENT, scene_from_drape, tile_coordinates
-    from custom_nodes.render.shading import _aces, shade
-    from custom_nodes.render.texture import linear_to_srgb
-
     g = drape.garment
     scene = replace(scene_from_drape(drape), fabric=fabric,  # tile coordinates in this fabric's tiles
                     tile_uv=np.concatenate([np.zeros((drape.avatar.mesh.n_vertices, 2), np.float32),
@@ -206,11 +211,11 @@ def render_person(drape, fabric, camera, bg: np.ndarray, garment_label: int, ss:
     hips = avatar.keypoints[[8, 11], 1].mean()
     lower = np.isin(hit_label, (0, 12, 13)) & (scene.face_object[rp.frags.hit_face] != GARMENT)
     hit_label[lower & (world_y > hips - 0.10) & (world_y < hips + 0.02)] = 6
-    lit = linear_to_srgb(_aces(shade(rp)))
+    lit = _shaded(rp)
     lit[hit_label == 6] = lit[hit_label == 6] * BRIEFS / 0.8
     H, W = camera.height, camera.width
     bg_ss = np.repeat(np.repeat(bg, ss, 0), ss, 1)
-    img = np.where(rp.frags.hit[..., None], scatter(lit.astype(np.float32), rp.frags), bg_ss)
+    img = np.where(rp.frags.hit[..., None], scatter(lit, rp.frags), bg_ss)
     image = np.clip(box_down(img, ss), 0, 1)
     samples = scatter(hit_label, rp.frags, fill=0).reshape(H, ss, W, ss).transpose(0, 2, 1, 3).reshape(H, W, -1)
     votes = np.stack([(samples == k).sum(-1) for k in range(18)], -1)
@@ -231,9 +236,6 @@ def garment_photo(drape, fabric, size: int = 512) -> np.ndarray:
     from custom_nodes.render.maps import render_pass
     from custom_nodes.render.raster import box_down, scatter
     from custom_nodes.render.scenes import build_scene, tile_coordinates
-    from custom_nodes.render.shading import _aces, shade
-    from custom_nodes.render.texture import linear_to_srgb
-
     g = drape.garment
     tiles = tile_coordinates(g.rest, g.vertex_panel, g.panel_grain, fabric.tile_size)
     scene = build_scene(None, drape.garment_mesh, garment_tile_uv=tiles, garment_panel=g.vertex_panel,
@@ -245,8 +247,8 @@ def garment_photo(drape, fabric, size: int = 512) -> np.ndarray:
                  near=0.1, far=10.0)
     ss = 2
     rp = render_pass(scene, cam, ss)
-    lit = linear_to_srgb(_aces(shade(rp) * 1.15))
-    img = np.where(rp.frags.hit[..., None], scatter(lit.astype(np.float32), rp.frags), 1.0)
+    lit = _shaded(rp, exposure=1.15)
+    img = np.where(rp.frags.hit[..., None], scatter(lit, rp.frags), 1.0)
     return np.clip(box_down(img, ss), 0, 1).astype(np.float32)
 
 
@@ -357,17 +359,23 @@ def judge(result: np.ndarray, triple: Triple, result_alt: np.ndarray | None = No
             "leftover": float(kept.sum() / max(changed.sum(), 1)), "leftover_px": int(kept.sum())}
 
 
-def save_triple(t: Triple, out: Path, result: np.ndarray | None = None) -> Path:
-    """One strip PNG: person | garment photo | truth [| result]."""
+def strip(t: Triple, *results: np.ndarray) -> np.ndarray:
+    """(H, W·k, 3) person | garment photo (square, scaled to the height) | truth | each result."""
     from PIL import Image
 
     h = t.person.image.shape[0]
     photo = np.asarray(Image.fromarray((t.garment_photo * 255).astype(np.uint8)).resize((h, h)), np.float32) / 255
-    panels = [t.person.image, photo, t.truth.image] + ([np.clip(result, 0, 1)] if result is not None else [])
-    strip = np.concatenate(panels, 1)
+    return np.concatenate([np.clip(p, 0, 1) for p in (t.person.image, photo, t.truth.image, *results)], 1)
+
+
+def save_triple(t: Triple, out: Path, result: np.ndarray | None = None) -> Path:
+    """One strip PNG: person | garment photo | truth [| result]."""
+    from PIL import Image
+
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{t.name}.png"
-    Image.fromarray((strip * 255).astype(np.uint8)).save(path, optimize=True)
+    image = strip(t, *([] if result is None else [result]))
+    Image.fromarray((image * 255).astype(np.uint8)).save(path, optimize=True)
     return path
 
 

@@ -148,9 +148,10 @@ def _warp_with_sleeves(cut, landmarks: dict, targets: dict, pose: np.ndarray, ou
     return WarpResult(image, mask, body.src, body.dst, body.names, iou(mask, reference))
 
 
-def shading_map(person: np.ndarray, region: np.ndarray, blur: float = 0.006, reach: float = 0.03) -> np.ndarray:
-    """(H, W) float32 multiplier from the person's luminance inside ``region`` (the old garment), normalised by
-    its median and blurred by ``blur`` × height; outside the region it fades out (normalised convolution over
+def shading_map(person: np.ndarray, region: np.ndarray, blur: float = SHADING_BLUR,
+                reach: float = 0.03) -> np.ndarray:
+    """(H, W) float32 multiplier from the person's luminance inside ``region`` (the old garment), its print
+    dropped by a median over PRINT_SIZE × height, normalised by its median and blurred by ``blur`` × height; outside the region it fades out (normalised convolution over
     ``reach`` × height) towards 1. Clipped to 0.4..1.6."""
     h = region.shape[0]
     out = np.ones(region.shape, np.float32)
@@ -213,7 +214,7 @@ def classic_tryon(person_image, labels, pose: np.ndarray, garment_image, setting
     colour = {"delta_e00_before": float("nan"), "delta_e00_after": float("nan")}
     if s.colour_match > 0:
         blended, colour = match_colours(blended, region, cut.image[cut.mask][::7], s.colour_match)
-    shade = shading_map(person, old, blur=SHADING_BLUR) ** SHADING_STRENGTH
+    shade = shading_map(person, old) ** SHADING_STRENGTH
     blended = np.where(region[..., None], np.clip(blended * shade[..., None], 0, 1), blended).astype(np.float32)
     keep = agn.face_hands & ~old_all & (~region | (labels > 0))
     out = paste_back(blended, person, keep)
