@@ -156,9 +156,20 @@ def fitted_body(item: dict):
 
 
 def _defaults(cls) -> dict:
+    """The nodes' defaults for ``cls``, with the sweep's ``--set`` overrides (see :func:`_overrides`)."""
     from custom_nodes.core.params import widgets
 
-    return {k: v[1]["default"] for k, v in widgets(cls).items()}
+    out = {k: v[1]["default"] for k, v in widgets(cls).items()}
+    for key, value in _overrides().items():
+        if key in out:
+            out[key] = (value.lower() in ("1", "true", "yes")) if isinstance(out[key], bool) else type(out[key])(value)
+    return out
+
+
+def _overrides() -> dict[str, str]:
+    """``--set name=value`` pairs, carried to the worker processes in ``ATELIER_SWEEP_SET``."""
+    text = os.environ.get("ATELIER_SWEEP_SET", "")
+    return dict(pair.split("=", 1) for pair in text.split(",") if "=" in pair)
 
 
 def drape_one(item: dict, fabrics: tuple[str, ...], thumbs: Path) -> list[dict]:
@@ -297,10 +308,22 @@ def main(argv=None) -> int:
     ap.add_argument("--dxf", type=Path, default=None,
                     help="drape the DXF files in this folder (CAD exports) instead of the corpus, each on a body "
                          "fitted to the Valentina measurements (.vit) beside it")
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="change a drape or mesh setting from the nodes' default (to compare settings on the corpus)")
     ap.add_argument("--report-only", action="store_true",
                     help="only rewrite table.md and the contact sheets from --out's results.json and thumbs")
     args = ap.parse_args(argv)
     fabrics = tuple(f for f in args.fabrics.split(",") if f)
+    if args.set:
+        from custom_nodes.cloth_sim.config import DrapeSettings
+        from custom_nodes.core.params import widgets
+        from custom_nodes.pattern.params import MeshSettings
+
+        known = set(widgets(DrapeSettings)) | set(widgets(MeshSettings))
+        bad = [p for p in args.set if "=" not in p or p.split("=", 1)[0] not in known]
+        if bad:
+            ap.error(f"--set {' '.join(bad)}: give NAME=VALUE with a drape or mesh setting's name")
+        os.environ["ATELIER_SWEEP_SET"] = ",".join(args.set)
     if args.report_only:
         rows = json.loads((args.out / "results.json").read_text())
         write_report(rows, fabrics, args.out)

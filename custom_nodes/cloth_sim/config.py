@@ -25,7 +25,7 @@ class DrapeSettings:
     collision_thickness: float = param(0.25, lo=0.05, hi=2.0, step=0.05, unit="cm",
                                        tooltip="Distance kept between cloth and body.")
     self_collision: bool = param(True, tooltip="Keep the cloth from passing through itself (point–triangle).")
-    self_passes: int = param(1, lo=1, hi=20, tooltip="Self-collision passes per frame (more = fewer crossings, slower).")
+    self_passes: int = param(4, lo=1, hi=20, tooltip="Self-collision passes per frame (more = fewer crossings, slower).")
     self_thickness: float = param(0.3, lo=0.05, hi=2.0, step=0.05, unit="cm",
                                   tooltip="Distance kept between layers of cloth.")
     air_damping: float = param(4.0, lo=0.0, hi=50.0, step=0.1, unit="1/s",

@@ -46,7 +46,7 @@ class StepControls:
     self_thickness: float = 0.003  # [m]
     self_collision: bool = False
     relaxation: float = 1.0  # successive over-relaxation of the constraint sweep (1 = plain Gauss-Seidel)
-    self_passes: int = 1  # self-collision passes per frame (CPU path)
+    self_passes: int = 1  # self-collision passes per frame, evenly between the substeps
     max_speed: float = 10.0  # [m/s] velocity clamp (a garment never moves this fast while draping)
     body_t0: float = 1.0  # body blend (see XPBDSolver.move_body) at the start of the frame
     body_t1: float = 1.0  # ... and at its end
@@ -193,40 +193,55 @@ class XPBDSolver:
                          self._blend(ctl.body_t1, ctl.body_t1)[1], self.parts, self.far, self.floor,
                          self.origin, self.voxel, ctl.thickness, ctl.friction, dt, int(self.use_body),
                          ctl.max_speed)
-        if ctl.seam_step > 1.0:  # sewn: the seams once more, after the body's friction moved the partners apart
-            for c in range(len(offs) - 1):
-                if offs[c] >= self.seam_begin:
-                    k.solve_colour(offs[c], offs[c + 1], state_out.x, self.inv_mass, self.ctype, self.cidx,
-                                   self.cw, self.scale, ctl.seam_step)
+        self._close_seams(state_out, ctl)  # after the body's friction moved the partners apart
+
+    def _close_seams(self, state: ClothState, ctl: StepControls) -> None:
+        """Once sewn (``seam_step > 1``), project the seam constraints once more: a collision that moved two
+        sewn partners by different amounts (body friction, a self-collision push) must not leave the seam open."""
+        if ctl.seam_step <= 1.0:
+            return
+        offs = self.offsets
+        for c in range(len(offs) - 1):
+            if offs[c] >= self.seam_begin:
+                self.k.solve_colour(offs[c], offs[c + 1], state.x, self.inv_mass, self.ctype, self.cidx, self.cw,
+                                    self.scale, ctl.seam_step)
 
     def frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
-        """Advance ``substeps`` substeps of ``dt`` seconds (then one self-collision pass); returns the new
-        state, which may be ``state`` itself (CPU path) or a second buffer (per-kernel path)."""
+        """Advance ``substeps`` substeps of ``dt`` seconds, with a self-collision pass after each of
+        ``ctl.self_passes`` even chunks of them; returns the new state, which may be ``state`` itself (CPU
+        path) or a second buffer (per-kernel path)."""
         if self.serial:
             return self._cpu_frame(state, substeps, dt, ctl)
-        if ctl.self_collision:
-            self.x_start.copy_from(state.x)
         if self._spare is None:
             self._spare = self.state(np.zeros((self.model.n_vertices, 3), np.float32))
         a, b = state, self._spare
-        for s in range(substeps):
-            t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
-            self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
-            a, b = b, a
+        for lo, hi in self._chunks(substeps, ctl):
+            if ctl.self_collision:
+                self.x_start.copy_from(a.x)
+            for s in range(lo, hi):
+                t = ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * (s + 1) / substeps
+                self.step(a, b, dt, replace(ctl, body_t0=t, body_t1=t))
+                a, b = b, a
+            if ctl.self_collision:
+                self._self_collide(self.x_start, a, ctl, dt * (hi - lo))
+                self._close_seams(a, ctl)
         self._spare = b
-        if ctl.self_collision:
-            self._self_collide(self.x_start, a, ctl, dt * substeps)
         return a
+
+    @staticmethod
+    def _chunks(substeps: int, ctl: StepControls) -> list[tuple[int, int]]:
+        """Substep ranges with a self-collision pass after each: ``self_passes`` of them a frame."""
+        passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
+        bounds = np.linspace(0, substeps, passes + 1).round().astype(int)
+        return [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def _cpu_frame(self, state: ClothState, substeps: int, dt: float, ctl: StepControls) -> ClothState:
         """The CPU frame: substeps in ``self_passes`` chunks of one launch each (kernels.substeps_serial), a
         self-collision pass after each chunk; the body blend advances chunk by chunk."""
         g = self.k_vec(GRAVITY * ctl.gravity_scale)
         self._prepare(dt, ctl.relaxation)
-        passes = max(1, min(ctl.self_passes, substeps)) if ctl.self_collision else 1
-        bounds = np.linspace(0, substeps, passes + 1).round().astype(int)
         blend = lambda s: ctl.body_t0 + (ctl.body_t1 - ctl.body_t0) * s / substeps  # noqa: E731
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for lo, hi in self._chunks(substeps, ctl):
             t0, t1 = self._blend(blend(lo), blend(hi))
             p = {"dt": dt, "keep": np.exp(-ctl.damping * dt), "seam_step": ctl.seam_step, "voxel": self.voxel,
                  "thickness": ctl.thickness, "friction": ctl.friction, "use_body": self.use_body,
@@ -241,6 +256,7 @@ class XPBDSolver:
             self._substep += int(hi - lo)
             if ctl.self_collision:
                 self._self_collide(self.x_start, state, ctl, dt * int(hi - lo))
+                self._close_seams(state, ctl)
         return state
 
     def _build_hash(self, x, cell: float, pad: float) -> None:
