@@ -119,8 +119,51 @@ def _segments(d: str, matrix, scale: float, se, where: str, path: str) -> list:
     return out
 
 
+SPIKE_TOL = 1e-5  # [m] how near a retraced segment must run to the one it goes back along
+
+
+def _retraces(s, t) -> bool:
+    """Segment ``t`` runs straight back along segment ``s`` (a zero-width spike, no cloth in it)."""
+    (a, b, ks, cs), (b2, c, kt, ct) = s, t
+    if np.linalg.norm(b - b2) > SPIKE_TOL:  # not joined (the run is open there)
+        return False
+    if ks == kt == "line":
+        u, w = b - a, c - b2
+        nu, nw = np.linalg.norm(u), np.linalg.norm(w)
+        return bool(nu > 0 and nw > 0 and u @ w < 0 and abs(u[0] * w[1] - u[1] * w[0]) < SPIKE_TOL * max(nu, nw))
+    if ks == kt and len(cs) == len(ct):  # a curve drawn out and back over itself
+        back = np.array(list(reversed(ct)), dtype=np.float64).reshape(-1, 2)
+        return bool(np.linalg.norm(c - a) < SPIKE_TOL and
+                    np.allclose(np.array(cs, dtype=np.float64).reshape(-1, 2), back, atol=SPIKE_TOL))
+    return False
+
+
+def _drop_spikes(segs: list) -> list:
+    """The closed run without its out-and-back spikes: FreeSewing draws some hems and fold lines out and back
+    along one line (Cornelius's and Walburga's fronts, Crux's back), which makes the outline touch itself
+    though it encloses the same cloth. A retraced line shortens the line it retraces (or both go); a retraced
+    curve goes with its twin."""
+    segs = list(segs)
+    changed = True
+    while changed and len(segs) > 2:
+        changed = False
+        for i in range(len(segs)):
+            j = (i + 1) % len(segs)
+            s, t = segs[i], segs[j]
+            if not _retraces(s, t):
+                continue
+            a, c = s[0], t[1]
+            keep = [] if np.linalg.norm(c - a) < SPIKE_TOL or s[2] != "line" else [(a, c, "line", [])]
+            rest = [q for k, q in enumerate(segs) if k not in (i, j)]
+            segs = rest[:i] + keep + rest[i:] if j > i else keep + rest
+            changed = True
+            break
+    return segs
+
+
 def _loop(segs: list, where: str, path: str):
     """(vertices (n, 2), edges) of a closed run of segments."""
+    segs = _drop_spikes(segs)
     if len(segs) < 2:
         raise FileFormatError("outline path has fewer than two segments", field=where, path=path)
     gap = np.linalg.norm(segs[-1][1] - segs[0][0])
@@ -269,8 +312,21 @@ def _is_outline(el: ET.Element) -> bool:
     return _tag(el) == "path" and len(cls & MATERIALS) == 1 and not cls & LINE_STYLES
 
 
+CLOSE_TOL = 0.5  # [user units, mm in FreeSewing] a path ending this near its start is closed without a ``z``
+
+
 def _closed(el: ET.Element) -> bool:
-    return (el.get("d") or "").strip().lower().endswith("z")
+    """The path closes: it ends with ``z``, or its last point is back at its first (FreeSewing draws some
+    outlines, Diana's front and back among them, as ``M a … L a`` with no ``z``)."""
+    d = (el.get("d") or "").strip()
+    if d.lower().endswith("z"):
+        return True
+    try:
+        path = _svgelements().Path(d)
+        first, last = path.first_point, path.current_point
+        return first is not None and last is not None and abs(complex(*first) - complex(*last)) < CLOSE_TOL
+    except Exception:  # unreadable path data: not an outline here; _read_part reports bad data of a real one
+        return False
 
 
 def _outline_element(group: ET.Element) -> ET.Element | None:
@@ -299,18 +355,28 @@ def cut_count(group: ET.Element) -> int | None:
 def _read_part(name: str, group: ET.Element, matrices: dict, scale: float, se, path: str):
     """One Panel (unfolded if cut on fold) plus its notch records, from a part group."""
     outline_el = _outline_element(group)
-    if outline_el is None:
-        return None, []
     where = f"part '{name}'"
-    try:
-        verts, edges = _edges_from_path(outline_el.get("d", ""), matrices[id(outline_el)], scale, se, where, path)
-    except FileFormatError:
+
+    def chained(pick) -> tuple | None:
         pieces = [_segments(c.get("d", ""), matrices[id(c)], scale, se, where, path) for c in group.iter()
-                  if _is_outline(c) and not _closed(c)]
+                  if _tag(c) == "path" and pick(c) and not _closed(c)]
         run = _chain(pieces)
-        if run is None:
-            raise
-        verts, edges = _loop(run, where, path)
+        return None if run is None else _loop(run, where, path)
+
+    if outline_el is None:  # no outline path: FreeSewing draws some (Percy's back) as unclassed open pieces
+        loop = chained(lambda c: not _classes(c) and not c.get("data-text"))
+        if loop is None:
+            return None, []
+        verts, edges = loop
+    else:
+        try:
+            verts, edges = _edges_from_path(outline_el.get("d", ""), matrices[id(outline_el)], scale, se, where,
+                                            path)
+        except FileFormatError:
+            loop = chained(_is_outline)
+            if loop is None:
+                raise
+            verts, edges = loop
     grain = np.array([0.0, 1.0])
     fold = None
     notches = []

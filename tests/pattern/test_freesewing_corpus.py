@@ -185,3 +185,46 @@ def test_an_inferred_seam_reusing_a_sewn_edge_is_left_out_and_the_design_meshes(
     sewn = [(x.panel, e) for s in p.seams for x in (s.a, s.b) for e in x.edges]
     assert len(sewn) == len(set(sewn))
     assert triangulate(p, 0.03).n_vertices > 0
+
+
+def test_an_outline_that_returns_to_its_start_without_z_is_closed():
+    """Diana's front and back draw their outline as ``M a … L a`` with no class and no ``z``: both were skipped
+    ("no cutting outline"), and only the sleeves were draped."""
+    p = load_pattern(CORPUS / "diana_cisFemaleAdult30.svg")
+    assert {"front", "back"} <= {q.name for q in p.panels}
+    assert not any("no cutting outline" in n for n in p.metadata["import_notes"])
+
+
+def test_unclassed_outline_pieces_are_chained_when_a_part_has_no_outline_path():
+    """Percy's back is drawn as five open paths with no class: it was skipped, and the trousers had no back."""
+    p = load_pattern(CORPUS / "percy_cisFemaleAdult32.svg")
+    assert {"back_left", "back_right"} <= {q.name for q in p.panels}
+
+
+@pytest.mark.parametrize("name,part", [("cornelius_cisFemaleAdult32", "front_left"),
+                                       ("walburga_cisFemaleAdult32", "back")])
+def test_an_outline_drawn_out_and_back_along_a_line_loads(name, part):
+    """Cornelius's front and Walburga's back run out and back along one line (a spike of no width), so their
+    outlines touched themselves and were refused as self-intersecting; the spike is dropped, the cloth kept."""
+    from custom_nodes.pattern.curves import outline_area
+
+    p = load_pattern(CORPUS / f"{name}.svg")
+    assert part in {q.name for q in p.panels}
+    assert not any("self-intersecting" in n and f"'{part.split('_')[0]}'" in n for n in p.metadata["import_notes"])
+    assert outline_area(p.panel(part)) > 0.05  # [m²] a whole trouser front / tabard back, not a sliver
+
+
+def test_spikes_are_dropped_and_the_enclosed_cloth_kept():
+    from custom_nodes.pattern.svg_import import _drop_spikes
+
+    def seg(a, b):
+        return (np.array(a, float), np.array(b, float), "line", [])
+
+    square = [seg((0, 0), (1, 0)), seg((1, 0), (1, 1)), seg((1, 1), (0, 1)), seg((0, 1), (0, 0))]
+    spiked = square[:1] + [seg((1, 0), (1.5, 0)), seg((1.5, 0), (1, 0))] + square[1:]  # out and back at a corner
+    assert [(tuple(a), tuple(b)) for a, b, _, _ in _drop_spikes(spiked)] == \
+        [(tuple(a), tuple(b)) for a, b, _, _ in square]
+    overshoot = [seg((0, 0), (1.2, 0)), seg((1.2, 0), (1, 0))] + square[1:]  # a hem drawn past the corner and back
+    out = _drop_spikes(overshoot)
+    assert len(out) == 4 and np.allclose(out[0][1], (1, 0))
+    assert len(_drop_spikes(square)) == 4  # nothing to drop
