@@ -682,8 +682,18 @@ def _hang_order(garment: Garment, anchors: dict) -> tuple[list[int], dict[int, l
     panels = garment.pattern.panels
     waist = [i for i, p in enumerate(panels) if anchors.get(p.name) == "waist"]
     rest, vp, pairs = garment.rest, garment.vertex_panel, garment.seam_pairs
-    lo = {i: float(rest[vp == i, 1].min()) for i in waist}
-    hi = {i: float(rest[vp == i, 1].max()) for i in waist}
+    # height up each panel: the pattern's v, or, for GarmentCode panels, the height GarmentCode lays the point
+    # at on its own body, with the panel's mean height in ``laid``: a circle tier's waist is an arc whose ends
+    # are the panel's highest rows, so its rows cannot say which edge is its top
+    height = rest[:, 1].astype(np.float64).copy()
+    laid: dict[int, float] = {}
+    for i in waist:
+        if panels[i].translation is not None and panels[i].rotation is not None:
+            mine = vp == i
+            height[mine] = _garmentcode_points(panels[i], rest[mine])[:, 1]
+            laid[i] = float(height[mine].mean())
+    lo = {i: float(height[vp == i].min()) for i in waist}
+    hi = {i: float(height[vp == i].max()) for i in waist}
     above: dict[int, list[int]] = {i: [] for i in waist}
     if len(pairs):
         side_a, side_b = vp[pairs[:, 0]], vp[pairs[:, 1]]
@@ -697,8 +707,13 @@ def _hang_order(garment: Garment, anchors: dict) -> tuple[list[int], dict[int, l
                 theirs = np.concatenate([pairs[fwd, 1], pairs[bwd, 0]])
                 if len(mine) < 2:
                     continue
-                at_my_top = rest[mine, 1].mean() >= hi[p] - HANG_SHARE * (hi[p] - lo[p])
-                at_their_bottom = rest[theirs, 1].mean() <= lo[q] + HANG_SHARE * (hi[q] - lo[q])
+                if p in laid and q in laid:  # the seam runs between the two, p's middle below it, q's above
+                    seam = 0.5 * (height[mine].mean() + height[theirs].mean())
+                    at_my_top = laid[p] < seam - HANG_SHARE / 2 * (hi[p] - lo[p])
+                    at_their_bottom = laid[q] > seam + HANG_SHARE / 2 * (hi[q] - lo[q])
+                else:
+                    at_my_top = height[mine].mean() >= hi[p] - HANG_SHARE * (hi[p] - lo[p])
+                    at_their_bottom = height[theirs].mean() <= lo[q] + HANG_SHARE * (hi[q] - lo[q])
                 if at_my_top and at_their_bottom:
                     above[p].append(q)
     level: dict[int, int] = {}
@@ -715,13 +730,21 @@ def _hang_order(garment: Garment, anchors: dict) -> tuple[list[int], dict[int, l
     return order, above, level
 
 
+def _garmentcode_points(panel: Panel, uv: np.ndarray) -> np.ndarray:
+    """Points ``uv`` (k, 2) of a GarmentCode panel where GarmentCode lays them round its own body, (k, 3)."""
+    v = np.asarray(uv, np.float64)
+    pts = Rotation.from_euler("XYZ", panel.rotation, degrees=True).apply(np.c_[v, np.zeros(len(v))])
+    return pts + np.asarray(panel.translation, np.float64)
+
+
 def _garmentcode_centre(panel: Panel) -> np.ndarray | None:
     """Centre (3,) of a GarmentCode panel as GarmentCode lays it round its own body, or None."""
     if panel.translation is None or panel.rotation is None:
         return None
-    v = np.asarray(panel.vertices, np.float64)
-    pts = Rotation.from_euler("XYZ", panel.rotation, degrees=True).apply(np.c_[v, np.zeros(len(v))])
-    return (pts + np.asarray(panel.translation, np.float64)).mean(0)
+    return _garmentcode_points(panel, panel.vertices).mean(0)
+
+
+RING_MIN_GAP = 0.05  # [rad] panels of one ring closer than this round the body (3 degrees) are not side by side
 
 
 def _ring_spans(pattern, anchors: dict, level: dict[int, int]) -> dict[int, tuple[float, float, str]]:
@@ -747,6 +770,9 @@ def _ring_spans(pattern, anchors: dict, level: dict[int, int]) -> dict[int, tupl
         a = az[order]
         gap_next = np.mod(np.roll(a, -1) - a, 2 * np.pi)
         gap_prev = np.mod(a - np.roll(a, 1), 2 * np.pi)
+        if gap_next.min() < RING_MIN_GAP:  # two panels at one angle are stacked (tiers a ring's levels could
+            continue  # not tell apart, a circle tier's flat waist), not side by side: spreading them gives
+            # one a sliver of the round, which its width then blows up (a 76 m circle)
         for k, i in enumerate(np.asarray(members)[order]):
             out[int(i)] = (float(a[k] - 0.5 * gap_prev[k]), float(a[k] + 0.5 * gap_next[k]), "centre")
     return out

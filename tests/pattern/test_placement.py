@@ -239,3 +239,16 @@ def test_half_panels_wrap_from_their_centre_line_and_sleeves_are_not_torn():
 
     e, _ = unique_edges(g.faces)
     assert _edge_strain(g)[sleeve[e[:, 0]]].max() < 0.8
+
+
+def test_circle_tiers_hang_under_the_skirt_they_are_sewn_to():
+    """GarmentCode's tiered skirt (skirt_levels_01) ends in two circle tiers, half rings whose waist arcs rise
+    to the panel's highest rows: the pattern's rows could not tell their top, the tiers were put in the upper
+    skirt's ring, and one tier got a 0.6-degree sliver of the round that its width blew up to a 76 m circle
+    (the drape exploded at frame 1). The heights GarmentCode lays each panel at say which hangs under which."""
+    g = _placed_gc("skirt_levels_01", 0.03)
+    assert np.abs(g.positions).max() < 2.5  # [m] every point near the body
+    top = {n: float(g.positions[g.vertex_panel == g.panel_names.index(n), 1].max()) for n in g.panel_names}
+    for side in ("front", "back"):  # each tier starts below the one it hangs from
+        assert top[f"skirt_{side}_0"] < top[f"skirt_{side}"] - 0.1
+        assert top[f"skirt_{side}_1"] < top[f"skirt_{side}_0"] - 0.05
