@@ -30,6 +30,8 @@ UNEVEN_M = 0.08  # [m] how much farther apart two sewn sides may land at their m
 # limb's openings run round it
 
 
+TUBE_REACH = 1.5  # a limb panel's two long sides, sewn into a tube, may land this many times NEAR_M apart: a
+# one-piece trouser leg wraps part way round the leg's cylinder, so its sides land across the leg from each other
 CENTRE_X = 0.12  # [m] sides of a part's left and right copies are sewn only this close to the body's midline
 
 
@@ -192,7 +194,8 @@ def _equal_pairs(sides: list[Side]) -> list[tuple[int, int, float]]:
     costs = [(_pair_cost(a, b), i, j) for i, a in enumerate(sides) for j, b in enumerate(sides)
              if i < j and a is not None and b is not None]
     used, out = set(), []
-    for cost, i, j in sorted(c for c in costs if c[0] < NEAR_M):
+    near = lambda i, j: NEAR_M * (TUBE_REACH if sides[i].panel == sides[j].panel else 1.0)  # noqa: E731
+    for cost, i, j in sorted(c for c in costs if c[0] < near(c[1], c[2])):
         if i not in used and j not in used:
             used |= {i, j}
             out.append((i, j, cost))

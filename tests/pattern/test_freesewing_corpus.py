@@ -228,3 +228,11 @@ def test_spikes_are_dropped_and_the_enclosed_cloth_kept():
     out = _drop_spikes(overshoot)
     assert len(out) == 4 and np.allclose(out[0][1], (1, 0))
     assert len(_drop_spikes(square)) == 4  # nothing to drop
+
+
+def test_a_one_piece_trouser_leg_is_sewn_into_a_tube():
+    """Lumira's leg is one panel wrapped part way round the leg: its two long sides land 30.5 cm apart on the
+    mannequin, just past the 30 cm two sides of different panels may be, and the legs stayed open sheets."""
+    p = load_pattern(CORPUS / "lumira_cisFemaleAdult30.svg")
+    tubes = {s.a.panel for s in p.seams if s.a.panel == s.b.panel}
+    assert {"leg_left", "leg_right"} <= tubes
