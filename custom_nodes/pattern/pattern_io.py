@@ -75,20 +75,50 @@ def _load_pattern(p: Path, sidecar: str | Path | None, infer: bool) -> Pattern:
     return drop_unsewn(infer_seams(pattern)) if infer else pattern
 
 
+MAIN_SHARE = 0.25  # a group of sewn panels with at least this share of the largest group's cloth is garment, kept
+
+
 def drop_unsewn(pattern: Pattern) -> Pattern:
-    """Leave out panels no seam joins to the rest (pocket bags, facings, interfacings): on their own they
-    would fall off the body during the drape. Each is named in ``metadata['import_notes']``. A pattern of
-    one panel, or one with no seams at all, is kept whole."""
+    """Leave out panels no seam joins to the main garment: pocket bags, facings and interfacings sewn to
+    nothing, and groups of parts sewn only among themselves (a waistband's two halves joined to each other
+    but to no bodice side). On their own they would fall off the body during the drape. The main garment is
+    the group of panels joined by seams with the most cloth, and any group with at least MAIN_SHARE of its
+    cloth (a trouser leg whose crotch seam was not found is half the garment, not a detail). Each part left out is named in
+    ``metadata['import_notes']``. A pattern of one panel, or one with no seams between panels, is kept whole."""
     from dataclasses import replace
 
-    sewn = {s.a.panel for s in pattern.seams if s.a.panel != s.b.panel} | \
-           {s.b.panel for s in pattern.seams if s.a.panel != s.b.panel}
-    if len(pattern.panels) < 2 or not sewn:
+    from .curves import outline
+
+    between = [s for s in pattern.seams if s.a.panel != s.b.panel]
+    if len(pattern.panels) < 2 or not between:
         return pattern
+    group = {q.name: q.name for q in pattern.panels}  # union-find over the seams between panels
+
+    def root(n: str) -> str:
+        while group[n] != n:
+            group[n] = group[group[n]]
+            n = group[n]
+        return n
+
+    for s in between:
+        group[root(s.a.panel)] = root(s.b.panel)
+    area: dict[str, float] = {}
+    for q in pattern.panels:
+        xy = outline(q, 8).astype(np.float64)
+        a = 0.5 * abs(float(np.dot(xy[:, 0], np.roll(xy[:, 1], -1)) - np.dot(xy[:, 1], np.roll(xy[:, 0], -1))))
+        area[root(q.name)] = area.get(root(q.name), 0.0) + a
+    largest = max(area.values())
+    main = {r for r, a in area.items() if a >= MAIN_SHARE * largest}
+    sewn = {q.name for q in pattern.panels if root(q.name) in main}
     keep = tuple(q for q in pattern.panels if q.name in sewn)
     notes = list(pattern.metadata.get("import_notes", []))
-    notes += [f"part '{q.name}' left out: it is not sewn to any other part" for q in pattern.panels
-              if q.name not in sewn]
+    for q in pattern.panels:
+        if q.name in sewn:
+            continue
+        mates = sorted(m.name for m in pattern.panels if m.name != q.name and root(m.name) == root(q.name))
+        notes.append(f"part '{q.name}' left out: it is not sewn to any other part" if not mates else
+                     f"part '{q.name}' left out: it is sewn only to {', '.join(repr(m) for m in mates)}, "
+                     f"not to the rest of the garment")
     seams = tuple(s for s in pattern.seams if s.a.panel in sewn and s.b.panel in sewn)
     return replace(pattern, panels=keep, seams=seams, metadata={**pattern.metadata, "import_notes": notes})
 

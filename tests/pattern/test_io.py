@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -19,10 +21,15 @@ def hoodie():
 def test_round_trip_keeps_panels_and_seams(hoodie, tmp_path, suffix):
     path = save_pattern(hoodie, tmp_path / f"hoodie{suffix}")
     back = load_pattern(path)
+    if suffix == ".dxf":  # DXF flattens curves: seams are re-inferred, and the hood's split neck is not, so the
+        # two hood halves, sewn only to each other, would fall off the body: they are left out, and said so
+        notes = " ".join(back.metadata["import_notes"])
+        assert "'hood_left' left out: it is sewn only to 'hood_right'" in notes
+        hoodie = replace(hoodie, panels=tuple(q for q in hoodie.panels if not q.name.startswith("hood")), seams=())
     assert [p.name for p in back.panels] == [p.name for p in hoodie.panels]
     for a, b in zip(hoodie.panels, back.panels, strict=True):
         assert outline_area(b) == pytest.approx(outline_area(a), rel=0.005)
-    assert len(back.seams) >= 12  # DXF flattens curves: seams are re-inferred (the hood's split neck is not)
+    assert len(back.seams) >= 10
     if suffix != ".dxf":
         assert [(s.a.edges, s.b.edges) for s in back.seams] == [(s.a.edges, s.b.edges) for s in hoodie.seams]
 
