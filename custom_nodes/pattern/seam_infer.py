@@ -32,7 +32,12 @@ UNEVEN_M = 0.08  # [m] how much farther apart two sewn sides may land at their m
 
 TUBE_REACH = 1.5  # a limb panel's two long sides, sewn into a tube, may land this many times NEAR_M apart: a
 # one-piece trouser leg wraps part way round the leg's cylinder, so its sides land across the leg from each other
+RISE_TOP = 0.05  # [m] a rise (centre front or back of a trouser leg) reaches this close to its panel's top
+UNDERARM_DROP = 0.05  # [m] the front and back armholes meet at the underarm, at least this far below the shoulder
 CENTRE_X = 0.12  # [m] sides of a part's left and right copies are sewn only this close to the body's midline
+LEG_CENTRE_X = 0.08  # [m] ... for a trouser leg's two copies (the rise); their waist sides reach 13 cm out
+CHORD_SHARE = 0.5  # a side whose chord is at least this share of its length has a direction on the mannequin
+ALONGSIDE_COS = 0.3  # a side down a limb and another are sewn only when their chords (one walked backwards) agree this well
 
 
 def _base(name: str) -> str:
@@ -54,6 +59,7 @@ class Side:
     part: str = ""  # the panel's body part
     above_knees: bool = False  # the whole side lies above the knees on the mannequin
     along_limb: bool = False  # the side runs along its arm, or down its leg (not round it)
+    below_top: float = 0.0  # [m] how far the side's upper end lies below its panel's top on the mannequin
 
 
 def _tangents(panel: Panel, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -102,13 +108,15 @@ def _sides(pattern: Pattern, body) -> list[Side]:
             uv = _run_points(panel, run, (0.0, 0.5, 1.0))
             length = sum(edge_length(panel, e) for e in run)
             both = np.concatenate([panel.vertices.astype(np.float64), uv])
-            placed = _place_panel(panel, both, body, 0.02, anchors.get(panel.name, "shoulder"), whole=False)[-3:]
+            placed_all = _place_panel(panel, both, body, 0.02, anchors.get(panel.name, "shoulder"), whole=False)
+            placed = placed_all[-3:]
             knees = max(body.kp("left_knee")[1], body.kp("right_knee")[1])
             chord = placed[2] - placed[0]
             along = panel.body_part.startswith("arm") or (
                 panel.body_part.startswith("leg") and abs(chord[1]) > 2 * np.hypot(chord[0], chord[2]))
             out.append(Side(panel.name, run, length, placed, panel.body_part.startswith(("arm", "leg")),
-                            panel.body_part == "torso", panel.body_part, bool(placed[:, 1].min() > knees), along))
+                            panel.body_part == "torso", panel.body_part, bool(placed[:, 1].min() > knees), along,
+                            float(placed_all[:-3, 1].max() - placed[[0, 2], 1].max())))
     return out
 
 
@@ -118,14 +126,23 @@ def _pair_cost(a: Side, b: Side) -> float:
         return np.inf
     if a.panel == b.panel and not a.limb:  # only a sleeve or trouser leg is sewn to itself (into a tube)
         return np.inf
-    if a.panel != b.panel and _base(a.panel) == _base(b.panel) and a.torso and \
-            np.abs(np.concatenate([a.points3d[:, 0], b.points3d[:, 0]])).max() > CENTRE_X:
+    if a.panel != b.panel and _base(a.panel) == _base(b.panel) and (a.torso or a.part.startswith("leg")) and \
+            np.abs(np.concatenate([a.points3d[:, 0], b.points3d[:, 0]])).max() > (CENTRE_X if a.torso else LEG_CENTRE_X):
         return np.inf  # the two mirrored copies of a part meet only on the centre line (centre back, crotch)
     if a.limb and b.limb and a.part != b.part and not (
-            a.part.startswith("leg") and b.part.startswith("leg") and a.above_knees and b.above_knees):
-        return np.inf  # two limbs are never sewn together, except the legs at the rise (above the knees)
+            a.part.startswith("leg") and b.part.startswith("leg") and a.above_knees and b.above_knees
+            and max(a.below_top, b.below_top) < RISE_TOP):
+        return np.inf  # two limbs are never sewn together, except the legs at the rise (centre front and back):
+        # above the knees, from the waist down. A shorts leg's inseam lies near the other leg's, but starts at the
+        # crotch, not at the waist: it is sewn to its own leg's other inseam
     if min(a.length, b.length) < 0.03:
         return np.inf
+    ca, cb = a.points3d[2] - a.points3d[0], b.points3d[0] - b.points3d[2]  # chords, b walked backwards
+    na, nb = np.linalg.norm(ca), np.linalg.norm(cb)
+    if (a.along_limb or b.along_limb) and na > CHORD_SHARE * a.length and nb > CHORD_SHARE * b.length and \
+            ca @ cb < ALONGSIDE_COS * na * nb:
+        return np.inf  # a side running down a leg (or along an arm) is sewn to one alongside it, never across it:
+        # a trouser's side seam never to its back waist
     gaps = np.linalg.norm(a.points3d - b.points3d[::-1], axis=1)
     mirrored = a.panel != b.panel and _base(a.panel) == _base(b.panel)  # left and right copies: centre seams
     if not (a.along_limb and b.along_limb) and not mirrored and gaps[1] - min(gaps[0], gaps[2]) > UNEVEN_M:
@@ -255,6 +272,15 @@ def _darts(pattern: Pattern, sides: list[Side], free: set[int]) -> list[tuple[in
     return out
 
 
+def _underarm(a: Side, b: Side, ea: int, eb: int) -> bool:
+    """End ``ea`` of side a and end ``eb`` of side b meet as a front and a back armhole do: within 5 cm of each other,
+    at the body's side, at least UNDERARM_DROP below both sides' other ends (the shoulder points, which may meet
+    as closely: flat-placed, a front and a back armhole touch at both ends)."""
+    meet = (a.points3d[ea] + b.points3d[eb]) / 2
+    return bool(np.linalg.norm(a.points3d[ea] - b.points3d[eb]) <= 0.05 and abs(meet[0]) >= CENTRE_X and
+                meet[1] <= min(a.points3d[2 - ea, 1], b.points3d[2 - eb, 1]) - UNDERARM_DROP)
+
+
 def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
     """Sleeve caps against two armhole sides that meet each other: (cost, cap, side, side)."""
     out = []
@@ -267,9 +293,10 @@ def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
                 a, b = sides[i], sides[j]
                 if i >= j or a.panel == b.panel or cap.panel in (a.panel, b.panel) or k in (i, j):
                     continue
+                if not (a.torso and b.torso):  # armholes are cut in the bodice: never a cuff or a band
+                    continue
                 err = abs(a.length + b.length - cap.length) / cap.length
-                ends = np.linalg.norm(a.points3d[[0, 2]][:, None] - b.points3d[[0, 2]][None], axis=2).min()
-                if err > 0.08 or ends > 0.05:
+                if err > 0.08 or not any(_underarm(a, b, ea, eb) for ea in (0, 2) for eb in (0, 2)):
                     continue
                 gap = float(np.linalg.norm(cap.points3d[1] - (a.points3d[1] + b.points3d[1]) / 2))
                 out.append((gap + err, k, i, j))
@@ -279,9 +306,14 @@ def _cap_candidates(pattern: Pattern, sides: list[Side], free: list[int]):
 def _split_cap(pattern: Pattern, sides: list[Side], runs: list[list], k: int, i: int, j: int):
     """Split cap side k where the armhole lengths say; returns the pattern and the two seams."""
     cap = sides[k]
-    first_is_i = np.linalg.norm(cap.points3d[0] - sides[i].points3d[1]) < \
-        np.linalg.norm(cap.points3d[0] - sides[j].points3d[1])
-    lead, tail = (i, j) if first_is_i else (j, i)
+    # A seam walks its first side forwards and its second backwards, so the cap's first half goes to the
+    # armhole side that *ends* where the cap starts (both armholes meet the cap's two ends at the underarm; the
+    # other ends are the shoulder points). Matching the cap's start to the armholes' middles instead was a
+    # coin toss at the underarm: half the sleeves were sewn on reversed, which hauled the bodice up the neck.
+    def miss(lead: Side, tail: Side) -> float:
+        return float(np.linalg.norm(cap.points3d[0] - lead.points3d[2]) + np.linalg.norm(cap.points3d[2] - tail.points3d[0]))
+
+    lead, tail = (i, j) if miss(sides[i], sides[j]) <= miss(sides[j], sides[i]) else (j, i)
     frac = sides[lead].length / (sides[lead].length + sides[tail].length)
     live = Side(cap.panel, tuple(runs[k][1]), cap.length, cap.points3d)
     before = len(pattern.panel(cap.panel).edges)
