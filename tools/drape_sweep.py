@@ -186,6 +186,7 @@ def drape_one(item: dict, fabrics: tuple[str, ...], thumbs: Path) -> list[dict]:
     t0 = time.perf_counter()
     try:
         pattern = load_pattern(item["path"])
+        base["left_out"] = left_out(pattern)
         stage = "mesh"
         garment, = AtelierTriangulate().triangulate(pattern, **_defaults_triangulate())
         stage = "place"
@@ -215,6 +216,14 @@ def drape_one(item: dict, fabrics: tuple[str, ...], thumbs: Path) -> list[dict]:
                      "self_crossings": rep["self_crossings"], "seam_gap_max_mm": rep["seam_gap_max_mm"],
                      "seconds": round(time.perf_counter() - t1 + prep, 2)})
     return rows
+
+
+def left_out(pattern) -> list[str]:
+    """Garment parts the import left out (skipped outlines, parts sewn to nothing or only to each other), from its
+    notes; detail parts (pockets, facings), never simulated, are not counted. A drape that passes without them
+    is a drape of less than the whole garment, and the table says so."""
+    notes = pattern.metadata.get("import_notes", [])
+    return [n.split("'")[1] for n in notes if n.startswith("part '") and (" left out:" in n or " skipped:" in n)]
 
 
 def _defaults_triangulate() -> dict:
@@ -252,14 +261,14 @@ def table_md(rows: list[dict], fabrics) -> str:
             sel = [r for r in rows if r["family"] == fam and r["fabric"] == f]
             cells.append(f"{sum(r['passed'] for r in sel)}/{len(sel)}")
         out.append(f"| {fam} | " + " | ".join(cells) + " |")
-    out += ["", "| pattern | fabric | result | body × | self × | seam gap mm | frames | s | why |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    out += ["", "| pattern | fabric | result | body × | self × | seam gap mm | frames | s | parts left out | why |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["name"], r["fabric"])):
         why = "; ".join(r.get("reasons", []))[:160].replace("|", "/")
         res = "PASS" if r["passed"] else ("FAIL" if r["stage"] == "done" else f"no drape ({r['stage']})")
         out.append(f"| {r['name']} | {r['fabric']} | {res} | {r.get('body_crossings', '')} | "
                    f"{r.get('self_crossings', '')} | {r.get('seam_gap_max_mm', '')} | {r.get('frames', '')} | "
-                   f"{r.get('seconds', '')} | {why} |")
+                   f"{r.get('seconds', '')} | {', '.join(r.get('left_out', []))} | {why} |")
     return "\n".join(out) + "\n"
 
 
@@ -280,6 +289,8 @@ def contact_sheet(rows: list[dict], fabric: str, thumbs: Path, path: Path, cols:
         colour = (0, 150, 0) if r["passed"] else (200, 0, 0)
         draw.rectangle([x, y, x + w - 1, y + 159], outline=colour, width=3)
         draw.text((x + 4, y + 162), r["name"][:26], fill=(0, 0, 0))
+        if r.get("left_out"):  # a pass without some of its parts is not the whole garment: say so on the picture
+            draw.text((x + 6, y + 4), f"{len(r['left_out'])} part(s) left out", fill=(200, 110, 0))
         if r["stage"] != "done":
             draw.text((x + 8, y + 70), f"no drape:\n{r['stage']}", fill=colour)
     sheet.save(path, optimize=True)
