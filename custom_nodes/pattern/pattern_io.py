@@ -87,7 +87,7 @@ def drop_unsewn(pattern: Pattern) -> Pattern:
     ``metadata['import_notes']``. A pattern of one panel, or one with no seams between panels, is kept whole."""
     from dataclasses import replace
 
-    from .curves import outline
+    from .curves import outline_area
 
     between = [s for s in pattern.seams if s.a.panel != s.b.panel]
     if len(pattern.panels) < 2 or not between:
@@ -104,9 +104,7 @@ def drop_unsewn(pattern: Pattern) -> Pattern:
         group[root(s.a.panel)] = root(s.b.panel)
     area: dict[str, float] = {}
     for q in pattern.panels:
-        xy = outline(q, 8).astype(np.float64)
-        a = 0.5 * abs(float(np.dot(xy[:, 0], np.roll(xy[:, 1], -1)) - np.dot(xy[:, 1], np.roll(xy[:, 0], -1))))
-        area[root(q.name)] = area.get(root(q.name), 0.0) + a
+        area[root(q.name)] = area.get(root(q.name), 0.0) + outline_area(q)
     largest = max(area.values())
     main = {r for r, a in area.items() if a >= MAIN_SHARE * largest}
     sewn = {q.name for q in pattern.panels if root(q.name) in main}
